@@ -1,0 +1,43 @@
+// Links between two workspaces: the union of what each one's links.yaml says
+// about the other, checked for agreement and one-to-one (SPEC 2.5).
+#pragma once
+
+#include <array>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ferry/diagnostic.hpp"
+#include "ferry/model.hpp"
+
+namespace ferry {
+
+struct Link {
+    Kind kind;
+    std::string a_id;  // in LinkSet::a
+    std::string b_id;  // in LinkSet::b
+};
+
+class LinkSet {
+public:
+    std::string a, b;  // workspace names
+
+    // The counterpart in b of a's resource, or nullptr.
+    const std::string* in_b(Kind kind, const std::string& a_id) const;
+    const std::string* in_a(Kind kind, const std::string& b_id) const;
+    // Every live link, by kind then a's id.
+    std::vector<Link> all() const;
+
+    // Records a link; false when it contradicts one already recorded.
+    bool add(Kind kind, const std::string& a_id, const std::string& b_id);
+
+private:
+    using Map = std::unordered_map<std::string, std::string>;
+    std::array<Map, 5> a_to_b_, b_to_a_;
+};
+
+// Resolves the links between `a` and `b`. Contradictions are `link-conflict`
+// errors; links whose resource is gone are dropped with a `stale-link` warning.
+LinkSet resolve_links(const Workspace& a, const Workspace& b, Diagnostics& out);
+
+}  // namespace ferry

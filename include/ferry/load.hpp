@@ -1,0 +1,40 @@
+// YAML trees -> the workspace model, with every input check of SPEC 6 that
+// one workspace can answer alone.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "ferry/diagnostic.hpp"
+#include "ferry/model.hpp"
+#include "ferry/schema.hpp"
+#include "ferry/tree.hpp"
+
+namespace ferry {
+
+struct TreeLimits {
+    std::uint64_t resource_bytes = 1 << 20;  // a resource, workspace.yaml: 1 MiB
+    // links.yaml grows with the organization: about 70 bytes a link, and
+    // 100,000 links must fit.
+    std::uint64_t links_bytes = 64u << 20;
+};
+
+struct WorkspaceOrigin {
+    std::string name;    // in ferry.yaml
+    std::string root;    // folder inside the repository; "" for the root
+    std::string ref;
+    std::string commit;
+};
+
+struct LoadedWorkspace {
+    Workspace workspace;
+    Diagnostics diagnostics;
+};
+
+LoadedWorkspace load_workspace(const TreeSource& tree, WorkspaceOrigin origin, const TreeLimits& limits = {},
+                               const SchemaSet& schemas = SchemaSet::builtin());
+
+// The checks made on a loaded workspace alone: references, secrets, grants.
+void check_workspace(const Workspace& ws, Diagnostics& out);
+
+}  // namespace ferry

@@ -1,0 +1,142 @@
+// ferry's own compact YAML document tree.
+//
+// Every node keeps its line and column. Nodes live in one flat array per
+// document and scalar text in one buffer, so a document costs a few
+// allocations whatever its size. An alias is a second reference to the
+// anchored node: it is never copied, and the parser bounds what a walk over
+// the expanded tree could cost (see parser.cpp).
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ferry::yaml {
+
+// Scalars are typed by the YAML 1.2 core schema: a plain `true` is a boolean,
+// a quoted "true" a string, and `yes`/`no` are strings (no Norway problem).
+enum class Type : std::uint8_t { null, boolean, integer, number, string, map, seq };
+
+struct Mark {
+    std::uint32_t line = 0;    // from 1; 0 when unknown
+    std::uint32_t column = 0;  // from 1
+};
+
+class Document;
+
+// A cheap handle on a node of a Document; valid while the Document lives.
+class Node {
+public:
+    Node() = default;
+    Node(const Document* doc, std::uint32_t index) : doc_(doc), index_(index) {}
+
+    explicit operator bool() const { return doc_ != nullptr; }
+    Type type() const;
+    Mark mark() const;
+    bool is_map() const { return type() == Type::map; }
+    bool is_seq() const { return type() == Type::seq; }
+    bool is_scalar() const { return type() < Type::map; }
+    bool is_string() const { return type() == Type::string; }
+    bool is_null() const { return type() == Type::null; }
+
+    // The scalar's text as written (after YAML unquoting and folding).
+    std::string_view text() const;
+    bool as_bool() const { return type() == Type::boolean && (text()[0] == 't' || text()[0] == 'T'); }
+
+    // Number of entries of a map or items of a sequence; 0 for scalars.
+    std::size_t size() const;
+    // Sequence item i.
+    Node item(std::size_t i) const;
+    // Map entry i: key and value.
+    Node key(std::size_t i) const;
+    Node value(std::size_t i) const;
+    // The value under `name` in a map, or a null handle.
+    Node get(std::string_view name) const;
+    // The key node for `name` in a map (for locating diagnostics), or a null handle.
+    Node key_node(std::string_view name) const;
+
+    std::uint32_t index() const { return index_; }
+    const Document* document() const { return doc_; }
+
+private:
+    const Document* doc_ = nullptr;
+    std::uint32_t index_ = 0;
+};
+
+class Document {
+public:
+    struct NodeData {
+        Type type;
+        Mark mark;
+        std::uint32_t first;  // scalar: offset in text; container: offset in children
+        std::uint32_t count;  // scalar: length; map: entries; seq: items
+    };
+
+    Node root() const { return nodes_.empty() ? Node{} : Node{this, root_}; }
+    std::size_t node_count() const { return nodes_.size(); }
+    const NodeData& data(std::uint32_t i) const { return nodes_[i]; }
+    std::string_view text(std::uint32_t offset, std::uint32_t length) const {
+        return std::string_view(text_).substr(offset, length);
+    }
+    std::uint32_t child(std::uint32_t slot) const { return children_[slot]; }
+
+private:
+    friend class Builder;
+    std::vector<NodeData> nodes_;
+    std::vector<std::uint32_t> children_;  // map: key, value, key, value...; seq: items
+    std::string text_;
+    std::uint32_t root_ = 0;
+};
+
+// Assembles a Document bottom-up: a container's children are placed
+// contiguously when it is closed, so partially built containers never
+// interleave in the children array.
+class Builder {
+public:
+    std::uint32_t scalar(Type type, Mark mark, std::string_view text);
+    void open(Type container, Mark mark);
+    void add(std::uint32_t child) { pending_.push_back(child); }
+    std::uint32_t close();
+    // The second occurrence of a key in the innermost open map, if any.
+    std::optional<std::uint32_t> duplicate_key() const;
+    Mark mark(std::uint32_t index) const { return doc_.nodes_[index].mark; }
+    std::string_view text(std::uint32_t index) const {
+        const auto& d = doc_.nodes_[index];
+        return doc_.text(d.first, d.count);
+    }
+    Document finish(std::uint32_t root);
+
+private:
+    struct Open {
+        Type type;
+        Mark mark;
+        std::size_t first_pending;
+    };
+    Document doc_;
+    std::vector<Open> open_;
+    std::vector<std::uint32_t> pending_;
+};
+
+// Where a YAML problem was found and why.
+struct ParseError {
+    enum class Kind { syntax, unsafe } kind;
+    std::string message;
+    Mark mark;
+};
+
+struct Limits {
+    std::size_t max_depth = 64;  // SPEC 6: nesting deeper than 64 levels is unsafe-tree
+    // An alias costs nothing to store, but whoever walks the tree walks the
+    // anchored node again: the expanded size is bounded by the text's size.
+    std::size_t max_expanded_nodes_base = 10000;
+    std::size_t max_expanded_nodes_per_byte = 4;
+};
+
+// Parses one YAML document (UTF-8; CRLF read as LF). An empty input is a
+// document whose root is null.
+std::expected<Document, ParseError> parse(std::string_view input, const Limits& limits = {});
+
+}  // namespace ferry::yaml

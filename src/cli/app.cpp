@@ -1,0 +1,88 @@
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "ferry/git.hpp"
+
+namespace ferry::cli {
+namespace {
+
+std::vector<Command> commands() { return {validate_command()}; }
+
+bool color_allowed(int fd) {
+    const char* no_color = std::getenv("NO_COLOR");
+    return isatty(fd) && !(no_color && *no_color);
+}
+
+}  // namespace
+
+int finish(const Context& ctx, nlohmann::json result, const Diagnostics& diags, int exit_code) {
+    switch (ctx.output.format) {
+    case Format::json:
+        add_diagnostics(result, diags);
+        std::cout << result.dump(2) << "\n";
+        break;
+    case Format::github: print_github(std::cout, diags); break;
+    case Format::markdown: print_markdown(std::cout, diags); break;
+    case Format::text: print_text(std::cerr, diags, ctx.output); break;
+    }
+    return exit_code;
+}
+
+int run(int argc, char** argv) {
+    git::Library libgit2;
+    CLI::App app{"ferry: promote data-activation configuration between workspaces kept in git", "ferry"};
+    app.require_subcommand(1);
+    app.fallthrough();
+    app.set_version_flag("--version", "ferry 0.1.0");
+
+    Context ctx;
+    std::string format = "text";
+    bool verbose = false, quiet = false;
+    app.add_option("--config", ctx.config, "organization file (default: $FERRY_CONFIG, else the nearest ferry.yaml)");
+    app.add_option("--actor", ctx.actor, "act as this email (default: $FERRY_ACTOR, else git's user.email)");
+    app.add_option("--format", format, "output format")->check(CLI::IsMember({"text", "json", "markdown", "github"}));
+    app.add_flag("-v,--verbose", verbose, "more detail on standard error");
+    app.add_flag("-q,--quiet", quiet, "print nothing but errors");
+
+    std::function<int(const Context&)> chosen;
+    for (const Command& c : commands()) {
+        CLI::App* sub = app.add_subcommand(c.name, c.summary);
+        auto runner = c.setup(*sub);
+        sub->callback([&chosen, runner] { chosen = runner; });
+    }
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int rc = app.exit(e);
+        return rc == 0 ? kOk : kUsage;
+    }
+
+    ctx.output.format = format == "json"       ? Format::json
+                        : format == "markdown" ? Format::markdown
+                        : format == "github"   ? Format::github
+                                               : Format::text;
+    ctx.output.quiet = quiet;
+    ctx.output.verbose = verbose;
+    ctx.output.color = color_allowed(STDERR_FILENO);
+    auto logger = spdlog::stderr_logger_st("ferry");
+    logger->set_pattern("ferry: %v");
+    logger->set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
+    spdlog::set_default_logger(logger);
+
+    if (!chosen) return kUsage;
+    try {
+        return chosen(ctx);
+    } catch (const std::exception& e) {
+        // The one catch at the edge: a bug, reported, never a crash.
+        std::cerr << "error[internal]: " << e.what() << "\n";
+        return kFailed;
+    }
+}
+
+}  // namespace ferry::cli

@@ -1,0 +1,26 @@
+// The command table: each command is a small unit that declares its
+// arguments and runs against a Context.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ferry/cli.hpp"
+
+namespace ferry::cli {
+
+struct Command {
+    const char* name;
+    const char* summary;
+    // Declares the command's own arguments on `sub`; returns what runs it.
+    std::function<std::function<int(const Context&)>(CLI::App& sub)> setup;
+};
+
+Command validate_command();
+
+// Prints a command's diagnostics and JSON result in the chosen format.
+int finish(const Context& ctx, nlohmann::json result, const Diagnostics& diags, int exit_code);
+
+}  // namespace ferry::cli

@@ -1,0 +1,102 @@
+// `ferry validate [WORKSPACE[@REF]...]`: every input check of SPEC 6.
+#include <algorithm>
+#include <iostream>
+#include <set>
+
+#include "cli/commands.hpp"
+#include "ferry/organization.hpp"
+
+namespace ferry::cli {
+namespace {
+
+std::size_t count(const std::array<ResourceMap, 5>& maps) {
+    std::size_t n = 0;
+    for (const auto& m : maps) n += m.size();
+    return n;
+}
+
+int validate(const Context& ctx, const std::vector<std::string>& args) {
+    nlohmann::json result = {{"workspaces", nlohmann::json::array()}};
+    Diagnostics diags;
+    auto file = find_config(ctx.config);
+    if (!file) {
+        diags.add(file.error());
+        return finish(ctx, result, diags, kFailed);
+    }
+    auto config = load_config(*file);
+    if (!config) return finish(ctx, result, config.error(), kFailed);
+
+    std::vector<WorkspaceRequest> requested;
+    for (const auto& arg : args) {
+        WorkspaceRequest r = parse_workspace_request(arg);
+        if (!config->find(r.name)) {
+            Diagnostic d = error(code::unknown_workspace, "no workspace named '" + r.name + "' in " + file->string());
+            std::string known;
+            for (const auto& w : config->workspaces) known += (known.empty() ? "" : ", ") + w.name;
+            d.hint = "known workspaces: " + known;
+            diags.add(std::move(d));
+            continue;
+        }
+        requested.push_back(std::move(r));
+    }
+    if (diags.has_errors()) return finish(ctx, result, diags, kFailed);
+    if (requested.empty()) {
+        for (const auto& w : config->workspaces) requested.push_back({w.name, {}});
+    }
+
+    // Links are checked against every workspace of the organization, so the
+    // ones not asked for are read too (at their branch tips), but only their
+    // links are reported.
+    std::set<std::string> asked;
+    for (const auto& r : requested) asked.insert(r.name);
+    std::vector<WorkspaceRequest> others;
+    for (const auto& w : config->workspaces) {
+        if (!asked.contains(w.name)) others.push_back({w.name, {}});
+    }
+    auto loaded = load_workspaces(*config, requested, diags);
+    Diagnostics ignored;  // a workspace not asked for is only read for its links
+    for (auto& lw : load_workspaces(*config, others, ignored)) loaded.push_back(std::move(lw));
+
+    std::vector<const Workspace*> workspaces;
+    for (auto& lw : loaded) {
+        workspaces.push_back(&lw.workspace);
+        if (!asked.contains(lw.workspace.name)) continue;
+        const Workspace& ws = lw.workspace;
+        result["workspaces"].push_back({{"workspace", ws.name},
+                                        {"ref", ws.ref},
+                                        {"commit", ws.commit},
+                                        {"valid", !lw.diagnostics.has_errors()},
+                                        {"resources", count(ws.resources)},
+                                        {"drafts", count(ws.drafts)}});
+        diags.append(std::move(lw.diagnostics));
+    }
+    check_links(*config, workspaces, [&](const std::string& name) { return asked.contains(name); }, diags);
+    diags.sort();
+
+    if (ctx.output.format == Format::text && !ctx.output.quiet) {
+        for (const auto& w : result["workspaces"]) {
+            std::cout << w["workspace"].get<std::string>() << " @ " << w["ref"].get<std::string>() << " ("
+                      << w["commit"].get<std::string>().substr(0, 12) << "): " << w["resources"].get<std::size_t>()
+                      << " resources, " << w["drafts"].get<std::size_t>() << " drafts"
+                      << (w["valid"].get<bool>() ? "" : ", invalid") << "\n";
+        }
+        std::size_t errors = 0, warnings = 0;
+        for (const auto& d : diags.items) (d.severity == Severity::error ? errors : warnings)++;
+        std::cout << (errors ? "Invalid: " : "Valid: ") << errors << (errors == 1 ? " error, " : " errors, ") << warnings
+                  << (warnings == 1 ? " warning." : " warnings.") << "\n";
+    }
+    return finish(ctx, std::move(result), diags, diags.has_errors() ? kFailed : kOk);
+}
+
+}  // namespace
+
+Command validate_command() {
+    return {"validate", "check workspace trees; every workspace by default", [](CLI::App& sub) {
+                auto args = std::make_shared<std::vector<std::string>>();
+                sub.add_option("workspaces", *args, "WORKSPACE[@REF] to check");
+                sub.footer("Examples:\n  ferry validate\n  ferry validate dev prod\n  ferry validate dev@feature-x");
+                return [args](const Context& ctx) { return validate(ctx, *args); };
+            }};
+}
+
+}  // namespace ferry::cli

@@ -1,0 +1,194 @@
+#include <git2.h>
+
+#include <algorithm>
+
+#include "ferry/git.hpp"
+
+namespace ferry::git {
+namespace {
+
+template <class T, void (*Free)(T*)>
+struct Deleter {
+    void operator()(T* p) const { Free(p); }
+};
+using RepoHandle = std::unique_ptr<git_repository, Deleter<git_repository, git_repository_free>>;
+using ObjectHandle = std::unique_ptr<git_object, Deleter<git_object, git_object_free>>;
+using CommitHandle = std::unique_ptr<git_commit, Deleter<git_commit, git_commit_free>>;
+using TreeHandle = std::unique_ptr<git_tree, Deleter<git_tree, git_tree_free>>;
+using TreeEntryHandle = std::unique_ptr<git_tree_entry, Deleter<git_tree_entry, git_tree_entry_free>>;
+using ReferenceHandle = std::unique_ptr<git_reference, Deleter<git_reference, git_reference_free>>;
+using BlobHandle = std::unique_ptr<git_blob, Deleter<git_blob, git_blob_free>>;
+using OdbHandle = std::unique_ptr<git_odb, Deleter<git_odb, git_odb_free>>;
+
+// Copies libgit2's message at once: it is overwritten by the next call.
+std::string last_error(std::string_view what) {
+    const git_error* e = git_error_last();
+    std::string out(what);
+    if (e && e->message) out += std::string(": ") + e->message;
+    return out;
+}
+
+std::string hex(const git_oid* oid) {
+    char buf[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(buf, sizeof buf, oid);
+    return buf;
+}
+
+class GitTree : public TreeSource {
+public:
+    GitTree(git_repository* repo, std::vector<TreeEntry> entries) : repo_(repo), entries_(std::move(entries)) {}
+
+    const std::vector<TreeEntry>& entries() const override { return entries_; }
+
+    std::expected<std::string, ReadError> read(const TreeEntry& entry, std::uint64_t max_size) const override {
+        git_oid oid;
+        if (git_oid_fromstr(&oid, entry.id.c_str()) != 0) {
+            return std::unexpected(ReadError{false, 0, "bad object id for " + entry.path});
+        }
+        // The size comes from the object header: an oversized blob is
+        // refused without being inflated.
+        git_odb* raw_odb = nullptr;
+        if (git_repository_odb(&raw_odb, repo_) != 0) return std::unexpected(ReadError{false, 0, last_error("git")});
+        OdbHandle odb(raw_odb);
+        std::size_t size = 0;
+        git_object_t type{};
+        if (git_odb_read_header(&size, &type, odb.get(), &oid) != 0) {
+            return std::unexpected(ReadError{false, 0, last_error("cannot read " + entry.path)});
+        }
+        if (size > max_size) return std::unexpected(ReadError{true, size, {}});
+        git_blob* raw = nullptr;
+        if (git_blob_lookup(&raw, repo_, &oid) != 0) {
+            return std::unexpected(ReadError{false, 0, last_error("cannot read " + entry.path)});
+        }
+        BlobHandle blob(raw);
+        const char* data = static_cast<const char*>(git_blob_rawcontent(blob.get()));
+        return std::string(data, static_cast<std::size_t>(git_blob_rawsize(blob.get())));
+    }
+
+private:
+    git_repository* repo_;
+    std::vector<TreeEntry> entries_;
+};
+
+int collect(const char* root, const git_tree_entry* entry, void* payload) {
+    auto* out = static_cast<std::vector<TreeEntry>*>(payload);
+    git_filemode_t mode = git_tree_entry_filemode(entry);
+    EntryType type;
+    switch (mode) {
+    case GIT_FILEMODE_BLOB:
+    case GIT_FILEMODE_BLOB_EXECUTABLE: type = EntryType::blob; break;
+    case GIT_FILEMODE_LINK: type = EntryType::symlink; break;
+    case GIT_FILEMODE_COMMIT: type = EntryType::submodule; break;
+    default: return 0;  // trees: walked into
+    }
+    out->push_back({std::string(root) + git_tree_entry_name(entry), type, hex(git_tree_entry_id(entry))});
+    return 0;
+}
+
+}  // namespace
+
+Library::Library() { git_libgit2_init(); }
+Library::~Library() { git_libgit2_shutdown(); }
+
+struct Repository::Impl {
+    RepoHandle repo;
+};
+
+Repository::Repository(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Repository::~Repository() = default;
+Repository::Repository(Repository&&) noexcept = default;
+Repository& Repository::operator=(Repository&&) noexcept = default;
+
+std::expected<Repository, std::string> Repository::open(const std::filesystem::path& path) {
+    git_repository* raw = nullptr;
+    // No search upwards: the configured folder must itself be a repository
+    // (or its .git), never a parent's.
+    if (git_repository_open_ext(&raw, path.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0) {
+        return std::unexpected(last_error(path.string() + " is not a git repository"));
+    }
+    auto impl = std::make_unique<Impl>();
+    impl->repo.reset(raw);
+    return Repository(std::move(impl));
+}
+
+std::filesystem::path Repository::git_dir() const { return git_repository_path(impl_->repo.get()); }
+
+std::expected<Resolved, std::string> Repository::resolve(const std::string& branch, const std::string& ref) const {
+    git_repository* repo = impl_->repo.get();
+    std::string spec = ref;
+    std::string name = ref;
+    if (spec.empty()) {
+        std::string branch_name = branch;
+        if (branch_name.empty()) {
+            // HEAD names the default branch, even when that branch has no commit yet.
+            git_reference* head = nullptr;
+            if (git_reference_lookup(&head, repo, "HEAD") != 0) return std::unexpected(last_error("cannot read HEAD"));
+            ReferenceHandle h(head);
+            if (git_reference_type(head) != GIT_REFERENCE_SYMBOLIC) {
+                return std::unexpected(std::string("HEAD is detached; name a branch in ferry.yaml"));
+            }
+            branch_name = git_reference_symbolic_target(head);
+            if (branch_name.starts_with("refs/heads/")) branch_name = branch_name.substr(11);
+        }
+        name = branch_name;
+        spec = "refs/heads/" + branch_name;
+        git_reference* r = nullptr;
+        int rc = git_reference_lookup(&r, repo, spec.c_str());
+        ReferenceHandle owned(r);
+        if (rc == GIT_ENOTFOUND) {
+            if (git_repository_head_unborn(repo) == 1 && branch.empty()) {
+                return std::unexpected("branch '" + branch_name + "' has no commits yet");
+            }
+            return std::unexpected("branch '" + branch_name + "' does not exist");
+        }
+        if (rc != 0) return std::unexpected(last_error("cannot read branch '" + branch_name + "'"));
+    }
+    git_object* obj = nullptr;
+    if (git_revparse_single(&obj, repo, spec.c_str()) != 0) {
+        return std::unexpected(last_error("cannot resolve '" + name + "'"));
+    }
+    ObjectHandle object(obj);
+    git_object* peeled = nullptr;
+    if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) != 0) {
+        return std::unexpected(last_error("'" + name + "' does not name a commit"));
+    }
+    ObjectHandle commit(peeled);
+    return Resolved{name, hex(git_object_id(peeled))};
+}
+
+std::expected<std::unique_ptr<TreeSource>, std::string> Repository::tree(const std::string& commit,
+                                                                         const std::string& folder) const {
+    git_repository* repo = impl_->repo.get();
+    git_oid oid;
+    if (git_oid_fromstr(&oid, commit.c_str()) != 0) return std::unexpected("bad commit id " + commit);
+    git_commit* c = nullptr;
+    if (git_commit_lookup(&c, repo, &oid) != 0) return std::unexpected(last_error("cannot read commit " + commit));
+    CommitHandle commit_handle(c);
+    git_tree* t = nullptr;
+    if (git_commit_tree(&t, c) != 0) return std::unexpected(last_error("cannot read the tree of " + commit));
+    TreeHandle root(t);
+    TreeHandle sub;
+    git_tree* walk_root = t;
+    if (!folder.empty()) {
+        git_tree_entry* e = nullptr;
+        if (git_tree_entry_bypath(&e, t, folder.c_str()) != 0) {
+            return std::unexpected("folder '" + folder + "' does not exist at commit " + commit.substr(0, 12));
+        }
+        TreeEntryHandle entry(e);
+        if (git_tree_entry_type(e) != GIT_OBJECT_TREE) {
+            return std::unexpected("'" + folder + "' is not a folder at commit " + commit.substr(0, 12));
+        }
+        git_tree* s = nullptr;
+        if (git_tree_lookup(&s, repo, git_tree_entry_id(e)) != 0) return std::unexpected(last_error("cannot read " + folder));
+        sub.reset(s);
+        walk_root = s;
+    }
+    std::vector<TreeEntry> entries;
+    if (git_tree_walk(walk_root, GIT_TREEWALK_PRE, collect, &entries) != 0) {
+        return std::unexpected(last_error("cannot list the tree of " + commit));
+    }
+    std::ranges::sort(entries, {}, &TreeEntry::path);
+    return std::unique_ptr<TreeSource>(new GitTree(repo, std::move(entries)));
+}
+
+}  // namespace ferry::git

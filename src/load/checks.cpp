@@ -1,0 +1,117 @@
+// Checks a loaded workspace can answer alone: references and secrets.
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "ferry/load.hpp"
+
+namespace ferry {
+namespace {
+
+Location at(const Resource& r, yaml::Node n) { return {r.file, n.mark().line, n.mark().column}; }
+
+// SPEC 2.4: key names that must hold { secret: NAME }.
+bool names_a_secret(std::string_view key) {
+    std::string lower(key);
+    std::ranges::transform(lower, lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    static constexpr std::array<std::string_view, 5> words = {"password", "secret", "token", "private_key", "api_key"};
+    return std::ranges::any_of(words, [&](std::string_view w) { return lower.find(w) != std::string::npos; });
+}
+
+bool is_secret_reference(yaml::Node n) {
+    return n.is_map() && n.size() == 1 && n.key(0).text() == "secret" && n.value(0).is_string() &&
+           !n.value(0).text().empty();
+}
+
+void find_plaintext_secrets(const std::string& addr, const Resource& r, yaml::Node n, const std::string& path,
+                            Diagnostics& out) {
+    if (n.is_seq()) {
+        for (std::size_t i = 0; i < n.size(); ++i) {
+            find_plaintext_secrets(addr, r, n.item(i), path + "[" + std::to_string(i) + "]", out);
+        }
+        return;
+    }
+    if (!n.is_map()) return;
+    for (std::size_t i = 0; i < n.size(); ++i) {
+        std::string_view key = n.key(i).text();
+        yaml::Node value = n.value(i);
+        std::string child = path.empty() ? std::string(key) : path + "." + std::string(key);
+        if (names_a_secret(key)) {
+            if (is_secret_reference(value)) continue;
+            // The value itself is never repeated: it may be the secret.
+            Diagnostic d = error(code::plaintext_secret, "'" + child + "' must be a secret reference, not a literal value",
+                                 at(r, value), addr);
+            d.hint = "write `" + std::string(key) + ": { secret: NAME }` and keep the value in your secret store";
+            out.add(std::move(d));
+            continue;
+        }
+        find_plaintext_secrets(addr, r, value, child, out);
+    }
+}
+
+struct Reference {
+    std::string_view field;
+    Kind target;
+};
+
+// SPEC 2.4: the fields that name another resource of the same workspace.
+std::vector<Reference> references_of(Kind kind) {
+    switch (kind) {
+    case Kind::models: return {{"source", Kind::sources}};
+    case Kind::syncs: return {{"model", Kind::models}, {"destination", Kind::destinations}};
+    case Kind::audiences: return {{"model", Kind::models}};
+    default: return {};
+    }
+}
+
+void check_references(const Workspace& ws, const Resource& r, Diagnostics& out) {
+    std::string addr = address(ws.name, r.kind, r.id);
+    yaml::Node root = r.root();
+    for (const Reference& ref : references_of(r.kind)) {
+        yaml::Node value = root.get(ref.field);
+        if (!value || !value.is_string() || !is_valid_id(value.text())) continue;  // the schema said so already
+        // A published resource needs published dependencies; a draft may
+        // also build on other drafts.
+        bool found = r.is_draft ? ws.exists(ref.target, value.text()) : ws.find(ref.target, value.text()) != nullptr;
+        if (found) continue;
+        std::string what(kind_name(ref.target));
+        what.pop_back();  // "sources" -> "source"
+        Diagnostic d = error(code::dangling_reference,
+                             "'" + std::string(ref.field) + "' names " + what + " '" + std::string(value.text()) +
+                                 "', which does not exist in " + ws.name,
+                             at(r, value), addr);
+        if (!r.is_draft && ws.find_draft(ref.target, value.text())) {
+            d.hint = address(ws.name, ref.target, value.text()) + " exists only as a draft: publish it first";
+        }
+        out.add(std::move(d));
+    }
+    if (r.kind == Kind::syncs) {
+        yaml::Node alerts = root.get("alerts");
+        for (std::size_t i = 0; alerts.is_seq() && i < alerts.size(); ++i) {
+            yaml::Node alert = alerts.item(i);
+            if (!alert.is_string() || ws.has_alert(alert.text())) continue;
+            Diagnostic d = error(code::dangling_reference,
+                                 "alert '" + std::string(alert.text()) + "' is not one of " + ws.name + "'s alerts",
+                                 at(r, alert), addr);
+            d.hint = "define it under `alerts:` in workspace.yaml";
+            out.add(std::move(d));
+        }
+    }
+}
+
+}  // namespace
+
+void check_workspace(const Workspace& ws, Diagnostics& out) {
+    for (Kind kind : kAllKinds) {
+        for (const auto* map : {&ws.of(kind), &ws.drafts_of(kind)}) {
+            for (const auto& [id, r] : *map) {
+                check_references(ws, r, out);
+                if (kind == Kind::sources || kind == Kind::destinations) {
+                    find_plaintext_secrets(address(ws.name, kind, id), r, r.root(), "", out);
+                }
+            }
+        }
+    }
+}
+
+}  // namespace ferry

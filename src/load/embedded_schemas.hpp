@@ -1,0 +1,15 @@
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+namespace ferry::load {
+
+struct EmbeddedSchema {
+    std::string_view name;  // file name in schemas/
+    std::string_view text;
+};
+
+const std::vector<EmbeddedSchema>& embedded_schemas();
+
+}  // namespace ferry::load

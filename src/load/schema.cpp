@@ -1,0 +1,372 @@
+// valijson over the embedded schemas, with its findings turned into
+// diagnostics that point at the offending node and read like a person wrote them.
+#include "ferry/schema.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validator.hpp>
+
+#include "load/embedded_schemas.hpp"
+
+namespace ferry {
+
+using json = nlohmann::json;
+
+struct SchemaSet::Impl {
+    struct Entry {
+        json document;
+        valijson::Schema schema;
+    };
+    std::map<std::string, Entry, std::less<>> entries;
+};
+
+SchemaSet::SchemaSet() : impl_(std::make_unique<Impl>()) {
+    for (const auto& embedded : load::embedded_schemas()) {
+        auto& entry = impl_->entries[std::string(embedded.name)];
+        entry.document = json::parse(embedded.text);
+        valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+        valijson::adapters::NlohmannJsonAdapter adapter(entry.document);
+        parser.populateSchema(adapter, entry.schema);
+    }
+}
+
+SchemaSet::~SchemaSet() = default;
+
+const SchemaSet& SchemaSet::builtin() {
+    static const SchemaSet set;
+    return set;
+}
+
+namespace {
+
+json to_json(yaml::Node n) {
+    switch (n.type()) {
+    case yaml::Type::null: return nullptr;
+    case yaml::Type::boolean: return n.as_bool();
+    case yaml::Type::integer: {
+        std::string_view t = n.text();
+        if (!t.empty() && t[0] == '+') t.remove_prefix(1);
+        std::int64_t v = 0;
+        auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+        if (ec == std::errc() && end == t.data() + t.size()) return v;
+        return std::strtod(std::string(t).c_str(), nullptr);
+    }
+    case yaml::Type::number: return std::strtod(std::string(n.text()).c_str(), nullptr);
+    case yaml::Type::string: return std::string(n.text());
+    case yaml::Type::seq: {
+        json out = json::array();
+        for (std::size_t i = 0; i < n.size(); ++i) out.push_back(to_json(n.item(i)));
+        return out;
+    }
+    case yaml::Type::map: {
+        json out = json::object();
+        for (std::size_t i = 0; i < n.size(); ++i) out[std::string(n.key(i).text())] = to_json(n.value(i));
+        return out;
+    }
+    }
+    return nullptr;
+}
+
+std::string_view type_name(yaml::Type t) {
+    switch (t) {
+    case yaml::Type::null: return "null";
+    case yaml::Type::boolean: return "a boolean";
+    case yaml::Type::integer: return "an integer";
+    case yaml::Type::number: return "a number";
+    case yaml::Type::string: return "a string";
+    case yaml::Type::map: return "a mapping";
+    case yaml::Type::seq: return "a list";
+    }
+    return "?";
+}
+
+std::string schema_type_name(const std::string& t) {
+    if (t == "object") return "a mapping";
+    if (t == "array") return "a list";
+    if (t == "string") return "a string";
+    if (t == "integer") return "an integer";
+    if (t == "number") return "a number";
+    if (t == "boolean") return "a boolean (true or false)";
+    return t;
+}
+
+constexpr std::string_view kIdPattern = "^[a-z0-9][a-z0-9_-]{0,63}$";
+
+// The subschemas that apply at one place of a document, following $ref and
+// the combinators, so that messages can say what was expected there.
+class SchemaWalker {
+public:
+    explicit SchemaWalker(const json& root) : root_(root) {}
+
+    std::vector<const json*> at_root() const {
+        std::vector<const json*> out;
+        expand(&root_, out, 0);
+        return out;
+    }
+
+    std::vector<const json*> step(const std::vector<const json*>& from, const std::string& key, bool is_index) const {
+        std::vector<const json*> out;
+        for (const json* s : from) {
+            if (is_index) {
+                if (auto it = s->find("items"); it != s->end() && it->is_object()) expand(&*it, out, 0);
+                continue;
+            }
+            auto props = s->find("properties");
+            if (props != s->end() && props->contains(key)) {
+                expand(&(*props)[key], out, 0);
+            } else if (auto add = s->find("additionalProperties"); add != s->end() && add->is_object()) {
+                expand(&*add, out, 0);
+            }
+        }
+        return out;
+    }
+
+private:
+    void expand(const json* s, std::vector<const json*>& out, int depth) const {
+        if (depth > 16 || !s->is_object()) return;
+        if (auto ref = s->find("$ref"); ref != s->end() && ref->is_string()) {
+            std::string pointer = ref->get<std::string>();
+            if (pointer.starts_with("#")) {
+                try {
+                    expand(&root_.at(json::json_pointer(pointer.substr(1))), out, depth + 1);
+                } catch (const std::exception&) {
+                }
+            }
+        }
+        out.push_back(s);
+        for (const char* combinator : {"allOf", "anyOf", "oneOf"}) {
+            if (auto it = s->find(combinator); it != s->end() && it->is_array()) {
+                for (const json& sub : *it) expand(&sub, out, depth + 1);
+            }
+        }
+        for (const char* branch : {"then", "else"}) {
+            if (auto it = s->find(branch); it != s->end()) expand(&*it, out, depth + 1);
+        }
+    }
+    const json& root_;
+};
+
+std::vector<std::string> property_names(const std::vector<const json*>& schemas) {
+    std::vector<std::string> names;
+    for (const json* s : schemas) {
+        if (auto props = s->find("properties"); props != s->end() && props->is_object()) {
+            for (const auto& [k, _] : props->items()) {
+                if (std::ranges::find(names, k) == names.end()) names.push_back(k);
+            }
+        }
+    }
+    return names;
+}
+
+std::string expected_types(const std::vector<const json*>& schemas) {
+    std::vector<std::string> types;
+    auto add = [&](const json& t) {
+        if (t.is_string() && std::ranges::find(types, t.get<std::string>()) == types.end()) {
+            types.push_back(t.get<std::string>());
+        }
+    };
+    for (const json* s : schemas) {
+        if (auto t = s->find("type"); t != s->end()) {
+            if (t->is_array()) {
+                for (const json& each : *t) add(each);
+            } else {
+                add(*t);
+            }
+        }
+    }
+    std::string out;
+    for (std::size_t i = 0; i < types.size(); ++i) {
+        if (types[i] == "null") continue;
+        if (!out.empty()) out += " or ";
+        out += schema_type_name(types[i]);
+    }
+    return out.empty() ? "something else" : out;
+}
+
+std::string in_quotes(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+std::string quoted_after(std::string_view description, std::string_view marker) {
+    auto at = description.find(marker);
+    if (at == std::string_view::npos) return {};
+    auto rest = description.substr(at + marker.size());
+    auto open = rest.find('\'');
+    auto close = rest.rfind('\'');
+    if (open == std::string_view::npos || close <= open) return {};
+    return std::string(rest.substr(open + 1, close - open - 1));
+}
+
+struct Finding {
+    int priority;  // lower wins at one place
+    std::string message;
+    yaml::Mark mark;
+    std::string hint;
+};
+
+struct Place {
+    yaml::Node node;
+    std::string path;  // config.mappings[0].to
+    std::vector<const json*> schemas;
+    bool found = true;
+};
+
+Place locate(const std::vector<std::string>& context, yaml::Node root, const SchemaWalker& walker) {
+    Place place{root, "", walker.at_root()};
+    for (std::size_t i = 1; i < context.size(); ++i) {  // context[0] is "<root>"
+        const std::string& segment = context[i];
+        if (segment.size() < 2 || segment.front() != '[' || segment.back() != ']') continue;
+        std::string key = segment.substr(1, segment.size() - 2);
+        if (place.node.is_seq()) {
+            std::size_t index = 0;
+            std::from_chars(key.data(), key.data() + key.size(), index);
+            if (index >= place.node.size()) break;
+            place.node = place.node.item(index);
+            place.path += "[" + key + "]";
+            place.schemas = walker.step(place.schemas, key, true);
+        } else if (place.node.is_map()) {
+            yaml::Node next = place.node.get(key);
+            if (!next) break;
+            place.node = next;
+            place.path += (place.path.empty() ? "" : ".") + key;
+            place.schemas = walker.step(place.schemas, key, false);
+        }
+    }
+    return place;
+}
+
+Finding describe(const std::string& description, const Place& place) {
+    const std::string where = place.path.empty() ? "" : place.path + ": ";
+    const std::string field = place.path.empty() ? "the document" : in_quotes(place.path);
+    if (auto missing = quoted_after(description, "Missing required property"); !missing.empty()) {
+        return {0, where + "missing required field " + in_quotes(missing), place.node.mark(), {}};
+    }
+    if (auto unknown = quoted_after(description, "constraints:"); !unknown.empty()) {
+        yaml::Node key = place.node.key_node(unknown);
+        std::string hint = did_you_mean(unknown, property_names(place.schemas));
+        if (!hint.empty()) hint = "did you mean " + in_quotes(hint) + "?";
+        auto names = property_names(place.schemas);
+        if (hint.empty() && !names.empty()) {
+            std::string list;
+            for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+            hint = "known fields here: " + list;
+        }
+        return {0, where + "unknown field " + in_quotes(unknown), key ? key.mark() : place.node.mark(), hint};
+    }
+    if (description.find("enum") != std::string::npos) {
+        std::string allowed;
+        for (const json* s : place.schemas) {
+            if (auto e = s->find("enum"); e != s->end() && e->is_array()) {
+                for (const json& v : *e) allowed += (allowed.empty() ? "" : ", ") + v.get<std::string>();
+            }
+        }
+        std::string found = place.node.is_string() && place.node.text().size() <= 40
+                                ? " (found " + in_quotes(place.node.text()) + ")"
+                                : "";
+        return {1, field + " must be one of: " + allowed + found, place.node.mark(), {}};
+    }
+    if (description.find("'type' constraint") != std::string::npos) {
+        return {2, field + " must be " + expected_types(place.schemas) + ", not " + std::string(type_name(place.node.type())),
+                place.node.mark(), {}};
+    }
+    if (description.find("pattern") != std::string::npos) {
+        for (const json* s : place.schemas) {
+            if (auto p = s->find("pattern"); p != s->end() && p->is_string()) {
+                if (p->get<std::string>() == kIdPattern) {
+                    return {3, field + " must be an id: lowercase letters, digits, '-' and '_', at most 64 characters",
+                            place.node.mark(), {}};
+                }
+                return {3, field + " must match " + p->get<std::string>(), place.node.mark(), {}};
+            }
+        }
+    }
+    if (description.find("minLength") != std::string::npos || description.find("shorter") != std::string::npos) {
+        return {3, field + " must not be empty", place.node.mark(), {}};
+    }
+    if (description.find("propert") != std::string::npos && description.find("name") != std::string::npos) {
+        return {4, where + "a key is not a valid name: lowercase letters, digits, '-' and '_', at most 64 characters",
+                place.node.mark(), {}};
+    }
+    // Wrappers such as "Failed to validate against child schema" only matter
+    // when nothing more precise was found at the same place.
+    int priority = description.starts_with("Failed to validate") ? 9 : 5;
+    std::string text = description;
+    if (!text.empty() && text.back() == '.') text.pop_back();
+    if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+    return {priority, where + text, place.node.mark(), {}};
+}
+
+}  // namespace
+
+void SchemaSet::check(std::string_view schema, yaml::Node root, const std::string& file, const std::string& address,
+                      Diagnostics& out, std::string_view skip_key) const {
+    auto it = impl_->entries.find(schema);
+    if (it == impl_->entries.end()) throw std::logic_error("no schema named " + std::string(schema));
+    json document = to_json(root);
+    if (!skip_key.empty() && document.is_object()) document.erase(std::string(skip_key));
+    valijson::adapters::NlohmannJsonAdapter adapter(document);
+    valijson::Validator validator(valijson::Validator::kStrongTypes);
+    valijson::ValidationResults results;
+    if (validator.validate(it->second.schema, adapter, &results)) return;
+
+    std::vector<valijson::ValidationResults::Error> errors(results.begin(), results.end());
+    // A file can hold thousands of mistakes; the first few hundred say enough
+    // and keep the work below bounded.
+    if (errors.size() > 256) errors.resize(256);
+    // Keep the innermost findings: an error whose place lies inside another
+    // error's place explains it better.
+    auto is_prefix = [](const std::vector<std::string>& a, const std::vector<std::string>& b) {
+        return a.size() < b.size() && std::equal(a.begin(), a.end(), b.begin());
+    };
+    SchemaWalker walker(it->second.document);
+    std::map<std::vector<std::string>, std::vector<Finding>> by_place;
+    for (const auto& e : errors) {
+        bool outer = std::ranges::any_of(errors, [&](const auto& other) { return is_prefix(e.context, other.context); });
+        if (outer) continue;
+        by_place[e.context].push_back(describe(e.description, locate(e.context, root, walker)));
+    }
+    for (auto& [context, findings] : by_place) {
+        int best = std::ranges::min(findings, {}, &Finding::priority).priority;
+        std::vector<std::string> seen;
+        for (auto& f : findings) {
+            if (f.priority != best || std::ranges::find(seen, f.message) != seen.end()) continue;
+            seen.push_back(f.message);
+            Diagnostic d = error(code::schema, std::move(f.message), {file, f.mark.line, f.mark.column}, address);
+            d.hint = std::move(f.hint);
+            out.add(std::move(d));
+        }
+    }
+}
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+    auto distance = [](std::string_view a, std::string_view b) {
+        std::vector<std::size_t> row(b.size() + 1);
+        for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+        for (std::size_t i = 1; i <= a.size(); ++i) {
+            std::size_t diagonal = row[0];
+            row[0] = i;
+            for (std::size_t j = 1; j <= b.size(); ++j) {
+                std::size_t above = row[j];
+                row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+                diagonal = above;
+            }
+        }
+        return row[b.size()];
+    };
+    std::string best;
+    std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+    for (const auto& c : candidates) {
+        std::size_t d = distance(word, c);
+        if (d < best_distance) {
+            best_distance = d;
+            best = c;
+        }
+    }
+    return best;
+}
+
+}  // namespace ferry

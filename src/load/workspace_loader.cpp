@@ -1,0 +1,307 @@
+// One pass over a workspace tree: classify its files, read their blobs,
+// parse and check them on every core, then assemble the model.
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include "ferry/load.hpp"
+
+namespace ferry {
+namespace {
+
+enum class Role { workspace, links, resource, draft };
+
+struct FileTask {
+    const TreeEntry* entry;
+    Role role;
+    Kind kind = Kind::models;
+    std::string id;
+    std::string text;  // the blob, until parsed
+    std::optional<yaml::Document> doc;
+    Diagnostics diagnostics;
+};
+
+// Runs fn(i) for i in [0, n) on every core.
+template <class Fn>
+void parallel_for(std::size_t n, Fn fn) {
+    std::size_t workers = std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()), n);
+    if (workers <= 1) {
+        for (std::size_t i = 0; i < n; ++i) fn(i);
+        return;
+    }
+    std::atomic<std::size_t> next{0};
+    std::vector<std::jthread> threads;
+    for (std::size_t w = 0; w < workers; ++w) {
+        threads.emplace_back([&] {
+            for (std::size_t i = next++; i < n; i = next++) fn(i);
+        });
+    }
+}
+
+std::string_view schema_for(Kind kind) {
+    switch (kind) {
+    case Kind::sources: return "source.schema.json";
+    case Kind::destinations: return "destination.schema.json";
+    case Kind::models: return "model.schema.json";
+    case Kind::syncs: return "sync.schema.json";
+    case Kind::audiences: return "audience.schema.json";
+    }
+    return {};
+}
+
+// kind/<id>.yaml or drafts/kind/<id>.yaml; nothing else is a resource file.
+struct Classified {
+    Role role;
+    Kind kind;
+    std::string_view stem;
+    std::string_view extension;
+};
+std::optional<Classified> classify(std::string_view path) {
+    if (path == "workspace.yaml") return Classified{Role::workspace, Kind::models, {}, ".yaml"};
+    if (path == "links.yaml") return Classified{Role::links, Kind::models, {}, ".yaml"};
+    Role role = Role::resource;
+    if (path.starts_with("drafts/")) {
+        role = Role::draft;
+        path.remove_prefix(7);
+    }
+    auto slash = path.find('/');
+    if (slash == std::string_view::npos) return std::nullopt;
+    auto kind = parse_kind(path.substr(0, slash));
+    if (!kind || (role == Role::draft && !has_drafts(*kind))) return std::nullopt;
+    std::string_view file = path.substr(slash + 1);
+    if (file.find('/') != std::string_view::npos) return std::nullopt;
+    for (std::string_view ext : {".yaml", ".yml"}) {
+        if (file.ends_with(ext)) return Classified{role, *kind, file.substr(0, file.size() - ext.size()), ext};
+    }
+    return std::nullopt;
+}
+
+class Loader {
+public:
+    Loader(const TreeSource& tree, WorkspaceOrigin origin, const TreeLimits& limits, const SchemaSet& schemas)
+        : tree_(tree), limits_(limits), schemas_(schemas) {
+        ws_.name = std::move(origin.name);
+        ws_.root = std::move(origin.root);
+        ws_.ref = std::move(origin.ref);
+        ws_.commit = std::move(origin.commit);
+        ws_.display_name = ws_.name;
+        ws_.links_file = ws_.file("links.yaml");
+    }
+
+    LoadedWorkspace run();
+
+private:
+    void plan_tasks();
+    void read_blobs();
+    void parse_and_check(FileTask& task) const;
+    void assemble_workspace(const yaml::Node root);
+    void assemble_links(const yaml::Node root);
+    Location at(const TreeEntry& entry, yaml::Mark mark = {1, 1}) const {
+        return {ws_.file(entry.path), mark.line, mark.column};
+    }
+
+    const TreeSource& tree_;
+    const TreeLimits& limits_;
+    const SchemaSet& schemas_;
+    Workspace ws_;
+    Diagnostics diags_;
+    std::vector<FileTask> tasks_;
+    bool has_workspace_file_ = false;
+};
+
+void Loader::plan_tasks() {
+    // Entries come in path order, so x.yaml comes before x.yml: the .yml one
+    // is reported and the .yaml one loaded.
+    std::map<std::pair<int, Kind>, std::map<std::string, std::string, std::less<>>> seen;
+    for (const TreeEntry& entry : tree_.entries()) {
+        if (entry.type != EntryType::blob) {
+            std::string what = entry.type == EntryType::symlink ? "a symbolic link" : "a submodule";
+            Diagnostic d = error(code::unsafe_tree, entry.path + " is " + what + "; a workspace tree holds plain files only",
+                                 {ws_.file(entry.path), 0, 0});
+            diags_.add(std::move(d));
+            continue;
+        }
+        auto c = classify(entry.path);
+        if (!c) continue;
+        if (c->role == Role::workspace || c->role == Role::links) {
+            tasks_.push_back({&entry, c->role});
+            continue;
+        }
+        std::string address_text = address(ws_.name, c->kind, c->stem);
+        if (!is_valid_id(c->stem)) {
+            Diagnostic d = error(code::bad_id,
+                                 "'" + std::string(c->stem) + "' is not a valid id: lowercase letters, digits, '-' and '_', "
+                                 "starting with a letter or digit, at most 64 characters",
+                                 {ws_.file(entry.path), 0, 0}, address_text);
+            d.hint = "rename the file";
+            diags_.add(std::move(d));
+            continue;
+        }
+        auto& ids = seen[{c->role == Role::draft ? 1 : 0, c->kind}];
+        if (auto it = ids.find(c->stem); it != ids.end()) {
+            Diagnostic d = error(code::duplicate_id,
+                                 "id '" + std::string(c->stem) + "' is defined twice: " + ws_.file(it->second) + " and " +
+                                     ws_.file(entry.path),
+                                 {ws_.file(entry.path), 0, 0}, address_text);
+            d.hint = "keep one of the two files";
+            diags_.add(std::move(d));
+            continue;
+        }
+        ids.emplace(std::string(c->stem), entry.path);
+        tasks_.push_back({&entry, c->role, c->kind, std::string(c->stem)});
+    }
+}
+
+void Loader::read_blobs() {
+    for (FileTask& task : tasks_) {
+        std::uint64_t max = task.role == Role::links ? limits_.links_bytes : limits_.resource_bytes;
+        auto text = tree_.read(*task.entry, max);
+        if (text) {
+            task.text = std::move(*text);
+        } else if (text.error().too_large) {
+            task.diagnostics.add(error(code::unsafe_tree,
+                                       task.entry->path + " is " + std::to_string(text.error().size) +
+                                           " bytes; the limit is " + std::to_string(max),
+                                       at(*task.entry, {0, 0})));
+        } else {
+            task.diagnostics.add(error(code::git, text.error().message, at(*task.entry, {0, 0})));
+        }
+    }
+}
+
+void Loader::parse_and_check(FileTask& task) const {
+    if (task.diagnostics.has_errors()) return;
+    const TreeEntry& entry = *task.entry;
+    std::string addr = task.role == Role::resource || task.role == Role::draft ? address(ws_.name, task.kind, task.id) : "";
+    auto parsed = yaml::parse(task.text);
+    std::string().swap(task.text);
+    if (!parsed) {
+        const auto& e = parsed.error();
+        bool unsafe = e.kind == yaml::ParseError::Kind::unsafe;
+        task.diagnostics.add(error(unsafe ? code::unsafe_tree : code::yaml_syntax, e.message, at(entry, e.mark), addr));
+        return;
+    }
+    yaml::Node root = parsed->root();
+    std::string file = ws_.file(entry.path);
+    switch (task.role) {
+    case Role::workspace: schemas_.check("workspace.schema.json", root, file, {}, task.diagnostics); break;
+    case Role::links: schemas_.check("links.schema.json", root, file, {}, task.diagnostics); break;
+    case Role::resource: schemas_.check(schema_for(task.kind), root, file, addr, task.diagnostics); break;
+    case Role::draft: {
+        yaml::Node block = root.get("draft");
+        if (!root.is_map() || !block) {
+            task.diagnostics.add(error(code::schema, "a draft needs a `draft` block (author, created, approval)",
+                                       at(entry, root.mark()), addr));
+            break;
+        }
+        schemas_.check("draft.schema.json", block, file, addr, task.diagnostics);
+        schemas_.check(schema_for(task.kind), root, file, addr, task.diagnostics, "draft");
+        break;
+    }
+    }
+    task.doc = std::move(*parsed);
+}
+
+Grant grant_from(yaml::Node value) {
+    Grant g;
+    if (value.is_string()) {
+        std::string_view role = value.text();
+        Level level = role == "viewer" ? Level::view : role == "drafter" ? Level::draft : Level::edit;
+        g.levels.fill(level);
+        g.admin = role == "admin";
+        return g;
+    }
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        auto kind = parse_kind(value.key(i).text());
+        auto level = parse_level(value.value(i).text());
+        if (kind && level) g.levels[static_cast<std::size_t>(*kind)] = *level;
+    }
+    return g;
+}
+
+void Loader::assemble_workspace(const yaml::Node root) {
+    if (!root.is_map()) return;
+    if (yaml::Node n = root.get("name"); n.is_string()) ws_.display_name = n.text();
+    if (yaml::Node n = root.get("organization"); n.is_string()) ws_.organization = n.text();
+    yaml::Node members = root.get("members");
+    for (std::size_t i = 0; members && i < members.size(); ++i) {
+        Grant g = grant_from(members.value(i));
+        std::string_view who = members.key(i).text();
+        // SPEC 6: `"*"` granting more than view is allowed but worth a look.
+        if (who == "*" && std::ranges::any_of(g.levels, [](Level l) { return l > Level::view; })) {
+            Diagnostic d = warning(code::broad_grant, "\"*\" grants more than view to everyone not listed",
+                                   {ws_.file("workspace.yaml"), members.key(i).mark().line, members.key(i).mark().column});
+            d.hint = "grant roles to named members and keep \"*\" at viewer";
+            diags_.add(std::move(d));
+        }
+        ws_.members[std::string(who)] = g;
+    }
+    yaml::Node approvals = root.get("approvals");
+    for (std::size_t i = 0; approvals && i < approvals.size(); ++i) {
+        if (auto kind = parse_kind(approvals.key(i).text())) {
+            ws_.approvals[static_cast<std::size_t>(*kind)] = approvals.value(i).as_bool();
+        }
+    }
+    yaml::Node extensions = root.get("extensions");
+    for (std::size_t i = 0; extensions && i < extensions.size(); ++i) ws_.extensions.emplace_back(extensions.key(i).text());
+    yaml::Node alerts = root.get("alerts");
+    for (std::size_t i = 0; alerts && i < alerts.size(); ++i) ws_.alerts.emplace_back(alerts.key(i).text());
+}
+
+void Loader::assemble_links(const yaml::Node root) {
+    if (!root.is_map()) return;
+    for (std::size_t k = 0; k < root.size(); ++k) {
+        auto kind = parse_kind(root.key(k).text());
+        yaml::Node ids = root.value(k);
+        if (!kind || !ids.is_map()) continue;
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            yaml::Node others = ids.value(i);
+            if (!others.is_map()) continue;
+            for (std::size_t o = 0; o < others.size(); ++o) {
+                if (!others.value(o).is_string()) continue;
+                ws_.links.push_back({*kind, std::string(ids.key(i).text()), std::string(others.key(o).text()),
+                                     std::string(others.value(o).text()), others.key(o).mark()});
+            }
+        }
+    }
+}
+
+LoadedWorkspace Loader::run() {
+    plan_tasks();
+    read_blobs();
+    parallel_for(tasks_.size(), [&](std::size_t i) { parse_and_check(tasks_[i]); });
+
+    for (FileTask& task : tasks_) {
+        diags_.append(std::move(task.diagnostics));
+        if (task.role == Role::workspace) has_workspace_file_ = true;
+        if (!task.doc) continue;
+        switch (task.role) {
+        case Role::workspace: assemble_workspace(task.doc->root()); break;
+        case Role::links: assemble_links(task.doc->root()); break;
+        case Role::resource:
+        case Role::draft: {
+            auto& map = (task.role == Role::draft ? ws_.drafts : ws_.resources)[static_cast<std::size_t>(task.kind)];
+            map.emplace(task.id,
+                        Resource{task.kind, task.id, ws_.file(task.entry->path), task.role == Role::draft, std::move(*task.doc)});
+            break;
+        }
+        }
+    }
+    if (!has_workspace_file_) {
+        Diagnostic d = error(code::schema, "workspace.yaml is missing", {ws_.file("workspace.yaml"), 0, 0});
+        d.hint = "every workspace tree starts with a workspace.yaml naming its organization";
+        diags_.add(std::move(d));
+    }
+    return {std::move(ws_), std::move(diags_)};
+}
+
+}  // namespace
+
+LoadedWorkspace load_workspace(const TreeSource& tree, WorkspaceOrigin origin, const TreeLimits& limits,
+                               const SchemaSet& schemas) {
+    LoadedWorkspace loaded = Loader(tree, std::move(origin), limits, schemas).run();
+    check_workspace(loaded.workspace, loaded.diagnostics);
+    return loaded;
+}
+
+}  // namespace ferry

@@ -1,0 +1,3 @@
+#include "ferry/cli.hpp"
+
+int main(int argc, char** argv) { return ferry::cli::run(argc, argv); }

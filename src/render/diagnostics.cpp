@@ -1,0 +1,110 @@
+#include <algorithm>
+
+#include "ferry/render.hpp"
+
+namespace ferry {
+namespace {
+
+std::string where(const Location& l) {
+    if (l.file.empty()) return {};
+    std::string out = l.file;
+    if (l.line) out += ":" + std::to_string(l.line) + ":" + std::to_string(l.column ? l.column : 1);
+    return out;
+}
+
+// GitHub's workflow commands need %, CR and LF escaped in messages, and ','
+// and ':' too in properties.
+std::string escape_github(std::string_view s, bool property) {
+    std::string out;
+    for (char c : s) {
+        switch (c) {
+        case '%': out += "%25"; break;
+        case '\r': out += "%0D"; break;
+        case '\n': out += "%0A"; break;
+        case ':': out += property ? "%3A" : ":"; break;
+        case ',': out += property ? "%2C" : ","; break;
+        default: out.push_back(c);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+void print_text(std::ostream& out, const Diagnostics& diags, const Output& output) {
+    for (const Diagnostic& d : diags.items) {
+        bool is_error = d.severity == Severity::error;
+        if (output.quiet && !is_error) continue;
+        const char* color = is_error ? "\x1b[1;31m" : "\x1b[1;33m";
+        if (output.color) out << color;
+        out << (is_error ? "error" : "warning") << "[" << d.code << "]";
+        if (output.color) out << "\x1b[0m";
+        out << ": " << d.message << "\n";
+        if (auto w = where(d.location); !w.empty()) out << "  --> " << w << "\n";
+        if (!d.hint.empty()) out << "  = hint: " << d.hint << "\n";
+    }
+}
+
+void print_github(std::ostream& out, const Diagnostics& diags) {
+    // GitHub shows 10 annotations of each kind per step: errors first, and the
+    // tenth says how many more there are.
+    constexpr std::size_t kShown = 10;
+    for (Severity severity : {Severity::error, Severity::warning}) {
+        std::vector<const Diagnostic*> of_kind;
+        for (const auto& d : diags.items) {
+            if (d.severity == severity) of_kind.push_back(&d);
+        }
+        for (std::size_t i = 0; i < of_kind.size() && i < kShown; ++i) {
+            const Diagnostic& d = *of_kind[i];
+            out << (severity == Severity::error ? "::error" : "::warning");
+            std::string props;
+            if (!d.location.file.empty()) {
+                props = "file=" + escape_github(d.location.file, true);
+                if (d.location.line) {
+                    props += ",line=" + std::to_string(d.location.line);
+                    if (d.location.column) props += ",col=" + std::to_string(d.location.column);
+                }
+            }
+            props += std::string(props.empty() ? "" : ",") + "title=" + escape_github(std::string(d.code), true);
+            out << " " << props;
+            std::string message = "[" + std::string(d.code) + "] " + d.message;
+            if (!d.hint.empty()) message += " (hint: " + d.hint + ")";
+            if (i + 1 == kShown && of_kind.size() > kShown) {
+                message += " (and " + std::to_string(of_kind.size() - kShown) + " more " +
+                           (severity == Severity::error ? "errors" : "warnings") + ")";
+            }
+            out << "::" << escape_github(message, false) << "\n";
+        }
+    }
+}
+
+void print_markdown(std::ostream& out, const Diagnostics& diags) {
+    for (const Diagnostic& d : diags.items) {
+        out << "- " << (d.severity == Severity::error ? "**error**" : "**warning**") << " `" << d.code << "`: " << d.message;
+        if (auto w = where(d.location); !w.empty()) out << " (`" << w << "`)";
+        if (!d.hint.empty()) out << "  \n  hint: " << d.hint;
+        out << "\n";
+    }
+}
+
+nlohmann::json to_json(const Diagnostic& d) {
+    nlohmann::json j = {{"code", d.code}, {"message", d.message}};
+    if (!d.address.empty()) j["address"] = d.address;
+    if (!d.location.file.empty()) j["file"] = d.location.file;
+    if (d.location.line) {
+        j["line"] = d.location.line;
+        j["column"] = d.location.column ? d.location.column : 1;
+    }
+    if (!d.hint.empty()) j["hint"] = d.hint;
+    return j;
+}
+
+void add_diagnostics(nlohmann::json& result, const Diagnostics& diags) {
+    result["errors"] = nlohmann::json::array();
+    result["warnings"] = nlohmann::json::array();
+    for (const auto& d : diags.items) {
+        result[d.severity == Severity::error ? "errors" : "warnings"].push_back(to_json(d));
+    }
+}
+
+}  // namespace ferry
