@@ -1,3 +1,5 @@
 #include "ferry/cli.hpp"
 
-int main(int argc, char** argv) { return ferry::cli::run(argc, argv); }
+int main(int argc, char** argv) {
+    return ferry::cli::run(argc, argv);
+}

@@ -20,8 +20,8 @@ struct TreeLimits {
 };
 
 struct WorkspaceOrigin {
-    std::string name;    // in ferry.yaml
-    std::string root;    // folder inside the repository; "" for the root
+    std::string name;  // in ferry.yaml
+    std::string root;  // folder inside the repository; "" for the root
     std::string ref;
     std::string commit;
 };

@@ -21,9 +21,13 @@ inline constexpr std::array<Kind, 5> kAllKinds = {Kind::sources, Kind::destinati
 std::string_view kind_name(Kind kind);
 std::optional<Kind> parse_kind(std::string_view name);
 // Drafts exist for models and syncs only (SPEC 2.2).
-inline bool has_drafts(Kind kind) { return kind == Kind::models || kind == Kind::syncs; }
+inline bool has_drafts(Kind kind) {
+    return kind == Kind::models || kind == Kind::syncs;
+}
 // SPEC 1: sources and destinations are linked explicitly, models and syncs by deploying.
-inline bool is_linkable(Kind kind) { return kind != Kind::audiences; }
+inline bool is_linkable(Kind kind) {
+    return kind != Kind::audiences;
+}
 
 // SPEC 2.2: ^[a-z0-9][a-z0-9_-]{0,63}$
 bool is_valid_id(std::string_view id);

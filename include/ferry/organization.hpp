@@ -21,8 +21,8 @@ WorkspaceRequest parse_workspace_request(std::string_view text);
 // Reads each requested workspace from its repository (each repository opened
 // once, however many workspaces share it). A workspace that cannot be read
 // at all is left out, with its error in `out`.
-std::vector<LoadedWorkspace> load_workspaces(const OrganizationConfig& config, const std::vector<WorkspaceRequest>& requests,
-                                             Diagnostics& out);
+std::vector<LoadedWorkspace> load_workspaces(const OrganizationConfig& config,
+                                             const std::vector<WorkspaceRequest>& requests, Diagnostics& out);
 
 // Links across every pair of `workspaces`: link-conflict, stale-link,
 // links.yaml naming unknown workspaces, different organizations. Only the

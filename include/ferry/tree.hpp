@@ -15,7 +15,7 @@ enum class EntryType { blob, symlink, submodule };
 struct TreeEntry {
     std::string path;  // relative to the workspace root, '/'-separated
     EntryType type = EntryType::blob;
-    std::string id;    // the object id, hex; empty when the source has none
+    std::string id;  // the object id, hex; empty when the source has none
 };
 
 struct ReadError {

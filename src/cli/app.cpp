@@ -11,7 +11,9 @@
 namespace ferry::cli {
 namespace {
 
-std::vector<Command> commands() { return {validate_command()}; }
+std::vector<Command> commands() {
+    return {validate_command()};
+}
 
 bool color_allowed(int fd) {
     const char* no_color = std::getenv("NO_COLOR");
@@ -22,13 +24,19 @@ bool color_allowed(int fd) {
 
 int finish(const Context& ctx, nlohmann::json result, const Diagnostics& diags, int exit_code) {
     switch (ctx.output.format) {
-    case Format::json:
-        add_diagnostics(result, diags);
-        std::cout << result.dump(2) << "\n";
-        break;
-    case Format::github: print_github(std::cout, diags); break;
-    case Format::markdown: print_markdown(std::cout, diags); break;
-    case Format::text: print_text(std::cerr, diags, ctx.output); break;
+        case Format::json:
+            add_diagnostics(result, diags);
+            std::cout << result.dump(2) << "\n";
+            break;
+        case Format::github:
+            print_github(std::cout, diags);
+            break;
+        case Format::markdown:
+            print_markdown(std::cout, diags);
+            break;
+        case Format::text:
+            print_text(std::cerr, diags, ctx.output);
+            break;
     }
     return exit_code;
 }

@@ -11,7 +11,8 @@ namespace {
 
 std::size_t count(const std::array<ResourceMap, 5>& maps) {
     std::size_t n = 0;
-    for (const auto& m : maps) n += m.size();
+    for (const auto& m : maps)
+        n += m.size();
     return n;
 }
 
@@ -32,7 +33,8 @@ int validate(const Context& ctx, const std::vector<std::string>& args) {
         if (!config->find(r.name)) {
             Diagnostic d = error(code::unknown_workspace, "no workspace named '" + r.name + "' in " + file->string());
             std::string known;
-            for (const auto& w : config->workspaces) known += (known.empty() ? "" : ", ") + w.name;
+            for (const auto& w : config->workspaces)
+                known += (known.empty() ? "" : ", ") + w.name;
             d.hint = "known workspaces: " + known;
             diags.add(std::move(d));
             continue;
@@ -41,21 +43,24 @@ int validate(const Context& ctx, const std::vector<std::string>& args) {
     }
     if (diags.has_errors()) return finish(ctx, result, diags, kFailed);
     if (requested.empty()) {
-        for (const auto& w : config->workspaces) requested.push_back({w.name, {}});
+        for (const auto& w : config->workspaces)
+            requested.push_back({w.name, {}});
     }
 
     // Links are checked against every workspace of the organization, so the
     // ones not asked for are read too (at their branch tips), but only their
     // links are reported.
     std::set<std::string> asked;
-    for (const auto& r : requested) asked.insert(r.name);
+    for (const auto& r : requested)
+        asked.insert(r.name);
     std::vector<WorkspaceRequest> others;
     for (const auto& w : config->workspaces) {
         if (!asked.contains(w.name)) others.push_back({w.name, {}});
     }
     auto loaded = load_workspaces(*config, requested, diags);
     Diagnostics ignored;  // a workspace not asked for is only read for its links
-    for (auto& lw : load_workspaces(*config, others, ignored)) loaded.push_back(std::move(lw));
+    for (auto& lw : load_workspaces(*config, others, ignored))
+        loaded.push_back(std::move(lw));
 
     std::vector<const Workspace*> workspaces;
     for (auto& lw : loaded) {
@@ -70,7 +75,8 @@ int validate(const Context& ctx, const std::vector<std::string>& args) {
                                         {"drafts", count(ws.drafts)}});
         diags.append(std::move(lw.diagnostics));
     }
-    check_links(*config, workspaces, [&](const std::string& name) { return asked.contains(name); }, diags);
+    check_links(
+        *config, workspaces, [&](const std::string& name) { return asked.contains(name); }, diags);
     diags.sort();
 
     if (ctx.output.format == Format::text && !ctx.output.quiet) {
@@ -81,9 +87,10 @@ int validate(const Context& ctx, const std::vector<std::string>& args) {
                       << (w["valid"].get<bool>() ? "" : ", invalid") << "\n";
         }
         std::size_t errors = 0, warnings = 0;
-        for (const auto& d : diags.items) (d.severity == Severity::error ? errors : warnings)++;
-        std::cout << (errors ? "Invalid: " : "Valid: ") << errors << (errors == 1 ? " error, " : " errors, ") << warnings
-                  << (warnings == 1 ? " warning." : " warnings.") << "\n";
+        for (const auto& d : diags.items)
+            (d.severity == Severity::error ? errors : warnings)++;
+        std::cout << (errors ? "Invalid: " : "Valid: ") << errors << (errors == 1 ? " error, " : " errors, ")
+                  << warnings << (warnings == 1 ? " warning." : " warnings.") << "\n";
     }
     return finish(ctx, std::move(result), diags, diags.has_errors() ? kFailed : kOk);
 }

@@ -22,8 +22,8 @@ std::expected<fs::path, Diagnostic> find_config(const std::string& flag) {
     auto must_exist = [](fs::path p, std::string_view from) -> std::expected<fs::path, Diagnostic> {
         std::error_code ec;
         if (!fs::is_regular_file(p, ec)) {
-            return std::unexpected(error(code::config, "no organization file at " + p.string() + " (from " +
-                                                           std::string(from) + ")"));
+            return std::unexpected(
+                error(code::config, "no organization file at " + p.string() + " (from " + std::string(from) + ")"));
         }
         return fs::absolute(p, ec);
     };
@@ -75,7 +75,8 @@ std::expected<OrganizationConfig, Diagnostics> load_config(const fs::path& file)
         return std::unexpected(std::move(diags));
     }
     SchemaSet::builtin().check("ferry.schema.json", doc->root(), shown, {}, diags);
-    for (auto& d : diags.items) d.code = code::config;
+    for (auto& d : diags.items)
+        d.code = code::config;
     if (diags.has_errors()) return std::unexpected(std::move(diags));
 
     OrganizationConfig org{file, {}};

@@ -75,11 +75,18 @@ int collect(const char* root, const git_tree_entry* entry, void* payload) {
     git_filemode_t mode = git_tree_entry_filemode(entry);
     EntryType type;
     switch (mode) {
-    case GIT_FILEMODE_BLOB:
-    case GIT_FILEMODE_BLOB_EXECUTABLE: type = EntryType::blob; break;
-    case GIT_FILEMODE_LINK: type = EntryType::symlink; break;
-    case GIT_FILEMODE_COMMIT: type = EntryType::submodule; break;
-    default: return 0;  // trees: walked into
+        case GIT_FILEMODE_BLOB:
+        case GIT_FILEMODE_BLOB_EXECUTABLE:
+            type = EntryType::blob;
+            break;
+        case GIT_FILEMODE_LINK:
+            type = EntryType::symlink;
+            break;
+        case GIT_FILEMODE_COMMIT:
+            type = EntryType::submodule;
+            break;
+        default:
+            return 0;  // trees: walked into
     }
     out->push_back({std::string(root) + git_tree_entry_name(entry), type, hex(git_tree_entry_id(entry))});
     return 0;
@@ -87,8 +94,12 @@ int collect(const char* root, const git_tree_entry* entry, void* payload) {
 
 }  // namespace
 
-Library::Library() { git_libgit2_init(); }
-Library::~Library() { git_libgit2_shutdown(); }
+Library::Library() {
+    git_libgit2_init();
+}
+Library::~Library() {
+    git_libgit2_shutdown();
+}
 
 struct Repository::Impl {
     RepoHandle repo;
@@ -111,7 +122,9 @@ std::expected<Repository, std::string> Repository::open(const std::filesystem::p
     return Repository(std::move(impl));
 }
 
-std::filesystem::path Repository::git_dir() const { return git_repository_path(impl_->repo.get()); }
+std::filesystem::path Repository::git_dir() const {
+    return git_repository_path(impl_->repo.get());
+}
 
 std::expected<Resolved, std::string> Repository::resolve(const std::string& branch, const std::string& ref) const {
     git_repository* repo = impl_->repo.get();
@@ -179,7 +192,8 @@ std::expected<std::unique_ptr<TreeSource>, std::string> Repository::tree(const s
             return std::unexpected("'" + folder + "' is not a folder at commit " + commit.substr(0, 12));
         }
         git_tree* s = nullptr;
-        if (git_tree_lookup(&s, repo, git_tree_entry_id(e)) != 0) return std::unexpected(last_error("cannot read " + folder));
+        if (git_tree_lookup(&s, repo, git_tree_entry_id(e)) != 0)
+            return std::unexpected(last_error("cannot read " + folder));
         sub.reset(s);
         walk_root = s;
     }

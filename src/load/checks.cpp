@@ -8,7 +8,9 @@
 namespace ferry {
 namespace {
 
-Location at(const Resource& r, yaml::Node n) { return {r.file, n.mark().line, n.mark().column}; }
+Location at(const Resource& r, yaml::Node n) {
+    return {r.file, n.mark().line, n.mark().column};
+}
 
 // SPEC 2.4: key names that must hold { secret: NAME }.
 bool names_a_secret(std::string_view key) {
@@ -39,8 +41,8 @@ void find_plaintext_secrets(const std::string& addr, const Resource& r, yaml::No
         if (names_a_secret(key)) {
             if (is_secret_reference(value)) continue;
             // The value itself is never repeated: it may be the secret.
-            Diagnostic d = error(code::plaintext_secret, "'" + child + "' must be a secret reference, not a literal value",
-                                 at(r, value), addr);
+            Diagnostic d = error(code::plaintext_secret,
+                                 "'" + child + "' must be a secret reference, not a literal value", at(r, value), addr);
             d.hint = "write `" + std::string(key) + ": { secret: NAME }` and keep the value in your secret store";
             out.add(std::move(d));
             continue;
@@ -57,10 +59,14 @@ struct Reference {
 // SPEC 2.4: the fields that name another resource of the same workspace.
 std::vector<Reference> references_of(Kind kind) {
     switch (kind) {
-    case Kind::models: return {{"source", Kind::sources}};
-    case Kind::syncs: return {{"model", Kind::models}, {"destination", Kind::destinations}};
-    case Kind::audiences: return {{"model", Kind::models}};
-    default: return {};
+        case Kind::models:
+            return {{"source", Kind::sources}};
+        case Kind::syncs:
+            return {{"model", Kind::models}, {"destination", Kind::destinations}};
+        case Kind::audiences:
+            return {{"model", Kind::models}};
+        default:
+            return {};
     }
 }
 

@@ -12,8 +12,8 @@ WorkspaceRequest parse_workspace_request(std::string_view text) {
     return {std::string(text.substr(0, at)), std::string(text.substr(at + 1))};
 }
 
-std::vector<LoadedWorkspace> load_workspaces(const OrganizationConfig& config, const std::vector<WorkspaceRequest>& requests,
-                                             Diagnostics& out) {
+std::vector<LoadedWorkspace> load_workspaces(const OrganizationConfig& config,
+                                             const std::vector<WorkspaceRequest>& requests, Diagnostics& out) {
     std::map<std::string, git::Repository> repositories;
     std::vector<LoadedWorkspace> loaded;
     for (const WorkspaceRequest& request : requests) {
@@ -33,7 +33,8 @@ std::vector<LoadedWorkspace> load_workspaces(const OrganizationConfig& config, c
         const git::Repository& repo = it->second;
         auto resolved = repo.resolve(ws->branch, request.ref);
         if (!resolved) {
-            out.add(error(code::git, "workspace '" + ws->name + "': " + resolved.error(), request.ref.empty() ? ws->location : Location{}));
+            out.add(error(code::git, "workspace '" + ws->name + "': " + resolved.error(),
+                          request.ref.empty() ? ws->location : Location{}));
             continue;
         }
         auto tree = repo.tree(resolved->commit, ws->path);
@@ -56,9 +57,10 @@ void check_links(const OrganizationConfig& config, const std::vector<const Works
                 out.add(error(code::link_conflict, "a resource cannot be linked to its own workspace", where,
                               address(ws->name, e.kind, e.local_id)));
             } else if (!config.find(e.other_workspace)) {
-                out.add(warning(code::stale_link,
-                                "link to workspace '" + e.other_workspace + "', which ferry.yaml does not define; it is ignored",
-                                where, address(ws->name, e.kind, e.local_id)));
+                out.add(warning(
+                    code::stale_link,
+                    "link to workspace '" + e.other_workspace + "', which ferry.yaml does not define; it is ignored",
+                    where, address(ws->name, e.kind, e.local_id)));
             }
         }
     }

@@ -47,41 +47,54 @@ namespace {
 
 json to_json(yaml::Node n) {
     switch (n.type()) {
-    case yaml::Type::null: return nullptr;
-    case yaml::Type::boolean: return n.as_bool();
-    case yaml::Type::integer: {
-        std::string_view t = n.text();
-        if (!t.empty() && t[0] == '+') t.remove_prefix(1);
-        std::int64_t v = 0;
-        auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-        if (ec == std::errc() && end == t.data() + t.size()) return v;
-        return std::strtod(std::string(t).c_str(), nullptr);
-    }
-    case yaml::Type::number: return std::strtod(std::string(n.text()).c_str(), nullptr);
-    case yaml::Type::string: return std::string(n.text());
-    case yaml::Type::seq: {
-        json out = json::array();
-        for (std::size_t i = 0; i < n.size(); ++i) out.push_back(to_json(n.item(i)));
-        return out;
-    }
-    case yaml::Type::map: {
-        json out = json::object();
-        for (std::size_t i = 0; i < n.size(); ++i) out[std::string(n.key(i).text())] = to_json(n.value(i));
-        return out;
-    }
+        case yaml::Type::null:
+            return nullptr;
+        case yaml::Type::boolean:
+            return n.as_bool();
+        case yaml::Type::integer: {
+            std::string_view t = n.text();
+            if (!t.empty() && t[0] == '+') t.remove_prefix(1);
+            std::int64_t v = 0;
+            auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+            if (ec == std::errc() && end == t.data() + t.size()) return v;
+            return std::strtod(std::string(t).c_str(), nullptr);
+        }
+        case yaml::Type::number:
+            return std::strtod(std::string(n.text()).c_str(), nullptr);
+        case yaml::Type::string:
+            return std::string(n.text());
+        case yaml::Type::seq: {
+            json out = json::array();
+            for (std::size_t i = 0; i < n.size(); ++i)
+                out.push_back(to_json(n.item(i)));
+            return out;
+        }
+        case yaml::Type::map: {
+            json out = json::object();
+            for (std::size_t i = 0; i < n.size(); ++i)
+                out[std::string(n.key(i).text())] = to_json(n.value(i));
+            return out;
+        }
     }
     return nullptr;
 }
 
 std::string_view type_name(yaml::Type t) {
     switch (t) {
-    case yaml::Type::null: return "null";
-    case yaml::Type::boolean: return "a boolean";
-    case yaml::Type::integer: return "an integer";
-    case yaml::Type::number: return "a number";
-    case yaml::Type::string: return "a string";
-    case yaml::Type::map: return "a mapping";
-    case yaml::Type::seq: return "a list";
+        case yaml::Type::null:
+            return "null";
+        case yaml::Type::boolean:
+            return "a boolean";
+        case yaml::Type::integer:
+            return "an integer";
+        case yaml::Type::number:
+            return "a number";
+        case yaml::Type::string:
+            return "a string";
+        case yaml::Type::map:
+            return "a mapping";
+        case yaml::Type::seq:
+            return "a list";
     }
     return "?";
 }
@@ -142,7 +155,8 @@ private:
         out.push_back(s);
         for (const char* combinator : {"allOf", "anyOf", "oneOf"}) {
             if (auto it = s->find(combinator); it != s->end() && it->is_array()) {
-                for (const json& sub : *it) expand(&sub, out, depth + 1);
+                for (const json& sub : *it)
+                    expand(&sub, out, depth + 1);
             }
         }
         for (const char* branch : {"then", "else"}) {
@@ -174,7 +188,8 @@ std::string expected_types(const std::vector<const json*>& schemas) {
     for (const json* s : schemas) {
         if (auto t = s->find("type"); t != s->end()) {
             if (t->is_array()) {
-                for (const json& each : *t) add(each);
+                for (const json& each : *t)
+                    add(each);
             } else {
                 add(*t);
             }
@@ -189,7 +204,9 @@ std::string expected_types(const std::vector<const json*>& schemas) {
     return out.empty() ? "something else" : out;
 }
 
-std::string in_quotes(std::string_view s) { return "'" + std::string(s) + "'"; }
+std::string in_quotes(std::string_view s) {
+    return "'" + std::string(s) + "'";
+}
 
 std::string quoted_after(std::string_view description, std::string_view marker) {
     auto at = description.find(marker);
@@ -252,7 +269,8 @@ Finding describe(const std::string& description, const Place& place) {
         auto names = property_names(place.schemas);
         if (hint.empty() && !names.empty()) {
             std::string list;
-            for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+            for (const auto& n : names)
+                list += (list.empty() ? "" : ", ") + n;
             hint = "known fields here: " + list;
         }
         return {0, where + "unknown field " + in_quotes(unknown), key ? key.mark() : place.node.mark(), hint};
@@ -261,7 +279,8 @@ Finding describe(const std::string& description, const Place& place) {
         std::string allowed;
         for (const json* s : place.schemas) {
             if (auto e = s->find("enum"); e != s->end() && e->is_array()) {
-                for (const json& v : *e) allowed += (allowed.empty() ? "" : ", ") + v.get<std::string>();
+                for (const json& v : *e)
+                    allowed += (allowed.empty() ? "" : ", ") + v.get<std::string>();
             }
         }
         std::string found = place.node.is_string() && place.node.text().size() <= 40
@@ -270,15 +289,20 @@ Finding describe(const std::string& description, const Place& place) {
         return {1, field + " must be one of: " + allowed + found, place.node.mark(), {}};
     }
     if (description.find("'type' constraint") != std::string::npos) {
-        return {2, field + " must be " + expected_types(place.schemas) + ", not " + std::string(type_name(place.node.type())),
-                place.node.mark(), {}};
+        return {
+            2,
+            field + " must be " + expected_types(place.schemas) + ", not " + std::string(type_name(place.node.type())),
+            place.node.mark(),
+            {}};
     }
     if (description.find("pattern") != std::string::npos) {
         for (const json* s : place.schemas) {
             if (auto p = s->find("pattern"); p != s->end() && p->is_string()) {
                 if (p->get<std::string>() == kIdPattern) {
-                    return {3, field + " must be an id: lowercase letters, digits, '-' and '_', at most 64 characters",
-                            place.node.mark(), {}};
+                    return {3,
+                            field + " must be an id: lowercase letters, digits, '-' and '_', at most 64 characters",
+                            place.node.mark(),
+                            {}};
                 }
                 return {3, field + " must match " + p->get<std::string>(), place.node.mark(), {}};
             }
@@ -288,8 +312,10 @@ Finding describe(const std::string& description, const Place& place) {
         return {3, field + " must not be empty", place.node.mark(), {}};
     }
     if (description.find("propert") != std::string::npos && description.find("name") != std::string::npos) {
-        return {4, where + "a key is not a valid name: lowercase letters, digits, '-' and '_', at most 64 characters",
-                place.node.mark(), {}};
+        return {4,
+                where + "a key is not a valid name: lowercase letters, digits, '-' and '_', at most 64 characters",
+                place.node.mark(),
+                {}};
     }
     // Wrappers such as "Failed to validate against child schema" only matter
     // when nothing more precise was found at the same place.
@@ -325,7 +351,8 @@ void SchemaSet::check(std::string_view schema, yaml::Node root, const std::strin
     SchemaWalker walker(it->second.document);
     std::map<std::vector<std::string>, std::vector<Finding>> by_place;
     for (const auto& e : errors) {
-        bool outer = std::ranges::any_of(errors, [&](const auto& other) { return is_prefix(e.context, other.context); });
+        bool outer =
+            std::ranges::any_of(errors, [&](const auto& other) { return is_prefix(e.context, other.context); });
         if (outer) continue;
         by_place[e.context].push_back(describe(e.description, locate(e.context, root, walker)));
     }
@@ -345,7 +372,8 @@ void SchemaSet::check(std::string_view schema, yaml::Node root, const std::strin
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
     auto distance = [](std::string_view a, std::string_view b) {
         std::vector<std::size_t> row(b.size() + 1);
-        for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+        for (std::size_t j = 0; j <= b.size(); ++j)
+            row[j] = j;
         for (std::size_t i = 1; i <= a.size(); ++i) {
             std::size_t diagonal = row[0];
             row[0] = i;

@@ -26,25 +26,32 @@ template <class Fn>
 void parallel_for(std::size_t n, Fn fn) {
     std::size_t workers = std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()), n);
     if (workers <= 1) {
-        for (std::size_t i = 0; i < n; ++i) fn(i);
+        for (std::size_t i = 0; i < n; ++i)
+            fn(i);
         return;
     }
     std::atomic<std::size_t> next{0};
     std::vector<std::jthread> threads;
     for (std::size_t w = 0; w < workers; ++w) {
         threads.emplace_back([&] {
-            for (std::size_t i = next++; i < n; i = next++) fn(i);
+            for (std::size_t i = next++; i < n; i = next++)
+                fn(i);
         });
     }
 }
 
 std::string_view schema_for(Kind kind) {
     switch (kind) {
-    case Kind::sources: return "source.schema.json";
-    case Kind::destinations: return "destination.schema.json";
-    case Kind::models: return "model.schema.json";
-    case Kind::syncs: return "sync.schema.json";
-    case Kind::audiences: return "audience.schema.json";
+        case Kind::sources:
+            return "source.schema.json";
+        case Kind::destinations:
+            return "destination.schema.json";
+        case Kind::models:
+            return "model.schema.json";
+        case Kind::syncs:
+            return "sync.schema.json";
+        case Kind::audiences:
+            return "audience.schema.json";
     }
     return {};
 }
@@ -116,8 +123,9 @@ void Loader::plan_tasks() {
     for (const TreeEntry& entry : tree_.entries()) {
         if (entry.type != EntryType::blob) {
             std::string what = entry.type == EntryType::symlink ? "a symbolic link" : "a submodule";
-            Diagnostic d = error(code::unsafe_tree, entry.path + " is " + what + "; a workspace tree holds plain files only",
-                                 {ws_.file(entry.path), 0, 0});
+            Diagnostic d =
+                error(code::unsafe_tree, entry.path + " is " + what + "; a workspace tree holds plain files only",
+                      {ws_.file(entry.path), 0, 0});
             diags_.add(std::move(d));
             continue;
         }
@@ -130,8 +138,9 @@ void Loader::plan_tasks() {
         std::string address_text = address(ws_.name, c->kind, c->stem);
         if (!is_valid_id(c->stem)) {
             Diagnostic d = error(code::bad_id,
-                                 "'" + std::string(c->stem) + "' is not a valid id: lowercase letters, digits, '-' and '_', "
-                                 "starting with a letter or digit, at most 64 characters",
+                                 "'" + std::string(c->stem) +
+                                     "' is not a valid id: lowercase letters, digits, '-' and '_', "
+                                     "starting with a letter or digit, at most 64 characters",
                                  {ws_.file(entry.path), 0, 0}, address_text);
             d.hint = "rename the file";
             diags_.add(std::move(d));
@@ -140,8 +149,8 @@ void Loader::plan_tasks() {
         auto& ids = seen[{c->role == Role::draft ? 1 : 0, c->kind}];
         if (auto it = ids.find(c->stem); it != ids.end()) {
             Diagnostic d = error(code::duplicate_id,
-                                 "id '" + std::string(c->stem) + "' is defined twice: " + ws_.file(it->second) + " and " +
-                                     ws_.file(entry.path),
+                                 "id '" + std::string(c->stem) + "' is defined twice: " + ws_.file(it->second) +
+                                     " and " + ws_.file(entry.path),
                                  {ws_.file(entry.path), 0, 0}, address_text);
             d.hint = "keep one of the two files";
             diags_.add(std::move(d));
@@ -172,7 +181,8 @@ void Loader::read_blobs() {
 void Loader::parse_and_check(FileTask& task) const {
     if (task.diagnostics.has_errors()) return;
     const TreeEntry& entry = *task.entry;
-    std::string addr = task.role == Role::resource || task.role == Role::draft ? address(ws_.name, task.kind, task.id) : "";
+    std::string addr =
+        task.role == Role::resource || task.role == Role::draft ? address(ws_.name, task.kind, task.id) : "";
     auto parsed = yaml::parse(task.text);
     std::string().swap(task.text);
     if (!parsed) {
@@ -184,20 +194,26 @@ void Loader::parse_and_check(FileTask& task) const {
     yaml::Node root = parsed->root();
     std::string file = ws_.file(entry.path);
     switch (task.role) {
-    case Role::workspace: schemas_.check("workspace.schema.json", root, file, {}, task.diagnostics); break;
-    case Role::links: schemas_.check("links.schema.json", root, file, {}, task.diagnostics); break;
-    case Role::resource: schemas_.check(schema_for(task.kind), root, file, addr, task.diagnostics); break;
-    case Role::draft: {
-        yaml::Node block = root.get("draft");
-        if (!root.is_map() || !block) {
-            task.diagnostics.add(error(code::schema, "a draft needs a `draft` block (author, created, approval)",
-                                       at(entry, root.mark()), addr));
+        case Role::workspace:
+            schemas_.check("workspace.schema.json", root, file, {}, task.diagnostics);
+            break;
+        case Role::links:
+            schemas_.check("links.schema.json", root, file, {}, task.diagnostics);
+            break;
+        case Role::resource:
+            schemas_.check(schema_for(task.kind), root, file, addr, task.diagnostics);
+            break;
+        case Role::draft: {
+            yaml::Node block = root.get("draft");
+            if (!root.is_map() || !block) {
+                task.diagnostics.add(error(code::schema, "a draft needs a `draft` block (author, created, approval)",
+                                           at(entry, root.mark()), addr));
+                break;
+            }
+            schemas_.check("draft.schema.json", block, file, addr, task.diagnostics);
+            schemas_.check(schema_for(task.kind), root, file, addr, task.diagnostics, "draft");
             break;
         }
-        schemas_.check("draft.schema.json", block, file, addr, task.diagnostics);
-        schemas_.check(schema_for(task.kind), root, file, addr, task.diagnostics, "draft");
-        break;
-    }
     }
     task.doc = std::move(*parsed);
 }
@@ -229,8 +245,9 @@ void Loader::assemble_workspace(const yaml::Node root) {
         std::string_view who = members.key(i).text();
         // SPEC 6: `"*"` granting more than view is allowed but worth a look.
         if (who == "*" && std::ranges::any_of(g.levels, [](Level l) { return l > Level::view; })) {
-            Diagnostic d = warning(code::broad_grant, "\"*\" grants more than view to everyone not listed",
-                                   {ws_.file("workspace.yaml"), members.key(i).mark().line, members.key(i).mark().column});
+            Diagnostic d =
+                warning(code::broad_grant, "\"*\" grants more than view to everyone not listed",
+                        {ws_.file("workspace.yaml"), members.key(i).mark().line, members.key(i).mark().column});
             d.hint = "grant roles to named members and keep \"*\" at viewer";
             diags_.add(std::move(d));
         }
@@ -243,9 +260,11 @@ void Loader::assemble_workspace(const yaml::Node root) {
         }
     }
     yaml::Node extensions = root.get("extensions");
-    for (std::size_t i = 0; extensions && i < extensions.size(); ++i) ws_.extensions.emplace_back(extensions.key(i).text());
+    for (std::size_t i = 0; extensions && i < extensions.size(); ++i)
+        ws_.extensions.emplace_back(extensions.key(i).text());
     yaml::Node alerts = root.get("alerts");
-    for (std::size_t i = 0; alerts && i < alerts.size(); ++i) ws_.alerts.emplace_back(alerts.key(i).text());
+    for (std::size_t i = 0; alerts && i < alerts.size(); ++i)
+        ws_.alerts.emplace_back(alerts.key(i).text());
 }
 
 void Loader::assemble_links(const yaml::Node root) {
@@ -276,15 +295,20 @@ LoadedWorkspace Loader::run() {
         if (task.role == Role::workspace) has_workspace_file_ = true;
         if (!task.doc) continue;
         switch (task.role) {
-        case Role::workspace: assemble_workspace(task.doc->root()); break;
-        case Role::links: assemble_links(task.doc->root()); break;
-        case Role::resource:
-        case Role::draft: {
-            auto& map = (task.role == Role::draft ? ws_.drafts : ws_.resources)[static_cast<std::size_t>(task.kind)];
-            map.emplace(task.id,
-                        Resource{task.kind, task.id, ws_.file(task.entry->path), task.role == Role::draft, std::move(*task.doc)});
-            break;
-        }
+            case Role::workspace:
+                assemble_workspace(task.doc->root());
+                break;
+            case Role::links:
+                assemble_links(task.doc->root());
+                break;
+            case Role::resource:
+            case Role::draft: {
+                auto& map =
+                    (task.role == Role::draft ? ws_.drafts : ws_.resources)[static_cast<std::size_t>(task.kind)];
+                map.emplace(task.id, Resource{task.kind, task.id, ws_.file(task.entry->path), task.role == Role::draft,
+                                              std::move(*task.doc)});
+                break;
+            }
         }
     }
     if (!has_workspace_file_) {

@@ -31,7 +31,9 @@ std::string address(std::string_view workspace, Kind kind, std::string_view id) 
     return out;
 }
 
-std::string Address::str() const { return address(workspace, kind, id); }
+std::string Address::str() const {
+    return address(workspace, kind, id);
+}
 
 // WORKSPACE[@REF]:KIND/ID. A ref may itself hold ':' only where git allows
 // it, which is nowhere, so the first ':' after the workspace ends the ref.

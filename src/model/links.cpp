@@ -6,7 +6,9 @@
 namespace ferry {
 
 namespace {
-std::size_t slot(Kind kind) { return static_cast<std::size_t>(kind); }
+std::size_t slot(Kind kind) {
+    return static_cast<std::size_t>(kind);
+}
 
 const std::string* lookup(const std::unordered_map<std::string, std::string>& map, const std::string& key) {
     auto it = map.find(key);
@@ -14,8 +16,12 @@ const std::string* lookup(const std::unordered_map<std::string, std::string>& ma
 }
 }  // namespace
 
-const std::string* LinkSet::in_b(Kind kind, const std::string& a_id) const { return lookup(a_to_b_[slot(kind)], a_id); }
-const std::string* LinkSet::in_a(Kind kind, const std::string& b_id) const { return lookup(b_to_a_[slot(kind)], b_id); }
+const std::string* LinkSet::in_b(Kind kind, const std::string& a_id) const {
+    return lookup(a_to_b_[slot(kind)], a_id);
+}
+const std::string* LinkSet::in_a(Kind kind, const std::string& b_id) const {
+    return lookup(b_to_a_[slot(kind)], b_id);
+}
 
 bool LinkSet::add(Kind kind, const std::string& a_id, const std::string& b_id) {
     auto& forward = a_to_b_[slot(kind)];
@@ -34,7 +40,8 @@ bool LinkSet::add(Kind kind, const std::string& a_id, const std::string& b_id) {
 std::vector<Link> LinkSet::all() const {
     std::vector<Link> out;
     for (Kind kind : kAllKinds) {
-        for (const auto& [a_id, b_id] : a_to_b_[slot(kind)]) out.push_back({kind, a_id, b_id});
+        for (const auto& [a_id, b_id] : a_to_b_[slot(kind)])
+            out.push_back({kind, a_id, b_id});
     }
     std::ranges::sort(out, [](const Link& x, const Link& y) {
         return std::tie(x.kind, x.a_id, x.b_id) < std::tie(y.kind, y.a_id, y.b_id);
@@ -69,10 +76,11 @@ LinkSet resolve_links(const Workspace& a, const Workspace& b, Diagnostics& out) 
         }
         const std::string* other_b = staged.in_b(s.entry->kind, s.a_id);
         const std::string* other_a = staged.in_a(s.entry->kind, s.b_id);
-        std::string message = address(a.name, s.entry->kind, s.a_id) + " <-> " + address(b.name, s.entry->kind, s.b_id) +
-                              " contradicts ";
-        message += other_b ? address(a.name, s.entry->kind, s.a_id) + " <-> " + address(b.name, s.entry->kind, *other_b)
-                           : address(a.name, s.entry->kind, *other_a) + " <-> " + address(b.name, s.entry->kind, s.b_id);
+        std::string message =
+            address(a.name, s.entry->kind, s.a_id) + " <-> " + address(b.name, s.entry->kind, s.b_id) + " contradicts ";
+        message += other_b
+                       ? address(a.name, s.entry->kind, s.a_id) + " <-> " + address(b.name, s.entry->kind, *other_b)
+                       : address(a.name, s.entry->kind, *other_a) + " <-> " + address(b.name, s.entry->kind, s.b_id);
         message += ": links must agree and be one-to-one";
         Diagnostic d = error(code::link_conflict, std::move(message),
                              {s.said_by->links_file, s.entry->mark.line, s.entry->mark.column},

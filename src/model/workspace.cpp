@@ -24,13 +24,19 @@ const Resource* find_in(const ResourceMap& map, std::string_view id) {
 }
 }  // namespace
 
-const Resource* Workspace::find(Kind kind, std::string_view id) const { return find_in(of(kind), id); }
-const Resource* Workspace::find_draft(Kind kind, std::string_view id) const { return find_in(drafts_of(kind), id); }
+const Resource* Workspace::find(Kind kind, std::string_view id) const {
+    return find_in(of(kind), id);
+}
+const Resource* Workspace::find_draft(Kind kind, std::string_view id) const {
+    return find_in(drafts_of(kind), id);
+}
 
 bool Workspace::has_extension(std::string_view extension) const {
     return std::ranges::find(extensions, extension) != extensions.end();
 }
-bool Workspace::has_alert(std::string_view id) const { return std::ranges::find(alerts, id) != alerts.end(); }
+bool Workspace::has_alert(std::string_view id) const {
+    return std::ranges::find(alerts, id) != alerts.end();
+}
 
 std::string Workspace::file(std::string_view path_in_tree) const {
     if (root.empty()) return std::string(path_in_tree);

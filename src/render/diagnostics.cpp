@@ -18,12 +18,23 @@ std::string escape_github(std::string_view s, bool property) {
     std::string out;
     for (char c : s) {
         switch (c) {
-        case '%': out += "%25"; break;
-        case '\r': out += "%0D"; break;
-        case '\n': out += "%0A"; break;
-        case ':': out += property ? "%3A" : ":"; break;
-        case ',': out += property ? "%2C" : ","; break;
-        default: out.push_back(c);
+            case '%':
+                out += "%25";
+                break;
+            case '\r':
+                out += "%0D";
+                break;
+            case '\n':
+                out += "%0A";
+                break;
+            case ':':
+                out += property ? "%3A" : ":";
+                break;
+            case ',':
+                out += property ? "%2C" : ",";
+                break;
+            default:
+                out.push_back(c);
         }
     }
     return out;
@@ -80,7 +91,8 @@ void print_github(std::ostream& out, const Diagnostics& diags) {
 
 void print_markdown(std::ostream& out, const Diagnostics& diags) {
     for (const Diagnostic& d : diags.items) {
-        out << "- " << (d.severity == Severity::error ? "**error**" : "**warning**") << " `" << d.code << "`: " << d.message;
+        out << "- " << (d.severity == Severity::error ? "**error**" : "**warning**") << " `" << d.code
+            << "`: " << d.message;
         if (auto w = where(d.location); !w.empty()) out << " (`" << w << "`)";
         if (!d.hint.empty()) out << "  \n  hint: " << d.hint;
         out << "\n";

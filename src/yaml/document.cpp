@@ -7,8 +7,12 @@ namespace ferry::yaml {
 
 // A null handle (a field that is absent) reads as an empty null node, so that
 // callers can chain lookups without checking each step.
-Type Node::type() const { return doc_ ? doc_->data(index_).type : Type::null; }
-Mark Node::mark() const { return doc_ ? doc_->data(index_).mark : Mark{}; }
+Type Node::type() const {
+    return doc_ ? doc_->data(index_).type : Type::null;
+}
+Mark Node::mark() const {
+    return doc_ ? doc_->data(index_).mark : Mark{};
+}
 
 std::string_view Node::text() const {
     if (!doc_) return {};
@@ -65,7 +69,9 @@ std::uint32_t Builder::scalar(Type type, Mark mark, std::string_view text) {
     return static_cast<std::uint32_t>(doc_.nodes_.size() - 1);
 }
 
-void Builder::open(Type container, Mark mark) { open_.push_back({container, mark, pending_.size()}); }
+void Builder::open(Type container, Mark mark) {
+    open_.push_back({container, mark, pending_.size()});
+}
 
 std::uint32_t Builder::close() {
     Open o = open_.back();

@@ -96,17 +96,20 @@ bool is_decimal_integer(std::string_view s) {
 bool is_float(std::string_view s) {
     if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
     std::size_t i = 0, digits = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++digits;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+        ++i, ++digits;
     if (i < s.size() && s[i] == '.') {
         ++i;
-        while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++digits;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+            ++i, ++digits;
     }
     if (digits == 0) return false;
     if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
         ++i;
         if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
         std::size_t exp = i;
-        while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+            ++i;
         if (i == exp) return false;
     }
     return i == s.size();
@@ -292,28 +295,35 @@ std::expected<Document, ParseError> EventParser::run(yaml_parser_t& parser) {
         Mark mark = mark_of(e.start_mark);
         std::expected<std::uint32_t, ParseError> node = std::unexpected(ParseError{});
         switch (e.type) {
-        case YAML_STREAM_END_EVENT: {
-            if (!root_) {
-                auto index = builder_.scalar(Type::null, {1, 1}, "");
-                return builder_.finish(index);
+            case YAML_STREAM_END_EVENT: {
+                if (!root_) {
+                    auto index = builder_.scalar(Type::null, {1, 1}, "");
+                    return builder_.finish(index);
+                }
+                return builder_.finish(*root_);
             }
-            return builder_.finish(*root_);
-        }
-        case YAML_DOCUMENT_START_EVENT:
-            if (document_seen) return syntax("a file holds one YAML document; found a second one", mark);
-            document_seen = true;
-            continue;
-        case YAML_MAPPING_START_EVENT:
-        case YAML_SEQUENCE_START_EVENT:
-            if (auto opened = on_open(e, e.type == YAML_MAPPING_START_EVENT ? Type::map : Type::seq); !opened) {
-                return std::unexpected(opened.error());
-            }
-            continue;
-        case YAML_MAPPING_END_EVENT:
-        case YAML_SEQUENCE_END_EVENT: node = on_close(); break;
-        case YAML_SCALAR_EVENT: node = on_scalar(e); break;
-        case YAML_ALIAS_EVENT: node = on_alias(e); break;
-        default: continue;
+            case YAML_DOCUMENT_START_EVENT:
+                if (document_seen) return syntax("a file holds one YAML document; found a second one", mark);
+                document_seen = true;
+                continue;
+            case YAML_MAPPING_START_EVENT:
+            case YAML_SEQUENCE_START_EVENT:
+                if (auto opened = on_open(e, e.type == YAML_MAPPING_START_EVENT ? Type::map : Type::seq); !opened) {
+                    return std::unexpected(opened.error());
+                }
+                continue;
+            case YAML_MAPPING_END_EVENT:
+            case YAML_SEQUENCE_END_EVENT:
+                node = on_close();
+                break;
+            case YAML_SCALAR_EVENT:
+                node = on_scalar(e);
+                break;
+            case YAML_ALIAS_EVENT:
+                node = on_alias(e);
+                break;
+            default:
+                continue;
         }
         if (!node) return std::unexpected(node.error());
         if (auto placed = place(*node, mark); !placed) return std::unexpected(placed.error());

@@ -1,0 +1,69 @@
+#include <doctest/doctest.h>
+
+#include "ferry/links.hpp"
+#include "fixtures.hpp"
+
+using namespace ferry;
+using namespace ferry::test;
+
+namespace {
+Workspace with_links(std::string name, std::string links) {
+    auto tree = valid_tree();
+    tree.add("sources/wh2.yaml", "name: W2\ntype: snowflake\n");
+    tree.add("links.yaml", std::move(links));
+    auto loaded = load(tree, std::move(name));
+    REQUIRE(loaded.diagnostics.items.empty());
+    return std::move(loaded.workspace);
+}
+}  // namespace
+
+TEST_CASE("resolve_links: the union of both files") {
+    Workspace dev = with_links("dev", "sources:\n  wh: { prod: wh }\n");
+    Workspace prod = with_links("prod", "destinations:\n  sf: { dev: sf }\n");
+    Diagnostics d;
+    LinkSet links = resolve_links(dev, prod, d);
+    CHECK(d.items.empty());
+    REQUIRE(links.in_b(Kind::sources, "wh"));
+    CHECK(*links.in_b(Kind::sources, "wh") == "wh");
+    REQUIRE(links.in_a(Kind::destinations, "sf"));
+    CHECK(links.all().size() == 2);
+}
+
+TEST_CASE("resolve_links: both sides saying the same is one link") {
+    Workspace dev = with_links("dev", "sources:\n  wh: { prod: wh2 }\n");
+    Workspace prod = with_links("prod", "sources:\n  wh2: { dev: wh }\n");
+    Diagnostics d;
+    CHECK(resolve_links(dev, prod, d).all().size() == 1);
+    CHECK(d.items.empty());
+}
+
+TEST_CASE("resolve_links: link-conflict") {
+    SUBCASE("the two sides disagree") {
+        Workspace dev = with_links("dev", "sources:\n  wh: { prod: wh }\n");
+        Workspace prod = with_links("prod", "sources:\n  wh: { dev: wh2 }\n");
+        Diagnostics d;
+        resolve_links(dev, prod, d);
+        REQUIRE(find_code(d, code::link_conflict));
+        CHECK(find_code(d, code::link_conflict)->location.file == "links.yaml");
+    }
+    SUBCASE("not one-to-one") {
+        Workspace dev = with_links("dev", "sources:\n  wh: { prod: wh }\n  wh2: { prod: wh }\n");
+        Workspace prod = with_links("prod", "");
+        Diagnostics d;
+        resolve_links(dev, prod, d);
+        CHECK(find_code(d, code::link_conflict));
+    }
+}
+
+TEST_CASE("resolve_links: stale links are warned about and ignored") {
+    Workspace dev = with_links("dev", "sources:\n  wh: { prod: gone }\n");
+    Workspace prod = with_links("prod", "sources:\n  gone: { dev: wh }\n");
+    Diagnostics d;
+    LinkSet links = resolve_links(dev, prod, d);
+    CHECK(links.all().empty());
+    int stale = 0;
+    for (const auto& item : d.items)
+        stale += item.code == code::stale_link;
+    CHECK(stale == 1);
+    CHECK_FALSE(d.has_errors());
+}

@@ -1,0 +1,163 @@
+#include <doctest/doctest.h>
+
+#include "fixtures.hpp"
+
+using namespace ferry;
+using namespace ferry::test;
+
+TEST_CASE("load_workspace: a valid tree") {
+    auto loaded = load(valid_tree());
+    CHECK(loaded.diagnostics.items.empty());
+    const Workspace& ws = loaded.workspace;
+    CHECK(ws.display_name == "Dev");
+    CHECK(ws.organization == "acme");
+    CHECK(ws.find(Kind::models, "users") != nullptr);
+    CHECK(ws.find(Kind::models, "users")->field("source") == "wh");
+    CHECK(ws.find(Kind::models, "users")->file == "models/users.yaml");
+    CHECK(ws.has_alert("oncall"));
+    REQUIRE(ws.members.contains("alice@acme.com"));
+    CHECK(ws.members.at("alice@acme.com").admin);
+}
+
+TEST_CASE("load_workspace: files outside the layout are ignored") {
+    auto tree = valid_tree();
+    tree.add("README.md", "# hello");
+    tree.add("models/notes.txt", "not yaml: [");
+    tree.add("models/sub/x.yaml", "not: [valid");
+    tree.add("drafts/sources/x.yaml", "also ignored: [");
+    CHECK(load(tree).diagnostics.items.empty());
+}
+
+TEST_CASE("load_workspace: each input check has its code") {
+    auto tree = valid_tree();
+    SUBCASE("yaml-syntax") {
+        tree.add("models/bad.yaml", "name: x\nsql: [\n");
+        auto d = find_code(load(tree).diagnostics, code::yaml_syntax);
+        REQUIRE(d);
+        CHECK(d->location.file == "models/bad.yaml");
+        CHECK(d->location.line == 3);
+        CHECK(d->address == "dev:models/bad");
+    }
+    SUBCASE("schema") {
+        tree.add("models/bad.yaml", "name: x\nsource: wh\ntype: sql\n");
+        CHECK(find_code(load(tree).diagnostics, code::schema));
+    }
+    SUBCASE("bad-id") {
+        tree.add("models/Bad.yaml", "name: x\nsource: wh\ntype: sql\nsql: s\n");
+        auto loaded = load(tree);
+        REQUIRE(find_code(loaded.diagnostics, code::bad_id));
+        CHECK(find_code(loaded.diagnostics, code::bad_id)->location.file == "models/Bad.yaml");
+    }
+    SUBCASE("duplicate-id") {
+        tree.add("models/users.yml", "name: x\nsource: wh\ntype: sql\nsql: s\n");
+        auto d = find_code(load(tree).diagnostics, code::duplicate_id);
+        REQUIRE(d);
+        CHECK(d->location.file == "models/users.yml");
+    }
+    SUBCASE("dangling-reference") {
+        tree.add("models/users.yaml", "name: Users\nsource: nope\ntype: sql\nsql: select 1\n");
+        auto d = find_code(load(tree).diagnostics, code::dangling_reference);
+        REQUIRE(d);
+        CHECK(d->location.line == 2);
+        CHECK(d->location.column == 9);
+    }
+    SUBCASE("dangling-reference to an alert") {
+        tree.add("syncs/users-sf.yaml", "name: S\nmodel: users\ndestination: sf\nalerts: [pager]\n");
+        CHECK(find_code(load(tree).diagnostics, code::dangling_reference));
+    }
+    SUBCASE("a published resource may not depend on a draft") {
+        tree.add("drafts/models/next.yaml",
+                 "draft: { author: a@b.c, approval: none }\nname: N\nsource: wh\ntype: sql\nsql: s\n");
+        tree.add("syncs/next-sf.yaml", "name: S\nmodel: next\ndestination: sf\n");
+        auto d = find_code(load(tree).diagnostics, code::dangling_reference);
+        REQUIRE(d);
+        CHECK(d->hint.find("draft") != std::string::npos);
+    }
+    SUBCASE("plaintext-secret, never printing the secret") {
+        tree.add("sources/wh.yaml", "name: W\ntype: snowflake\nconfig:\n  nested:\n    API_KEY: sup3rs3cret\n");
+        auto d = find_code(load(tree).diagnostics, code::plaintext_secret);
+        REQUIRE(d);
+        CHECK(d->location.line == 5);
+        CHECK(d->message.find("sup3rs3cret") == std::string::npos);
+        CHECK(d->hint.find("sup3rs3cret") == std::string::npos);
+    }
+    SUBCASE("unsafe-tree: symlink and submodule") {
+        tree.add("models/link.yaml", "../x", EntryType::symlink);
+        tree.add("vendor/sub", "", EntryType::submodule);
+        auto loaded = load(tree);
+        int n = 0;
+        for (const auto& d : loaded.diagnostics.items)
+            n += d.code == code::unsafe_tree;
+        CHECK(n == 2);
+    }
+    SUBCASE("unsafe-tree: oversized file") {
+        tree.add("models/big.yaml", "name: x\nsql: '" + std::string(1 << 20, 'x') + "'\n");
+        CHECK(find_code(load(tree).diagnostics, code::unsafe_tree));
+    }
+    SUBCASE("unsafe-tree: nesting inside config") {
+        std::string deep = "name: W\ntype: pg\nconfig: " + std::string(70, '[') + std::string(70, ']') + "\n";
+        tree.add("sources/wh.yaml", deep);
+        CHECK(find_code(load(tree).diagnostics, code::unsafe_tree));
+    }
+    SUBCASE("broad-grant") {
+        tree.add("workspace.yaml",
+                 "organization: acme\nmembers:\n  \"*\": editor\nalerts: { oncall: { type: slack } }\n");
+        auto loaded = load(tree);
+        auto d = find_code(loaded.diagnostics, code::broad_grant);
+        REQUIRE(d);
+        CHECK(d->severity == Severity::warning);
+        CHECK_FALSE(loaded.diagnostics.has_errors());
+    }
+    SUBCASE("workspace.yaml missing") {
+        MemoryTree empty;
+        CHECK(find_code(load(empty).diagnostics, code::schema));
+    }
+}
+
+TEST_CASE("load_workspace: drafts") {
+    auto tree = valid_tree();
+    tree.add("drafts/models/users.yaml",
+             "draft: { author: carol@acme.com, created: 2026-11-20T10:00:00Z, approval: requested }\n"
+             "name: Users v2\nsource: wh\ntype: sql\nsql: select 2\n");
+    auto loaded = load(tree);
+    CHECK(loaded.diagnostics.items.empty());
+    REQUIRE(loaded.workspace.find_draft(Kind::models, "users"));
+    CHECK(loaded.workspace.find_draft(Kind::models, "users")->is_draft);
+
+    SUBCASE("the draft block is checked") {
+        tree.add("drafts/models/users.yaml", "draft: { approval: maybe }\nname: U\nsource: wh\ntype: sql\nsql: s\n");
+        CHECK(find_code(load(tree).diagnostics, code::schema));
+    }
+    SUBCASE("a draft needs its block") {
+        tree.add("drafts/models/users.yaml", "name: U\nsource: wh\ntype: sql\nsql: s\n");
+        CHECK(find_code(load(tree).diagnostics, code::schema));
+    }
+}
+
+TEST_CASE("load_workspace: links.yaml") {
+    auto tree = valid_tree();
+    tree.add("links.yaml", "sources:\n  wh: { prod: warehouse, staging: wh-stg }\nmodels:\n  users: { prod: users }\n");
+    auto loaded = load(tree);
+    CHECK(loaded.diagnostics.items.empty());
+    REQUIRE(loaded.workspace.links.size() == 3);
+    CHECK(loaded.workspace.links[0].kind == Kind::sources);
+    CHECK(loaded.workspace.links[0].other_workspace == "prod");
+    CHECK(loaded.workspace.links[0].other_id == "warehouse");
+    CHECK(loaded.workspace.links[0].mark.line == 2);
+
+    SUBCASE("audiences cannot be linked") {
+        tree.add("links.yaml", "audiences:\n  vip: { prod: vip }\n");
+        CHECK(find_code(load(tree).diagnostics, code::schema));
+    }
+    SUBCASE("100,000 links fit within the size limit") {
+        std::string text = "models:\n";
+        for (int i = 0; i < 100000; ++i) {
+            text += "  model-" + std::to_string(i) + ": { prod: model-" + std::to_string(i) + ", staging: m-" +
+                    std::to_string(i) + " }\n";
+        }
+        tree.add("links.yaml", text);
+        auto many = load(tree);
+        CHECK_FALSE(find_code(many.diagnostics, code::unsafe_tree));
+        CHECK(many.workspace.links.size() == 200000);
+    }
+}
