@@ -335,7 +335,9 @@ void SchemaSet::check(std::string_view schema, yaml::Node root, const std::strin
     json document = to_json(root);
     if (!skip_key.empty() && document.is_object()) document.erase(std::string(skip_key));
     valijson::adapters::NlohmannJsonAdapter adapter(document);
-    valijson::Validator validator(valijson::Validator::kStrongTypes);
+    // valijson compiles each `pattern` once per Validator: one per thread
+    // keeps them compiled across files.
+    thread_local valijson::Validator validator(valijson::Validator::kStrongTypes);
     valijson::ValidationResults results;
     if (validator.validate(it->second.schema, adapter, &results)) return;
 
