@@ -1,6 +1,7 @@
 #include "ferry/links.hpp"
 
 #include <algorithm>
+#include <set>
 #include <tuple>
 
 namespace ferry {
@@ -63,51 +64,46 @@ LinkSet resolve_links(const Workspace& a, const Workspace& b, Diagnostics& out) 
         if (e.other_workspace == a.name) statements.push_back({&b, &e, e.other_id, e.local_id});
     }
 
-    LinkSet staged;
-    staged.a = a.name;
-    staged.b = b.name;
-    std::vector<const Statement*> accepted;
+    // Stale statements go first: a link to a resource that is gone says
+    // nothing, so it cannot contradict a live one (relinking after a delete).
+    std::set<std::tuple<Kind, std::string, std::string>> stale_reported;
+    std::vector<const Statement*> live_statements;
     for (const Statement& s : statements) {
-        const std::string* known = staged.in_b(s.entry->kind, s.a_id);
-        bool said_before = known && *known == s.b_id;
-        if (staged.add(s.entry->kind, s.a_id, s.b_id)) {
-            if (!said_before) accepted.push_back(&s);
+        Kind kind = s.entry->kind;
+        bool a_exists = a.exists(kind, s.a_id);
+        bool b_exists = b.exists(kind, s.b_id);
+        if (a_exists && b_exists) {
+            live_statements.push_back(&s);
             continue;
         }
-        const std::string* other_b = staged.in_b(s.entry->kind, s.a_id);
-        const std::string* other_a = staged.in_a(s.entry->kind, s.b_id);
-        std::string message =
-            address(a.name, s.entry->kind, s.a_id) + " <-> " + address(b.name, s.entry->kind, s.b_id) + " contradicts ";
-        message += other_b
-                       ? address(a.name, s.entry->kind, s.a_id) + " <-> " + address(b.name, s.entry->kind, *other_b)
-                       : address(a.name, s.entry->kind, *other_a) + " <-> " + address(b.name, s.entry->kind, s.b_id);
-        message += ": links must agree and be one-to-one";
-        Diagnostic d = error(code::link_conflict, std::move(message),
-                             {s.said_by->links_file, s.entry->mark.line, s.entry->mark.column},
-                             address(s.said_by->name, s.entry->kind, s.entry->local_id));
-        d.hint = "fix links.yaml in " + s.said_by->name + " (or `ferry unlink` one side)";
+        if (!stale_reported.emplace(kind, s.a_id, s.b_id).second) continue;
+        std::string missing = !a_exists ? address(a.name, kind, s.a_id) : address(b.name, kind, s.b_id);
+        Diagnostic d = warning(code::stale_link,
+                               "link " + address(a.name, kind, s.a_id) + " <-> " + address(b.name, kind, s.b_id) +
+                                   " is stale: " + missing + " does not exist; it is ignored",
+                               {s.said_by->links_file, s.entry->mark.line, s.entry->mark.column},
+                               address(s.said_by->name, kind, s.entry->local_id));
+        d.hint = "ferry unlink " + address(a.name, kind, s.a_id) + " " + address(b.name, kind, s.b_id);
         out.add(std::move(d));
     }
 
-    // A stale link is reported once, by the first file that states it.
     LinkSet live;
     live.a = a.name;
     live.b = b.name;
-    for (const Statement* s : accepted) {
+    for (const Statement* s : live_statements) {
         Kind kind = s->entry->kind;
-        bool a_exists = a.exists(kind, s->a_id);
-        bool b_exists = b.exists(kind, s->b_id);
-        if (a_exists && b_exists) {
-            live.add(kind, s->a_id, s->b_id);
-            continue;
-        }
-        std::string missing = !a_exists ? address(a.name, kind, s->a_id) : address(b.name, kind, s->b_id);
-        Diagnostic d = warning(code::stale_link,
-                               "link " + address(a.name, kind, s->a_id) + " <-> " + address(b.name, kind, s->b_id) +
-                                   " is stale: " + missing + " does not exist; it is ignored",
-                               {s->said_by->links_file, s->entry->mark.line, s->entry->mark.column},
-                               address(s->said_by->name, kind, s->entry->local_id));
-        d.hint = "ferry unlink " + address(a.name, kind, s->a_id) + " " + address(b.name, kind, s->b_id);
+        if (live.add(kind, s->a_id, s->b_id)) continue;
+        const std::string* other_b = live.in_b(kind, s->a_id);
+        const std::string* other_a = live.in_a(kind, s->b_id);
+        std::string message =
+            address(a.name, kind, s->a_id) + " <-> " + address(b.name, kind, s->b_id) + " contradicts ";
+        message += other_b ? address(a.name, kind, s->a_id) + " <-> " + address(b.name, kind, *other_b)
+                           : address(a.name, kind, *other_a) + " <-> " + address(b.name, kind, s->b_id);
+        message += ": links must agree and be one-to-one";
+        Diagnostic d = error(code::link_conflict, std::move(message),
+                             {s->said_by->links_file, s->entry->mark.line, s->entry->mark.column},
+                             address(s->said_by->name, kind, s->entry->local_id));
+        d.hint = "fix links.yaml in " + s->said_by->name + " (or `ferry unlink` one side)";
         out.add(std::move(d));
     }
     return live;

@@ -67,3 +67,16 @@ TEST_CASE("resolve_links: stale links are warned about and ignored") {
     CHECK(stale == 1);
     CHECK_FALSE(d.has_errors());
 }
+
+TEST_CASE("resolve_links: a stale statement does not contradict a live link") {
+    // dev relinked wh to wh2 after prod's `gone` was deleted; prod's file
+    // still says gone -> wh.
+    Workspace dev = with_links("dev", "sources:\n  wh: { prod: wh2 }\n");
+    Workspace prod = with_links("prod", "sources:\n  gone: { dev: wh }\n  wh2: { dev: wh }\n");
+    Diagnostics d;
+    LinkSet links = resolve_links(dev, prod, d);
+    CHECK_FALSE(d.has_errors());
+    CHECK(find_code(d, code::stale_link));
+    REQUIRE(links.in_b(Kind::sources, "wh"));
+    CHECK(*links.in_b(Kind::sources, "wh") == "wh2");
+}
