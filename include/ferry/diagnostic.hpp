@@ -31,6 +31,10 @@ inline constexpr std::string_view not_linked = "not-linked";
 inline constexpr std::string_view link_conflict = "link-conflict";
 inline constexpr std::string_view stale_link = "stale-link";
 inline constexpr std::string_view permission_denied = "permission-denied";
+inline constexpr std::string_view stale_plan = "stale-plan";
+inline constexpr std::string_view plan_mismatch = "plan-mismatch";
+inline constexpr std::string_view worktree_dirty = "worktree-dirty";
+inline constexpr std::string_view push_rejected = "push-rejected";
 inline constexpr std::string_view git = "git";
 inline constexpr std::string_view usage = "usage";
 }  // namespace code

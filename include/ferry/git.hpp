@@ -1,11 +1,14 @@
 // The only interface to libgit2: open a repository, resolve a ref, read a
-// tree. (Writing commits comes with the write path.)
+// tree, and write one commit safely.
 #pragma once
 
 #include <expected>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "ferry/tree.hpp"
 
@@ -25,6 +28,37 @@ struct Resolved {
     std::string commit;  // full hex id
 };
 
+struct Identity {
+    std::string name;
+    std::string email;
+};
+
+// One file of a commit: new content, or removal when `content` is empty.
+struct FileChange {
+    std::string path;  // inside the repository
+    std::optional<std::string> content;
+};
+
+struct CommitRequest {
+    std::string branch;       // the branch the change was computed from
+    std::string base_commit;  // its tip then; empty when the branch had no commit
+    std::string new_branch;   // when set, the commit goes on this new branch instead
+    std::vector<FileChange> changes;
+    std::string message;
+    Identity author;
+};
+
+// Why a write did not happen. Nothing is left half-written in any case.
+struct WriteFailure {
+    enum class Kind {
+        moved,           // the branch no longer points at base_commit: plan again
+        worktree_dirty,  // the branch is checked out with uncommitted changes
+        push_rejected,
+        other,
+    } kind;
+    std::string message;
+};
+
 class Repository {
 public:
     static std::expected<Repository, std::string> open(const std::filesystem::path& path);
@@ -39,6 +73,17 @@ public:
     std::expected<std::unique_ptr<TreeSource>, std::string> tree(const std::string& commit,
                                                                  const std::string& folder) const;
     std::filesystem::path git_dir() const;
+    // A git config value (the repository's, then global ones), if set.
+    std::optional<std::string> config(const char* key) const;
+
+    // Writes `changes` on top of base_commit as one commit and moves the
+    // branch only if it still points at base_commit (compare-and-swap). A
+    // checked-out branch's clean work tree and index are updated too; a
+    // dirty one refuses the write. Returns the new commit, or nullopt when
+    // the changes change nothing.
+    std::expected<std::optional<std::string>, WriteFailure> commit(const CommitRequest& request) const;
+    // Pushes `branch` to its upstream's remote, else to origin.
+    std::expected<void, WriteFailure> push(const std::string& branch) const;
 
 private:
     struct Impl;

@@ -1,12 +1,16 @@
-// The workspaces of ferry.yaml, read from git at their branch tips or at a
-// ref, and the checks that span workspaces.
+// The organization of ferry.yaml: its workspaces read from git (each
+// repository opened once, however many workspaces share it) and the checks
+// that span workspaces.
 #pragma once
 
+#include <expected>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "ferry/config.hpp"
+#include "ferry/git.hpp"
 #include "ferry/load.hpp"
 
 namespace ferry {
@@ -18,11 +22,24 @@ struct WorkspaceRequest {
 };
 WorkspaceRequest parse_workspace_request(std::string_view text);
 
-// Reads each requested workspace from its repository (each repository opened
-// once, however many workspaces share it). A workspace that cannot be read
-// at all is left out, with its error in `out`.
-std::vector<LoadedWorkspace> load_workspaces(const OrganizationConfig& config,
-                                             const std::vector<WorkspaceRequest>& requests, Diagnostics& out);
+class Organization {
+public:
+    // Finds and reads ferry.yaml (`config_flag` is --config).
+    static std::expected<Organization, Diagnostics> open(const std::string& config_flag);
+
+    const OrganizationConfig& config() const { return config_; }
+    // The workspace's configuration, or an `unknown-workspace` error.
+    std::expected<const WorkspaceConfig*, Diagnostic> workspace(std::string_view name) const;
+    // The workspace's repository, opened on first use.
+    std::expected<git::Repository*, Diagnostic> repository(const WorkspaceConfig& ws);
+    // Reads the workspace's tree at its branch tip or at request.ref.
+    std::expected<LoadedWorkspace, Diagnostic> load(const WorkspaceRequest& request);
+
+private:
+    explicit Organization(OrganizationConfig config) : config_(std::move(config)) {}
+    OrganizationConfig config_;
+    std::map<std::string, git::Repository> repositories_;
+};
 
 // Links across every pair of `workspaces`: link-conflict, stale-link,
 // links.yaml naming unknown workspaces, different organizations. Only the

@@ -135,6 +135,10 @@ struct Limits {
     std::size_t max_expanded_nodes_per_byte = 4;
 };
 
+// How a plain (unquoted) scalar with this text would be typed; a writer
+// quotes a string whenever this is not Type::string.
+Type plain_type(std::string_view text);
+
 // Parses one YAML document (UTF-8; CRLF read as LF). An empty input is a
 // document whose root is null.
 std::expected<Document, ParseError> parse(std::string_view input, const Limits& limits = {});

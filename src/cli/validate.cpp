@@ -19,48 +19,40 @@ std::size_t count(const std::array<ResourceMap, 5>& maps) {
 int validate(const Context& ctx, const std::vector<std::string>& args) {
     nlohmann::json result = {{"workspaces", nlohmann::json::array()}};
     Diagnostics diags;
-    auto file = find_config(ctx.config);
-    if (!file) {
-        diags.add(file.error());
-        return finish(ctx, result, diags, kFailed);
-    }
-    auto config = load_config(*file);
-    if (!config) return finish(ctx, result, config.error(), kFailed);
+    auto org = Organization::open(ctx.config);
+    if (!org) return finish(ctx, result, org.error(), kFailed);
 
     std::vector<WorkspaceRequest> requested;
     for (const auto& arg : args) {
         WorkspaceRequest r = parse_workspace_request(arg);
-        if (!config->find(r.name)) {
-            Diagnostic d = error(code::unknown_workspace, "no workspace named '" + r.name + "' in " + file->string());
-            std::string known;
-            for (const auto& w : config->workspaces)
-                known += (known.empty() ? "" : ", ") + w.name;
-            d.hint = "known workspaces: " + known;
-            diags.add(std::move(d));
+        if (auto ws = org->workspace(r.name); !ws) {
+            diags.add(ws.error());
             continue;
         }
         requested.push_back(std::move(r));
     }
     if (diags.has_errors()) return finish(ctx, result, diags, kFailed);
     if (requested.empty()) {
-        for (const auto& w : config->workspaces)
-            requested.push_back({w.name, {}});
+        for (const auto& w : org->config().workspaces) requested.push_back({w.name, {}});
     }
 
     // Links are checked against every workspace of the organization, so the
     // ones not asked for are read too (at their branch tips), but only their
     // links are reported.
     std::set<std::string> asked;
-    for (const auto& r : requested)
+    std::vector<LoadedWorkspace> loaded;
+    for (const auto& r : requested) {
         asked.insert(r.name);
-    std::vector<WorkspaceRequest> others;
-    for (const auto& w : config->workspaces) {
-        if (!asked.contains(w.name)) others.push_back({w.name, {}});
+        if (auto lw = org->load(r)) {
+            loaded.push_back(std::move(*lw));
+        } else {
+            diags.add(lw.error());
+        }
     }
-    auto loaded = load_workspaces(*config, requested, diags);
-    Diagnostics ignored;  // a workspace not asked for is only read for its links
-    for (auto& lw : load_workspaces(*config, others, ignored))
-        loaded.push_back(std::move(lw));
+    for (const auto& w : org->config().workspaces) {
+        if (asked.contains(w.name)) continue;
+        if (auto lw = org->load({w.name, {}})) loaded.push_back(std::move(*lw));
+    }
 
     std::vector<const Workspace*> workspaces;
     for (auto& lw : loaded) {
@@ -76,7 +68,7 @@ int validate(const Context& ctx, const std::vector<std::string>& args) {
         diags.append(std::move(lw.diagnostics));
     }
     check_links(
-        *config, workspaces, [&](const std::string& name) { return asked.contains(name); }, diags);
+        org->config(), workspaces, [&](const std::string& name) { return asked.contains(name); }, diags);
     diags.sort();
 
     if (ctx.output.format == Format::text && !ctx.output.quiet) {

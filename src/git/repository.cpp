@@ -1,38 +1,9 @@
-#include <git2.h>
-
 #include <algorithm>
 
-#include "ferry/git.hpp"
+#include "git/handles.hpp"
 
 namespace ferry::git {
 namespace {
-
-template <class T, void (*Free)(T*)>
-struct Deleter {
-    void operator()(T* p) const { Free(p); }
-};
-using RepoHandle = std::unique_ptr<git_repository, Deleter<git_repository, git_repository_free>>;
-using ObjectHandle = std::unique_ptr<git_object, Deleter<git_object, git_object_free>>;
-using CommitHandle = std::unique_ptr<git_commit, Deleter<git_commit, git_commit_free>>;
-using TreeHandle = std::unique_ptr<git_tree, Deleter<git_tree, git_tree_free>>;
-using TreeEntryHandle = std::unique_ptr<git_tree_entry, Deleter<git_tree_entry, git_tree_entry_free>>;
-using ReferenceHandle = std::unique_ptr<git_reference, Deleter<git_reference, git_reference_free>>;
-using BlobHandle = std::unique_ptr<git_blob, Deleter<git_blob, git_blob_free>>;
-using OdbHandle = std::unique_ptr<git_odb, Deleter<git_odb, git_odb_free>>;
-
-// Copies libgit2's message at once: it is overwritten by the next call.
-std::string last_error(std::string_view what) {
-    const git_error* e = git_error_last();
-    std::string out(what);
-    if (e && e->message) out += std::string(": ") + e->message;
-    return out;
-}
-
-std::string hex(const git_oid* oid) {
-    char buf[GIT_OID_HEXSZ + 1];
-    git_oid_tostr(buf, sizeof buf, oid);
-    return buf;
-}
 
 class GitTree : public TreeSource {
 public:
@@ -100,10 +71,6 @@ Library::Library() {
 Library::~Library() {
     git_libgit2_shutdown();
 }
-
-struct Repository::Impl {
-    RepoHandle repo;
-};
 
 Repository::Repository(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Repository::~Repository() = default;

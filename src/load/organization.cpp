@@ -1,6 +1,3 @@
-#include <map>
-
-#include "ferry/git.hpp"
 #include "ferry/links.hpp"
 #include "ferry/organization.hpp"
 
@@ -12,39 +9,55 @@ WorkspaceRequest parse_workspace_request(std::string_view text) {
     return {std::string(text.substr(0, at)), std::string(text.substr(at + 1))};
 }
 
-std::vector<LoadedWorkspace> load_workspaces(const OrganizationConfig& config,
-                                             const std::vector<WorkspaceRequest>& requests, Diagnostics& out) {
-    std::map<std::string, git::Repository> repositories;
-    std::vector<LoadedWorkspace> loaded;
-    for (const WorkspaceRequest& request : requests) {
-        const WorkspaceConfig* ws = config.find(request.name);
-        if (!ws) continue;  // the caller reports unknown-workspace
-        auto it = repositories.find(ws->repo.string());
-        if (it == repositories.end()) {
-            auto repo = git::Repository::open(ws->repo);
-            if (!repo) {
-                Diagnostic d = error(code::config, "workspace '" + ws->name + "': " + repo.error(), ws->location);
-                d.hint = "`repo:` in ferry.yaml is relative to ferry.yaml's folder";
-                out.add(std::move(d));
-                continue;
-            }
-            it = repositories.emplace(ws->repo.string(), std::move(*repo)).first;
-        }
-        const git::Repository& repo = it->second;
-        auto resolved = repo.resolve(ws->branch, request.ref);
-        if (!resolved) {
-            out.add(error(code::git, "workspace '" + ws->name + "': " + resolved.error(),
-                          request.ref.empty() ? ws->location : Location{}));
-            continue;
-        }
-        auto tree = repo.tree(resolved->commit, ws->path);
-        if (!tree) {
-            out.add(error(code::config, "workspace '" + ws->name + "': " + tree.error(), ws->location));
-            continue;
-        }
-        loaded.push_back(load_workspace(**tree, {ws->name, ws->path, resolved->ref, resolved->commit}));
+std::expected<Organization, Diagnostics> Organization::open(const std::string& config_flag) {
+    auto file = find_config(config_flag);
+    if (!file) {
+        Diagnostics d;
+        d.add(file.error());
+        return std::unexpected(std::move(d));
     }
-    return loaded;
+    auto config = load_config(*file);
+    if (!config) return std::unexpected(std::move(config.error()));
+    return Organization(std::move(*config));
+}
+
+std::expected<const WorkspaceConfig*, Diagnostic> Organization::workspace(std::string_view name) const {
+    if (const WorkspaceConfig* ws = config_.find(name)) return ws;
+    Diagnostic d = error(code::unknown_workspace,
+                         "no workspace named '" + std::string(name) + "' in " + config_.file.string());
+    std::string known;
+    for (const auto& w : config_.workspaces) known += (known.empty() ? "" : ", ") + w.name;
+    d.hint = "known workspaces: " + known;
+    return std::unexpected(std::move(d));
+}
+
+std::expected<git::Repository*, Diagnostic> Organization::repository(const WorkspaceConfig& ws) {
+    auto it = repositories_.find(ws.repo.string());
+    if (it == repositories_.end()) {
+        auto repo = git::Repository::open(ws.repo);
+        if (!repo) {
+            Diagnostic d = error(code::config, "workspace '" + ws.name + "': " + repo.error(), ws.location);
+            d.hint = "`repo:` in ferry.yaml is relative to ferry.yaml's folder";
+            return std::unexpected(std::move(d));
+        }
+        it = repositories_.emplace(ws.repo.string(), std::move(*repo)).first;
+    }
+    return &it->second;
+}
+
+std::expected<LoadedWorkspace, Diagnostic> Organization::load(const WorkspaceRequest& request) {
+    auto ws = workspace(request.name);
+    if (!ws) return std::unexpected(ws.error());
+    auto repo = repository(**ws);
+    if (!repo) return std::unexpected(repo.error());
+    auto resolved = (*repo)->resolve((*ws)->branch, request.ref);
+    if (!resolved) {
+        return std::unexpected(error(code::git, "workspace '" + request.name + "': " + resolved.error(),
+                                     request.ref.empty() ? (*ws)->location : Location{}));
+    }
+    auto tree = (*repo)->tree(resolved->commit, (*ws)->path);
+    if (!tree) return std::unexpected(error(code::config, "workspace '" + request.name + "': " + tree.error(), (*ws)->location));
+    return load_workspace(**tree, {request.name, (*ws)->path, resolved->ref, resolved->commit});
 }
 
 void check_links(const OrganizationConfig& config, const std::vector<const Workspace*>& workspaces,

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "ferry/load.hpp"
+#include "ferry/permissions.hpp"
 
 namespace ferry {
 namespace {
@@ -251,7 +252,7 @@ void Loader::assemble_workspace(const yaml::Node root) {
             d.hint = "grant roles to named members and keep \"*\" at viewer";
             diags_.add(std::move(d));
         }
-        ws_.members[std::string(who)] = g;
+        ws_.members[lowercase(who)] = g;
     }
     yaml::Node approvals = root.get("approvals");
     for (std::size_t i = 0; approvals && i < approvals.size(); ++i) {

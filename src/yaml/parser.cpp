@@ -332,6 +332,11 @@ std::expected<Document, ParseError> EventParser::run(yaml_parser_t& parser) {
 
 }  // namespace
 
+Type plain_type(std::string_view text) {
+    std::string canonical;
+    return resolve_plain(text, canonical);
+}
+
 std::expected<Document, ParseError> parse(std::string_view input, const Limits& limits) {
     if (auto bad = first_invalid_utf8(input)) return syntax("invalid UTF-8", *bad);
     std::unique_ptr<yaml_parser_t, ParserDeleter> parser(new yaml_parser_t);

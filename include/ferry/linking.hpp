@@ -1,0 +1,48 @@
+// The rules of linking (SPEC 3.1) as pure functions of loaded workspaces,
+// shared by `ferry link`, `ferry unlink` and `reconcile --link`.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ferry/diagnostic.hpp"
+#include "ferry/links.hpp"
+#include "ferry/model.hpp"
+
+namespace ferry {
+
+struct LinkRequest {
+    Kind kind;
+    std::string a_id;  // in workspace a
+    std::string b_id;  // in workspace b
+};
+
+// Every rule that refuses linking a's resource to b's, each with its code:
+// link-kind-not-allowed, unknown-resource, type-mismatch,
+// different-organization, permission-denied, already-linked. `links` are
+// the live links between a and b.
+Diagnostics check_link(const Workspace& a, const Workspace& b, const LinkSet& links, const LinkRequest& request,
+                       std::string_view actor);
+
+// The resources of b that a's resource may be linked to: same kind and type,
+// not linked yet. (Permissions are the caller's to check: they hold for all
+// candidates or none.)
+std::vector<const Resource*> link_candidates(const Workspace& a, const Workspace& b, const LinkSet& links, Kind kind,
+                                             std::string_view a_id);
+
+// ws's links.yaml entries with `local_id` linked to `other_id` of
+// `other_workspace`, dropping whatever the file said before about either
+// of the two resources in that pair of workspaces.
+std::vector<LinkEntry> with_link(const Workspace& ws, Kind kind, std::string_view local_id,
+                                 std::string_view other_workspace, std::string_view other_id);
+// ws's entries without that link.
+std::vector<LinkEntry> without_link(const Workspace& ws, Kind kind, std::string_view local_id,
+                                    std::string_view other_workspace, std::string_view other_id);
+// Whether ws's links.yaml states that link.
+bool states_link(const Workspace& ws, Kind kind, std::string_view local_id, std::string_view other_workspace,
+                 std::string_view other_id);
+// The same entries, in any order.
+bool same_links(std::vector<LinkEntry> x, std::vector<LinkEntry> y);
+
+}  // namespace ferry

@@ -1,0 +1,135 @@
+#include "cli/session.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <random>
+#include <thread>
+
+namespace ferry::cli {
+
+std::expected<std::string, Diagnostic> resolve_actor(const Context& ctx, Organization& org,
+                                                     const std::string& target_workspace) {
+    if (!ctx.actor.empty()) return ctx.actor;
+    if (const char* env = std::getenv("FERRY_ACTOR"); env && *env) return std::string(env);
+    if (auto ws = org.workspace(target_workspace)) {
+        if (auto repo = org.repository(**ws)) {
+            if (auto email = (*repo)->config("user.email")) return *email;
+        }
+    }
+    Diagnostic d = error(code::permission_denied, "no actor: ferry acts on someone's behalf and could not tell whose");
+    d.hint = "pass --actor EMAIL, set FERRY_ACTOR, or set user.email in the " + target_workspace + " repository";
+    return std::unexpected(std::move(d));
+}
+
+namespace {
+
+constexpr int kAttempts = 8;
+
+git::Identity author_for(const std::string& actor, git::Repository& repo) {
+    // The repository's user.name when it is the actor's own, else the
+    // email's local part.
+    if (auto email = repo.config("user.email"); email && *email == actor) {
+        if (auto name = repo.config("user.name")) return {*name, actor};
+    }
+    return {actor.substr(0, actor.find('@')), actor};
+}
+
+std::string trailer(const std::string& message, const std::string& actor) {
+    return message + "\n\nFerry-Actor: " + actor + "\n";
+}
+
+}  // namespace
+
+std::expected<std::vector<Written>, Diagnostics> write_workspaces(Organization& org,
+                                                                 const std::vector<std::string>& workspaces,
+                                                                 const std::string& actor, const std::string& message,
+                                                                 const ComputeChanges& compute) {
+    std::mt19937 jitter(std::random_device{}());
+    std::vector<Written> written;
+    for (int attempt = 1;; ++attempt) {
+        std::vector<LoadedWorkspace> loaded;
+        Diagnostics problems;
+        for (const auto& name : workspaces) {
+            auto lw = org.load({name, {}});
+            if (!lw) {
+                problems.add(lw.error());
+                continue;
+            }
+            loaded.push_back(std::move(*lw));
+        }
+        if (problems.has_errors()) return std::unexpected(std::move(problems));
+        auto changes = compute(loaded);
+        if (!changes) return std::unexpected(std::move(changes.error()));
+
+        // One commit per repository and branch, so that two workspaces of a
+        // monorepo change together.
+        struct Group {
+            git::Repository* repo;
+            const Workspace* first;
+            std::vector<std::string> names;
+            git::CommitRequest request;
+        };
+        std::map<std::pair<std::string, std::string>, Group> groups;
+        for (const WorkspaceChange& change : *changes) {
+            if (change.files.empty()) continue;
+            const Workspace& ws = *change.workspace;
+            const WorkspaceConfig* config = *org.workspace(ws.name);
+            auto repo = org.repository(*config);
+            if (!repo) return std::unexpected(Diagnostics{{repo.error()}});
+            auto& group = groups[{config->repo.string(), ws.ref}];
+            if (!group.repo) {
+                group.repo = *repo;
+                group.first = &ws;
+                group.request.branch = ws.ref;
+                group.request.base_commit = ws.commit;
+                group.request.message = trailer(message, actor);
+                group.request.author = author_for(actor, **repo);
+            }
+            group.names.push_back(ws.name);
+            for (const auto& f : change.files) group.request.changes.push_back({ws.file(f.path), f.content});
+        }
+
+        bool moved = false;
+        for (auto& [key, group] : groups) {
+            auto commit = group.repo->commit(group.request);
+            if (!commit) {
+                const auto& failure = commit.error();
+                if (failure.kind == git::WriteFailure::Kind::moved && attempt < kAttempts) {
+                    moved = true;
+                    break;
+                }
+                std::string_view code = failure.kind == git::WriteFailure::Kind::worktree_dirty ? code::worktree_dirty
+                                        : failure.kind == git::WriteFailure::Kind::moved        ? code::stale_plan
+                                                                                                : code::git;
+                Diagnostic d = error(code, group.names.front() + ": " + failure.message);
+                if (!written.empty()) d.hint = "the other workspaces were written; running the command again completes it";
+                return std::unexpected(Diagnostics{{std::move(d)}});
+            }
+            if (!*commit) continue;
+            for (const auto& name : group.names) written.push_back({name, **commit});
+        }
+        if (!moved) return written;
+        // Another writer moved a branch: back off a little and start over
+        // from the new tips. What was written stays written; recomputing
+        // from it finds nothing left to do there.
+        std::this_thread::sleep_for(std::chrono::milliseconds(5 + jitter() % (20 * attempt)));
+    }
+}
+
+Diagnostics blocking_errors(const LoadedWorkspace& lw) {
+    Diagnostics out;
+    for (const auto& d : lw.diagnostics.items) {
+        bool in_shared_file = d.location.file == lw.workspace.links_file ||
+                              d.location.file == lw.workspace.file("workspace.yaml");
+        if (d.severity == Severity::error && in_shared_file) out.add(d);
+    }
+    return out;
+}
+
+nlohmann::json commits_json(const std::vector<Written>& written) {
+    nlohmann::json commits = nlohmann::json::array();
+    for (const auto& w : written) commits.push_back({{"workspace", w.workspace}, {"commit", w.commit}});
+    return {{"commits", commits}};
+}
+
+}  // namespace ferry::cli

@@ -1,0 +1,49 @@
+// What the commands that read and write workspaces share: the actor, and
+// writing files to several workspaces with compare-and-swap and retries.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "ferry/organization.hpp"
+
+namespace ferry::cli {
+
+// SPEC 1: --actor, else FERRY_ACTOR, else user.email of the target repository.
+std::expected<std::string, Diagnostic> resolve_actor(const Context& ctx, Organization& org,
+                                                     const std::string& target_workspace);
+
+// Files to write into one workspace's tree, computed from its loaded state.
+struct WorkspaceChange {
+    const Workspace* workspace;
+    std::vector<git::FileChange> files;  // paths inside the workspace tree
+};
+
+struct Written {
+    std::string workspace;
+    std::string commit;
+};
+
+// Loads `workspaces` at their branch tips, asks `compute` what to write,
+// and commits it, one commit per repository and branch. When a branch moved
+// meanwhile, everything is loaded and computed again (a few times).
+// `compute` returns the changes, or the errors that stop the command; it
+// sees each workspace's load diagnostics and decides which ones matter.
+using ComputeChanges =
+    std::function<std::expected<std::vector<WorkspaceChange>, Diagnostics>(const std::vector<LoadedWorkspace>&)>;
+std::expected<std::vector<Written>, Diagnostics> write_workspaces(Organization& org,
+                                                                 const std::vector<std::string>& workspaces,
+                                                                 const std::string& actor, const std::string& message,
+                                                                 const ComputeChanges& compute);
+
+// The load errors of a workspace that make writing its links.yaml unsafe:
+// those in workspace.yaml or links.yaml.
+Diagnostics blocking_errors(const LoadedWorkspace& lw);
+
+// The `commits` result of link, unlink and publish.
+nlohmann::json commits_json(const std::vector<Written>& written);
+
+}  // namespace ferry::cli

@@ -1,0 +1,55 @@
+// RAII for libgit2 handles, shared by the files of git/ and nothing else.
+#pragma once
+
+#include <git2.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "ferry/git.hpp"
+
+namespace ferry::git {
+
+template <class T, void (*Free)(T*)>
+struct Deleter {
+    void operator()(T* p) const { Free(p); }
+};
+using RepoHandle = std::unique_ptr<git_repository, Deleter<git_repository, git_repository_free>>;
+using ObjectHandle = std::unique_ptr<git_object, Deleter<git_object, git_object_free>>;
+using CommitHandle = std::unique_ptr<git_commit, Deleter<git_commit, git_commit_free>>;
+using TreeHandle = std::unique_ptr<git_tree, Deleter<git_tree, git_tree_free>>;
+using TreeEntryHandle = std::unique_ptr<git_tree_entry, Deleter<git_tree_entry, git_tree_entry_free>>;
+using ReferenceHandle = std::unique_ptr<git_reference, Deleter<git_reference, git_reference_free>>;
+using BlobHandle = std::unique_ptr<git_blob, Deleter<git_blob, git_blob_free>>;
+using OdbHandle = std::unique_ptr<git_odb, Deleter<git_odb, git_odb_free>>;
+using SignatureHandle = std::unique_ptr<git_signature, Deleter<git_signature, git_signature_free>>;
+using StatusListHandle = std::unique_ptr<git_status_list, Deleter<git_status_list, git_status_list_free>>;
+using ConfigHandle = std::unique_ptr<git_config, Deleter<git_config, git_config_free>>;
+using RemoteHandle = std::unique_ptr<git_remote, Deleter<git_remote, git_remote_free>>;
+using IndexHandle = std::unique_ptr<git_index, Deleter<git_index, git_index_free>>;
+
+struct BufHandle {
+    git_buf buf = GIT_BUF_INIT;
+    ~BufHandle() { git_buf_dispose(&buf); }
+};
+
+// Copies libgit2's message at once: the next call overwrites it.
+inline std::string last_error(std::string_view what) {
+    const git_error* e = git_error_last();
+    std::string out(what);
+    if (e && e->message) out += std::string(": ") + e->message;
+    return out;
+}
+
+inline std::string hex(const git_oid* oid) {
+    char buf[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(buf, sizeof buf, oid);
+    return buf;
+}
+
+struct Repository::Impl {
+    RepoHandle repo;
+};
+
+}  // namespace ferry::git

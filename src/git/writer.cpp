@@ -1,0 +1,272 @@
+// The write path shared by every command that changes a repository: a new
+// tree from the base commit's tree plus the changed files (no checkout), one
+// commit, and a compare-and-swap of the branch. Objects are written before
+// the branch moves, so a failure at any point leaves the branch where it was.
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+
+#include "git/handles.hpp"
+
+namespace ferry::git {
+namespace {
+
+std::unexpected<WriteFailure> fail(WriteFailure::Kind kind, std::string message) {
+    return std::unexpected(WriteFailure{kind, std::move(message)});
+}
+std::unexpected<WriteFailure> fail_git(std::string_view what) {
+    return fail(WriteFailure::Kind::other, last_error(what));
+}
+
+// SPEC 4.2: times come from SOURCE_DATE_EPOCH when it is set.
+std::expected<SignatureHandle, WriteFailure> signature(const Identity& who) {
+    git_signature* raw = nullptr;
+    int rc;
+    const char* epoch = std::getenv("SOURCE_DATE_EPOCH");
+    if (epoch && *epoch) {
+        char* end = nullptr;
+        long long seconds = std::strtoll(epoch, &end, 10);
+        if (*end != '\0') return fail(WriteFailure::Kind::other, "SOURCE_DATE_EPOCH is not a number of seconds");
+        rc = git_signature_new(&raw, who.name.c_str(), who.email.c_str(), static_cast<git_time_t>(seconds), 0);
+    } else {
+        rc = git_signature_now(&raw, who.name.c_str(), who.email.c_str());
+    }
+    if (rc != 0) return fail_git("invalid identity '" + who.name + " <" + who.email + ">'");
+    return SignatureHandle(raw);
+}
+
+bool path_exists(git_tree* tree, const std::string& path) {
+    if (!tree) return false;
+    git_tree_entry* e = nullptr;
+    if (git_tree_entry_bypath(&e, tree, path.c_str()) != 0) return false;
+    git_tree_entry_free(e);
+    return true;
+}
+
+// The branch is checked out here (main work tree) and so must be kept in step.
+bool checked_out_here(git_repository* repo, const std::string& ref_name) {
+    if (git_repository_is_bare(repo)) return false;
+    git_reference* head = nullptr;
+    if (git_reference_lookup(&head, repo, "HEAD") != 0) return false;
+    ReferenceHandle h(head);
+    return git_reference_type(head) == GIT_REFERENCE_SYMBOLIC && ref_name == git_reference_symbolic_target(head);
+}
+
+// Uncommitted changes to tracked files, or an untracked file where the
+// commit will write, make the write unsafe for the work tree.
+std::expected<void, WriteFailure> require_clean(git_repository* repo, const std::vector<FileChange>& changes) {
+    git_status_options opts = GIT_STATUS_OPTIONS_INIT;
+    opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+    opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
+                 GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+    git_status_list* raw = nullptr;
+    if (git_status_list_new(&raw, repo, &opts) != 0) return fail_git("cannot read the work tree's status");
+    StatusListHandle list(raw);
+    std::set<std::string> written;
+    for (const auto& c : changes) written.insert(c.path);
+    for (std::size_t i = 0, n = git_status_list_entrycount(raw); i < n; ++i) {
+        const git_status_entry* e = git_status_byindex(raw, i);
+        const git_diff_delta* delta = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
+        std::string path = delta && delta->new_file.path ? delta->new_file.path : "";
+        if (e->status == GIT_STATUS_CURRENT || e->status == GIT_STATUS_IGNORED) continue;
+        if (e->status == GIT_STATUS_WT_NEW && !written.contains(path)) continue;
+        return fail(WriteFailure::Kind::worktree_dirty,
+                    "the branch is checked out in " + std::string(git_repository_workdir(repo)) +
+                        " with uncommitted changes (" + path + "); commit or stash them first");
+    }
+    return {};
+}
+
+std::expected<TreeHandle, WriteFailure> build_tree(git_repository* repo, git_tree* base,
+                                                   const std::vector<FileChange>& changes) {
+    TreeHandle empty;
+    if (!base) {
+        git_treebuilder* builder = nullptr;
+        git_oid oid;
+        if (git_treebuilder_new(&builder, repo, nullptr) != 0) return fail_git("cannot build a tree");
+        int rc = git_treebuilder_write(&oid, builder);
+        git_treebuilder_free(builder);
+        git_tree* t = nullptr;
+        if (rc != 0 || git_tree_lookup(&t, repo, &oid) != 0) return fail_git("cannot build a tree");
+        empty.reset(t);
+        base = t;
+    }
+    std::vector<git_tree_update> updates;
+    updates.reserve(changes.size());
+    for (const FileChange& c : changes) {
+        git_tree_update u{};
+        u.path = c.path.c_str();
+        if (c.content) {
+            if (git_blob_create_from_buffer(&u.id, repo, c.content->data(), c.content->size()) != 0) {
+                return fail_git("cannot write " + c.path);
+            }
+            u.action = GIT_TREE_UPDATE_UPSERT;
+            u.filemode = GIT_FILEMODE_BLOB;
+        } else {
+            if (!path_exists(base, c.path)) continue;
+            u.action = GIT_TREE_UPDATE_REMOVE;
+        }
+        updates.push_back(u);
+    }
+    git_oid tree_id;
+    if (git_tree_create_updated(&tree_id, repo, base, updates.size(), updates.data()) != 0) {
+        return fail_git("cannot build the new tree");
+    }
+    git_tree* t = nullptr;
+    if (git_tree_lookup(&t, repo, &tree_id) != 0) return fail_git("cannot read the new tree");
+    return TreeHandle(t);
+}
+
+Identity committer_of(git_repository* repo) {
+    git_config* raw = nullptr;
+    Identity fixed{"ferry", "ferry@localhost"};
+    if (git_repository_config_snapshot(&raw, repo) != 0) return fixed;
+    ConfigHandle config(raw);
+    const char* name = nullptr;
+    const char* email = nullptr;
+    if (git_config_get_string(&name, raw, "user.name") != 0 || git_config_get_string(&email, raw, "user.email") != 0) {
+        return fixed;
+    }
+    return {name, email};
+}
+
+struct PushState {
+    std::string rejected;
+    int credential_attempts = 0;
+};
+
+int on_push_update(const char* ref, const char* status, void* payload) {
+    if (status) static_cast<PushState*>(payload)->rejected = std::string(ref) + ": " + status;
+    return 0;
+}
+
+// ssh keys from the agent; for https a token from FERRY_GIT_TOKEN,
+// GITHUB_TOKEN or GIT_TOKEN. Each kind is offered once, never in a loop.
+int on_credentials(git_credential** out, const char*, const char* username, unsigned int allowed, void* payload) {
+    auto* state = static_cast<PushState*>(payload);
+    if (++state->credential_attempts > 2) return GIT_EUSER;
+    if (allowed & GIT_CREDENTIAL_SSH_KEY) return git_credential_ssh_key_from_agent(out, username ? username : "git");
+    if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) {
+        for (const char* var : {"FERRY_GIT_TOKEN", "GITHUB_TOKEN", "GIT_TOKEN"}) {
+            if (const char* token = std::getenv(var); token && *token) {
+                return git_credential_userpass_plaintext_new(out, "x-access-token", token);
+            }
+        }
+    }
+    return GIT_PASSTHROUGH;
+}
+
+}  // namespace
+
+std::optional<std::string> Repository::config(const char* key) const {
+    git_config* raw = nullptr;
+    if (git_repository_config_snapshot(&raw, impl_->repo.get()) != 0) return std::nullopt;
+    ConfigHandle config(raw);
+    const char* value = nullptr;
+    if (git_config_get_string(&value, raw, key) != 0 || !value || !*value) return std::nullopt;
+    return std::string(value);
+}
+
+std::expected<std::optional<std::string>, WriteFailure> Repository::commit(const CommitRequest& request) const {
+    git_repository* repo = impl_->repo.get();
+    const std::string target = "refs/heads/" + (request.new_branch.empty() ? request.branch : request.new_branch);
+    if (!git_reference_is_valid_name(target.c_str())) {
+        return fail(WriteFailure::Kind::other, "'" + target.substr(11) + "' is not a valid branch name");
+    }
+
+    git_oid base_oid{};
+    CommitHandle base_commit;
+    TreeHandle base_tree;
+    if (!request.base_commit.empty()) {
+        git_commit* c = nullptr;
+        if (git_oid_fromstr(&base_oid, request.base_commit.c_str()) != 0 || git_commit_lookup(&c, repo, &base_oid) != 0) {
+            return fail_git("cannot read commit " + request.base_commit);
+        }
+        base_commit.reset(c);
+        git_tree* t = nullptr;
+        if (git_commit_tree(&t, c) != 0) return fail_git("cannot read the tree of " + request.base_commit);
+        base_tree.reset(t);
+    }
+
+    auto tree = build_tree(repo, base_tree.get(), request.changes);
+    if (!tree) return std::unexpected(tree.error());
+    if (base_tree && git_oid_equal(git_tree_id(tree->get()), git_tree_id(base_tree.get()))) return std::nullopt;
+
+    bool update_worktree = request.new_branch.empty() && checked_out_here(repo, target);
+    if (update_worktree) {
+        if (auto clean = require_clean(repo, request.changes); !clean) return std::unexpected(clean.error());
+    }
+
+    auto author = signature(request.author);
+    if (!author) return std::unexpected(author.error());
+    auto committer = signature(committer_of(repo));
+    if (!committer) return std::unexpected(committer.error());
+    const git_commit* parents[] = {base_commit.get()};
+    git_oid commit_oid;
+    if (git_commit_create(&commit_oid, repo, nullptr, author->get(), committer->get(), "UTF-8", request.message.c_str(),
+                          tree->get(), base_commit ? 1 : 0, parents) != 0) {
+        return fail_git("cannot write the commit");
+    }
+
+    // The compare-and-swap: libgit2 locks the ref and checks its value.
+    std::string log = "ferry: " + request.message.substr(0, request.message.find('\n'));
+    git_reference* moved = nullptr;
+    int rc;
+    if (!request.new_branch.empty() || request.base_commit.empty()) {
+        rc = git_reference_create(&moved, repo, target.c_str(), &commit_oid, 0, log.c_str());
+        if (rc == GIT_EEXISTS && !request.new_branch.empty()) {
+            return fail(WriteFailure::Kind::other, "branch '" + request.new_branch + "' already exists");
+        }
+    } else {
+        rc = git_reference_create_matching(&moved, repo, target.c_str(), &commit_oid, 1, &base_oid, log.c_str());
+    }
+    ReferenceHandle moved_handle(moved);
+    if (rc == GIT_EMODIFIED || rc == GIT_ELOCKED || rc == GIT_EEXISTS) {
+        return fail(WriteFailure::Kind::moved, "branch '" + request.branch + "' moved while ferry was writing");
+    }
+    if (rc != 0) return fail_git("cannot move branch '" + target.substr(11) + "'");
+
+    if (update_worktree) {
+        git_checkout_options opts = GIT_CHECKOUT_OPTIONS_INIT;
+        opts.checkout_strategy = GIT_CHECKOUT_SAFE;
+        opts.baseline = base_tree.get();
+        if (git_checkout_tree(repo, reinterpret_cast<git_object*>(tree->get()), &opts) != 0) {
+            return fail_git("committed " + hex(&commit_oid).substr(0, 12) + ", but the work tree could not be updated");
+        }
+    }
+    return hex(&commit_oid);
+}
+
+std::expected<void, WriteFailure> Repository::push(const std::string& branch) const {
+    git_repository* repo = impl_->repo.get();
+    const std::string ref = "refs/heads/" + branch;
+    std::string remote_name = "origin";
+    BufHandle upstream;
+    if (git_branch_upstream_remote(&upstream.buf, repo, ref.c_str()) == 0 && upstream.buf.ptr) {
+        remote_name = upstream.buf.ptr;
+    }
+    git_remote* raw = nullptr;
+    if (git_remote_lookup(&raw, repo, remote_name.c_str()) != 0) {
+        return fail_git("cannot push: no remote '" + remote_name + "'");
+    }
+    RemoteHandle remote(raw);
+    PushState state;
+    git_push_options opts = GIT_PUSH_OPTIONS_INIT;
+    opts.callbacks.push_update_reference = on_push_update;
+    opts.callbacks.credentials = on_credentials;
+    opts.callbacks.payload = &state;
+    std::string spec = ref + ":" + ref;
+    char* specs[] = {spec.data()};
+    git_strarray refspecs{specs, 1};
+    if (git_remote_push(remote.get(), &refspecs, &opts) != 0) {
+        std::string message = last_error("push to " + remote_name + " failed");
+        bool rejected = message.find("fast") != std::string::npos || message.find("reject") != std::string::npos;
+        return fail(rejected ? WriteFailure::Kind::push_rejected : WriteFailure::Kind::other, message);
+    }
+    if (!state.rejected.empty()) {
+        return fail(WriteFailure::Kind::push_rejected, remote_name + " rejected " + state.rejected);
+    }
+    return {};
+}
+
+}  // namespace ferry::git

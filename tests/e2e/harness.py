@@ -1,0 +1,517 @@
+"""Shared helpers for ferry's end-to-end tests.
+
+Every test runs the real binary ($FERRY_BIN) against real git repositories
+made in a fresh temporary folder. The folder is removed when the test passes
+and kept (its path printed on stderr) when it fails, so a failure can be
+replayed by hand. Set E2E_KEEP_TMP=1 to keep every folder.
+
+Only the Python standard library is used.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import unittest
+from pathlib import Path
+
+SOURCE_DIR = Path(os.environ.get("FERRY_SOURCE_DIR") or Path(__file__).resolve().parents[2])
+FERRY_BIN = os.environ.get("FERRY_BIN") or str(SOURCE_DIR / "build" / "ferry")
+
+# Fixed identity and dates: no global git configuration is needed, and the
+# same test always makes the same commits.
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Ferry Tests",
+    "GIT_AUTHOR_EMAIL": "tests@acme.com",
+    "GIT_COMMITTER_NAME": "Ferry Tests",
+    "GIT_COMMITTER_EMAIL": "tests@acme.com",
+    "GIT_AUTHOR_DATE": "2026-11-01T09:00:00Z",
+    "GIT_COMMITTER_DATE": "2026-11-01T09:00:00Z",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_TERMINAL_PROMPT": "0",
+}
+GIT_OPTS = [
+    "-c", "user.name=Ferry Tests",
+    "-c", "user.email=tests@acme.com",
+    "-c", "commit.gpgsign=false",
+    "-c", "tag.gpgsign=false",
+    "-c", "core.hooksPath=/dev/null",
+    "-c", "core.autocrlf=false",
+    "-c", "core.symlinks=true",
+    "-c", "init.defaultBranch=main",
+    "-c", "protocol.file.allow=always",
+]
+
+ANSI_ESCAPE = re.compile(r"\x1b\[")
+DIAG_HEADER = re.compile(r"^(error|warning)\[([A-Za-z0-9_-]+)\]: (.*)$")
+DIAG_WHERE = re.compile(r"^\s*-->\s*(.+?)(?::(\d+):(\d+))?\s*$")
+
+
+# --------------------------------------------------------------------------
+# git
+
+
+def git(cwd, *args, input=None, check=True):
+    """Runs git in cwd with a fixed identity; returns stdout (stripped)."""
+    env = dict(os.environ)
+    env.update(GIT_ENV)
+    proc = subprocess.run(
+        ["git", *GIT_OPTS, *args],
+        cwd=str(cwd),
+        env=env,
+        input=input,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    if check and proc.returncode != 0:
+        raise RuntimeError(
+            "git %s failed in %s (exit %d):\n%s%s" % (" ".join(args), cwd, proc.returncode, proc.stdout, proc.stderr)
+        )
+    return proc.stdout.strip()
+
+
+def write_files(root, files):
+    """Writes {relative path: content} under root. Content is bytes (written
+    as is) or str (UTF-8, no newline translation). None deletes the file."""
+    root = Path(root)
+    for rel, content in files.items():
+        path = root / rel
+        if content is None:
+            if path.is_symlink() or path.exists():
+                path.unlink()
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_symlink():
+            path.unlink()
+        if isinstance(content, str):
+            content = content.encode("utf-8")
+        path.write_bytes(content)
+
+
+def commit(repo, files=None, message="change", symlinks=None):
+    """Writes files (see write_files) and symlinks ({path: target}) into the
+    work tree of repo, stages everything and commits. Returns the commit id."""
+    repo = Path(repo)
+    if files:
+        write_files(repo, files)
+    for rel, target in (symlinks or {}).items():
+        path = repo / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_symlink() or path.exists():
+            path.unlink()
+        os.symlink(target, path)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--allow-empty", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def make_repo(path, files=None, branch="main", message="initial commit", symlinks=None):
+    """Creates a git repository at path on `branch` and commits files (a dict
+    {path: content}) into it. Returns the repository's path."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "-c", "init.defaultBranch=%s" % branch, "init", "-q")
+    git(path, "symbolic-ref", "HEAD", "refs/heads/%s" % branch)
+    if files is not None or symlinks:
+        commit(path, files or {}, message, symlinks)
+    return path
+
+
+def head(repo, rev="HEAD"):
+    return git(repo, "rev-parse", rev)
+
+
+# --------------------------------------------------------------------------
+# Workspace trees
+
+
+def dedent(text):
+    return textwrap.dedent(text).lstrip("\n")
+
+
+def workspace_yaml(organization="acme", members=None, extra=""):
+    """workspace.yaml text: organization, members ({email: role text};
+    default alice@acme.com as admin), the `oncall` alert the valid tree's
+    sync names, and `extra` lines appended as they are."""
+    members = members if members is not None else {"alice@acme.com": "admin"}
+    lines = ["name: Test workspace", "organization: %s" % organization]
+    if members:
+        lines.append("members:")
+        lines += ["  %s: %s" % (json.dumps(who) if who == "*" else who, role) for who, role in members.items()]
+    lines += ["alerts:", "  oncall: { type: pagerduty, service: PXXXXXX }"]
+    return "\n".join(lines) + "\n" + extra
+
+
+def valid_tree(organization="acme", extra=None):
+    """A minimal valid workspace tree: workspace.yaml (organization acme, an
+    admin member), one source, one destination, one model and one sync.
+    `extra` ({path: content or None}) adds, replaces or removes files."""
+    tree = {
+        "workspace.yaml": workspace_yaml(organization),
+        "sources/warehouse.yaml": dedent(
+            """
+            name: Warehouse
+            type: snowflake
+            config:
+              account: acme
+              database: ANALYTICS
+              password: { secret: SNOWFLAKE_PW }
+            """
+        ),
+        "destinations/crm.yaml": dedent(
+            """
+            name: CRM
+            type: salesforce
+            config:
+              instance: acme.my.salesforce.com
+              access_token: { secret: SALESFORCE_TOKEN }
+            """
+        ),
+        "models/active-users.yaml": dedent(
+            """
+            name: Active users
+            source: warehouse
+            type: sql
+            sql: select * from users where active
+            primary_key: user_id
+            """
+        ),
+        "syncs/users-to-crm.yaml": dedent(
+            """
+            name: Users to CRM
+            model: active-users
+            destination: crm
+            enabled: true
+            schedule: { type: interval, every: 1h }
+            alerts: [oncall]
+            config:
+              object: Contact
+              mode: upsert
+              mappings: [{ from: email, to: Email }]
+            """
+        ),
+    }
+    for rel, content in (extra or {}).items():
+        if content is None:
+            tree.pop(rel, None)
+        else:
+            tree[rel] = content
+    return tree
+
+
+def config_text(workspaces):
+    """ferry.yaml text for {name: {repo, branch?, path?}} (or {name: repo})."""
+    lines = ["workspaces:"]
+    for name, entry in workspaces.items():
+        if isinstance(entry, (str, Path)):
+            entry = {"repo": str(entry)}
+        lines.append("  %s:" % name)
+        for key in ("repo", "branch", "path"):
+            if key in entry:
+                lines.append("    %s: %s" % (key, json.dumps(str(entry[key]))))
+    return "\n".join(lines) + "\n"
+
+
+def write_config(folder, workspaces_or_text, name="ferry.yaml"):
+    """Writes ferry.yaml into folder, from text or a dict (see config_text)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    text = workspaces_or_text if isinstance(workspaces_or_text, (str, bytes)) else config_text(workspaces_or_text)
+    path = folder / name
+    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    return path
+
+
+# --------------------------------------------------------------------------
+# Running ferry
+
+
+def ferry_env(env=None):
+    """The inherited environment without FERRY_* and NO_COLOR, plus env
+    (a value of None removes a variable)."""
+    out = {k: v for k, v in os.environ.items() if not k.startswith("FERRY_") and k != "NO_COLOR"}
+    out.pop("GITHUB_STEP_SUMMARY", None)
+    out.pop("SOURCE_DATE_EPOCH", None)
+    for k, v in (env or {}).items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = str(v)
+    return out
+
+
+class Result:
+    """What one ferry run did. Unpacks as (returncode, stdout, stderr)."""
+
+    def __init__(self, args, returncode, stdout, stderr, seconds):
+        self.args = args
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        self.seconds = seconds
+
+    def __iter__(self):
+        return iter((self.returncode, self.stdout, self.stderr))
+
+    def describe(self, limit=4000):
+        def cut(s):
+            return s if len(s) <= limit else s[:limit] + "\n... (%d more characters)" % (len(s) - limit)
+
+        return "ferry %s\n-> exit %s in %.2fs\n--- stdout ---\n%s\n--- stderr ---\n%s" % (
+            " ".join(self.args),
+            self.returncode,
+            self.seconds,
+            cut(self.stdout),
+            cut(self.stderr),
+        )
+
+
+def run(*args, cwd=None, env=None, timeout=60, input=None):
+    """Runs ferry with args; returns a Result (returncode, stdout, stderr)."""
+    args = [str(a) for a in args]
+    start = time.monotonic()
+    proc = subprocess.run(
+        [FERRY_BIN, *args],
+        cwd=str(cwd) if cwd is not None else None,
+        env=ferry_env(env),
+        input=input,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        timeout=timeout,
+    )
+    seconds = time.monotonic() - start
+    out = proc.stdout.decode("utf-8", errors="replace")
+    err = proc.stderr.decode("utf-8", errors="replace")
+    return Result(args, proc.returncode, out, err, seconds)
+
+
+def run_json(*args, cwd=None, env=None, timeout=60):
+    """Runs ferry with `--format json` added; returns (Result, parsed stdout).
+    Fails (AssertionError) when stdout is not exactly one JSON object."""
+    result = run(*args, "--format", "json", cwd=cwd, env=env, timeout=timeout)
+    try:
+        data = json.loads(result.stdout)
+    except ValueError as e:
+        raise AssertionError("stdout is not one JSON document (%s)\n%s" % (e, result.describe()))
+    if not isinstance(data, dict):
+        raise AssertionError("stdout is JSON but not an object\n" + result.describe())
+    return result, data
+
+
+def parse_text_diagnostics(stderr):
+    """Parses text-mode diagnostics: `error[CODE]: message` lines, each
+    optionally followed by `--> file[:line:column]`. Returns a list of dicts
+    {severity, code, message, file, line, column} (missing parts None)."""
+    out = []
+    for line in stderr.splitlines():
+        m = DIAG_HEADER.match(line)
+        if m:
+            out.append(
+                {"severity": m.group(1), "code": m.group(2), "message": m.group(3), "file": None, "line": None, "column": None}
+            )
+            continue
+        w = DIAG_WHERE.match(line)
+        if w and out and out[-1]["file"] is None:
+            out[-1]["file"] = w.group(1)
+            out[-1]["line"] = int(w.group(2)) if w.group(2) else None
+            out[-1]["column"] = int(w.group(3)) if w.group(3) else None
+    return out
+
+
+def workspace_names(data):
+    """The workspace names of a validate JSON result's `workspaces` list
+    (entries may be names or objects naming one)."""
+    names = []
+    for w in data.get("workspaces", []):
+        if isinstance(w, str):
+            names.append(w)
+        elif isinstance(w, dict):
+            names.append(w.get("workspace", w.get("name")))
+    return names
+
+
+def crashed(result):
+    """True when ferry died of a signal or printed a crash/internal error."""
+    text = result.stderr + result.stdout
+    return (
+        result.returncode < 0
+        or result.returncode > 125
+        or "terminate called" in text
+        or "Segmentation fault" in text
+        or "AddressSanitizer" in text
+        or "runtime error:" in text
+        or "error[internal]" in text
+    )
+
+
+# --------------------------------------------------------------------------
+# Base test case
+
+
+class FerryTestCase(unittest.TestCase):
+    """Gives each test a fresh temp dir (self.tmp), removed when the test
+    passes and kept (path printed) when it fails, plus helpers."""
+
+    maxDiff = None
+
+    def setUp(self):
+        super().setUp()
+        if not Path(FERRY_BIN).is_file():
+            self.fail("ferry binary not found at %s (set FERRY_BIN)" % FERRY_BIN)
+        self.tmp = Path(tempfile.mkdtemp(prefix="ferry-e2e-%s-" % self._testMethodName[:40])).resolve()
+        self.addCleanup(self._remove_tmp)
+
+    def _remove_tmp(self):
+        outcome = getattr(self, "_outcome", None)
+        passed = bool(outcome is not None and getattr(outcome, "success", False))
+        if passed and not os.environ.get("E2E_KEEP_TMP"):
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        else:
+            print("\n[kept temp dir for %s: %s]" % (self.id(), self.tmp), file=sys.stderr)
+
+    # ---- building organizations
+
+    def make_org(self, trees, configs=None, folder=None):
+        """Creates one repository per workspace ({name: tree dict}) under
+        folder (default self.tmp) as folder/<name>, and folder/ferry.yaml
+        naming them (configs[name] adds branch/path). Returns folder."""
+        folder = Path(folder or self.tmp)
+        workspaces = {}
+        for name, tree in trees.items():
+            make_repo(folder / name, tree)
+            entry = {"repo": name}
+            entry.update((configs or {}).get(name, {}))
+            workspaces[name] = entry
+        write_config(folder, workspaces)
+        return folder
+
+    def single(self, extra=None, name="dev"):
+        """An organization of one workspace `name`: a valid tree changed by
+        extra. Returns the repository's path."""
+        self.make_org({name: valid_tree(extra=extra)})
+        return self.tmp / name
+
+    # ---- running
+
+    def ferry(self, *args, cwd=None, env=None, timeout=60):
+        result = run(*args, cwd=cwd or self.tmp, env=env, timeout=timeout)
+        self.assertFalse(crashed(result), "ferry crashed\n" + result.describe())
+        return result
+
+    def ferry_json(self, *args, cwd=None, env=None, timeout=60):
+        result, data = run_json(*args, cwd=cwd or self.tmp, env=env, timeout=timeout)
+        self.assertFalse(crashed(result), "ferry crashed\n" + result.describe())
+        self.assertIsInstance(data.get("errors"), list, "JSON result has no `errors` array\n" + result.describe())
+        self.assertIsInstance(data.get("warnings"), list, "JSON result has no `warnings` array\n" + result.describe())
+        for entry in data["errors"] + data["warnings"]:
+            self.check_json_diagnostic(entry, result)
+        return result, data
+
+    # ---- assertions
+
+    def check_json_diagnostic(self, entry, result):
+        """SPEC 4.1: {code, message, address, file, line, column, hint},
+        absent fields omitted, lines and columns counted from 1."""
+        ctx = "\n" + json.dumps(entry) + "\n" + result.describe()
+        self.assertIsInstance(entry, dict, ctx)
+        self.assertIsInstance(entry.get("code"), str, ctx)
+        self.assertRegex(entry["code"], r"^[a-z][a-z-]*$", ctx)
+        self.assertIsInstance(entry.get("message"), str, ctx)
+        self.assertTrue(entry["message"], ctx)
+        self.assertTrue(set(entry) <= {"code", "message", "address", "file", "line", "column", "hint"}, ctx)
+        for key in ("address", "file", "hint"):
+            if key in entry:
+                self.assertIsInstance(entry[key], str, ctx)
+        for key in ("line", "column"):
+            if key in entry:
+                self.assertIsInstance(entry[key], int, ctx)
+                self.assertGreaterEqual(entry[key], 1, ctx)
+
+    def assertExit(self, result, code):
+        self.assertEqual(result.returncode, code, "unexpected exit code\n" + result.describe())
+
+    def find_json(self, data, code, severity="errors"):
+        return [d for d in data.get(severity, []) if d.get("code") == code]
+
+    def assertJsonDiag(self, result, data, code, severity="errors", file=None, line=None, column=None, address=None,
+                       message_contains=(), hint_contains=()):
+        """Asserts a diagnostic with this code (and, when given, file ending
+        with `file`, line, column, address, message and hint fragments) is
+        among data[severity]. Returns it."""
+        found = self.find_json(data, code, severity)
+        ctx = "\n" + result.describe()
+        self.assertTrue(found, "no %s with code %r%s" % (severity, code, ctx))
+        matches = []
+        for d in found:
+            if file is not None and not str(d.get("file", "")).endswith(file):
+                continue
+            if line is not None and d.get("line") != line:
+                continue
+            if column is not None and d.get("column") != column:
+                continue
+            if address is not None and d.get("address") != address:
+                continue
+            if any(frag not in d.get("message", "") for frag in _tuple(message_contains)):
+                continue
+            if any(frag not in d.get("hint", "") for frag in _tuple(hint_contains)):
+                continue
+            matches.append(d)
+        self.assertTrue(
+            matches,
+            "no %s %r with file=%r line=%r column=%r address=%r message~%r hint~%r; found: %s%s"
+            % (severity, code, file, line, column, address, message_contains, hint_contains, json.dumps(found, indent=1), ctx),
+        )
+        return matches[0]
+
+    def assertTextDiag(self, result, code, severity="error", file=None, line=None, column=None):
+        """Asserts stderr holds `severity[code]: message` with `--> file:line:column`
+        (file checked as a suffix) when given. Returns the parsed diagnostic."""
+        diags = parse_text_diagnostics(result.stderr)
+        found = [d for d in diags if d["code"] == code and d["severity"] == severity]
+        ctx = "\n" + result.describe()
+        self.assertTrue(found, "no %s[%s] on stderr%s" % (severity, code, ctx))
+        matches = [
+            d
+            for d in found
+            if (file is None or (d["file"] or "").endswith(file))
+            and (line is None or d["line"] == line)
+            and (column is None or d["column"] == column)
+        ]
+        self.assertTrue(matches, "no %s[%s] --> %s:%s:%s on stderr; found %r%s" % (severity, code, file, line, column, found, ctx))
+        self.assertNotRegex(result.stdout, r"(?m)^(error|warning)\[", "diagnostics must go to stderr, not stdout" + ctx)
+        return matches[0]
+
+    def assertValid(self, *args, cwd=None, env=None):
+        """Runs `validate args` in JSON and text; both must succeed cleanly."""
+        result, data = self.ferry_json("validate", *args, cwd=cwd, env=env)
+        self.assertExit(result, 0)
+        self.assertEqual(data["errors"], [], result.describe())
+        text = self.ferry("validate", *args, cwd=cwd, env=env)
+        self.assertExit(text, 0)
+        self.assertFalse([d for d in parse_text_diagnostics(text.stderr) if d["severity"] == "error"], text.describe())
+        return result, data
+
+    def assertInvalid(self, code, *args, cwd=None, env=None, **where):
+        """Runs `validate args` in JSON and text: exit 1 and the error `code`
+        in both (with the location given in where: file, line, column, and
+        address / message_contains / hint_contains for JSON). Returns
+        (json result, data, text result)."""
+        result, data = self.ferry_json("validate", *args, cwd=cwd, env=env)
+        self.assertExit(result, 1)
+        self.assertJsonDiag(result, data, code, **where)
+        text = self.ferry("validate", *args, cwd=cwd, env=env)
+        self.assertExit(text, 1)
+        self.assertTextDiag(text, code, file=where.get("file"), line=where.get("line"), column=where.get("column"))
+        return result, data, text
+
+
+def _tuple(x):
+    if isinstance(x, str):
+        return (x,)
+    return tuple(x)
