@@ -31,6 +31,17 @@ inline constexpr std::string_view not_linked = "not-linked";
 inline constexpr std::string_view link_conflict = "link-conflict";
 inline constexpr std::string_view stale_link = "stale-link";
 inline constexpr std::string_view permission_denied = "permission-denied";
+inline constexpr std::string_view not_deployable = "not-deployable";
+inline constexpr std::string_view draft_only = "draft-only";
+inline constexpr std::string_view unpublished_draft = "unpublished-draft";
+inline constexpr std::string_view source_not_linked = "source-not-linked";
+inline constexpr std::string_view model_not_linked = "model-not-linked";
+inline constexpr std::string_view destination_not_linked = "destination-not-linked";
+inline constexpr std::string_view missing_extension = "missing-extension";
+inline constexpr std::string_view target_exists = "target-exists";
+inline constexpr std::string_view target_draft_replaced = "target-draft-replaced";
+inline constexpr std::string_view lands_as_draft = "lands-as-draft";
+inline constexpr std::string_view schedule_not_deployed = "schedule-not-deployed";
 inline constexpr std::string_view stale_plan = "stale-plan";
 inline constexpr std::string_view plan_mismatch = "plan-mismatch";
 inline constexpr std::string_view worktree_dirty = "worktree-dirty";
@@ -49,7 +60,7 @@ struct Diagnostic {
     Severity severity = Severity::error;
     std::string_view code;
     std::string message;
-    std::string address;  // WORKSPACE:KIND/ID when the problem is a resource's
+    std::string address;  // WORKSPACE:KIND/ID for a resource's problem, WORKSPACE for a workspace's
     Location location;
     std::string hint;
 };

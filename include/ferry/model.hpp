@@ -44,6 +44,10 @@ struct Address {
 std::optional<Address> parse_address(std::string_view text);
 std::string address(std::string_view workspace, Kind kind, std::string_view id);
 
+// SPEC 2.4: the extension a model's type or a sync's schedule needs, if any.
+std::string_view required_extension_of_model(std::string_view type);
+std::string_view required_extension_of_schedule(std::string_view schedule_type);
+
 struct Resource {
     Kind kind = Kind::models;
     std::string id;

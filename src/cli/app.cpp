@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -22,7 +23,25 @@ bool color_allowed(int fd) {
 
 }  // namespace
 
-int finish(const Context& ctx, nlohmann::json result, const Diagnostics& diags, int exit_code) {
+std::string count_summary(const Diagnostics& diags) {
+    std::size_t errors = 0, warnings = 0;
+    for (const auto& d : diags.items)
+        (d.severity == Severity::error ? errors : warnings)++;
+    return std::to_string(errors) + (errors == 1 ? " error, " : " errors, ") + std::to_string(warnings) +
+           (warnings == 1 ? " warning" : " warnings");
+}
+
+int usage_error(const std::string& message) {
+    std::cerr << "error[usage]: " << message << "\n";
+    return kUsage;
+}
+
+int finish(const Context& ctx, nlohmann::json result, const Diagnostics& diags, int exit_code,
+           const std::string& summary) {
+    auto markdown = [&](std::ostream& out) {
+        if (!summary.empty()) out << "**" << summary << "**\n\n";
+        print_markdown(out, diags);
+    };
     switch (ctx.output.format) {
         case Format::json:
             add_diagnostics(result, diags);
@@ -30,12 +49,17 @@ int finish(const Context& ctx, nlohmann::json result, const Diagnostics& diags, 
             break;
         case Format::github:
             print_github(std::cout, diags);
+            if (const char* path = std::getenv("GITHUB_STEP_SUMMARY"); path && *path) {
+                std::ofstream step_summary(path, std::ios::app);
+                markdown(step_summary);
+            }
             break;
         case Format::markdown:
-            print_markdown(std::cout, diags);
+            markdown(std::cout);
             break;
         case Format::text:
             print_text(std::cerr, diags, ctx.output);
+            if (!summary.empty() && !ctx.output.quiet) std::cout << summary << "\n";
             break;
     }
     return exit_code;

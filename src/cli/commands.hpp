@@ -20,7 +20,16 @@ struct Command {
 
 Command validate_command();
 
-// Prints a command's diagnostics and JSON result in the chosen format.
-int finish(const Context& ctx, nlohmann::json result, const Diagnostics& diags, int exit_code);
+// Prints a command's diagnostics and JSON result in the chosen format, with
+// a one-line summary (standard output in text, the first line in markdown).
+// In github format the markdown goes to $GITHUB_STEP_SUMMARY too.
+int finish(const Context& ctx, nlohmann::json result, const Diagnostics& diags, int exit_code,
+           const std::string& summary = {});
+
+// "2 errors, 1 warning"
+std::string count_summary(const Diagnostics& diags);
+
+// A usage error (exit 64), said on standard error.
+int usage_error(const std::string& message);
 
 }  // namespace ferry::cli

@@ -41,9 +41,9 @@ std::string trailer(const std::string& message, const std::string& actor) {
 }  // namespace
 
 std::expected<std::vector<Written>, Diagnostics> write_workspaces(Organization& org,
-                                                                 const std::vector<std::string>& workspaces,
-                                                                 const std::string& actor, const std::string& message,
-                                                                 const ComputeChanges& compute) {
+                                                                  const std::vector<std::string>& workspaces,
+                                                                  const std::string& actor, const std::string& message,
+                                                                  const ComputeChanges& compute) {
     std::mt19937 jitter(std::random_device{}());
     std::vector<Written> written;
     for (int attempt = 1;; ++attempt) {
@@ -86,7 +86,8 @@ std::expected<std::vector<Written>, Diagnostics> write_workspaces(Organization& 
                 group.request.author = author_for(actor, **repo);
             }
             group.names.push_back(ws.name);
-            for (const auto& f : change.files) group.request.changes.push_back({ws.file(f.path), f.content});
+            for (const auto& f : change.files)
+                group.request.changes.push_back({ws.file(f.path), f.content});
         }
 
         bool moved = false;
@@ -102,11 +103,13 @@ std::expected<std::vector<Written>, Diagnostics> write_workspaces(Organization& 
                                         : failure.kind == git::WriteFailure::Kind::moved        ? code::stale_plan
                                                                                                 : code::git;
                 Diagnostic d = error(code, group.names.front() + ": " + failure.message);
-                if (!written.empty()) d.hint = "the other workspaces were written; running the command again completes it";
+                if (!written.empty())
+                    d.hint = "the other workspaces were written; running the command again completes it";
                 return std::unexpected(Diagnostics{{std::move(d)}});
             }
             if (!*commit) continue;
-            for (const auto& name : group.names) written.push_back({name, **commit});
+            for (const auto& name : group.names)
+                written.push_back({name, **commit});
         }
         if (!moved) return written;
         // Another writer moved a branch: back off a little and start over
@@ -119,8 +122,8 @@ std::expected<std::vector<Written>, Diagnostics> write_workspaces(Organization& 
 Diagnostics blocking_errors(const LoadedWorkspace& lw) {
     Diagnostics out;
     for (const auto& d : lw.diagnostics.items) {
-        bool in_shared_file = d.location.file == lw.workspace.links_file ||
-                              d.location.file == lw.workspace.file("workspace.yaml");
+        bool in_shared_file =
+            d.location.file == lw.workspace.links_file || d.location.file == lw.workspace.file("workspace.yaml");
         if (d.severity == Severity::error && in_shared_file) out.add(d);
     }
     return out;
@@ -128,7 +131,8 @@ Diagnostics blocking_errors(const LoadedWorkspace& lw) {
 
 nlohmann::json commits_json(const std::vector<Written>& written) {
     nlohmann::json commits = nlohmann::json::array();
-    for (const auto& w : written) commits.push_back({{"workspace", w.workspace}, {"commit", w.commit}});
+    for (const auto& w : written)
+        commits.push_back({{"workspace", w.workspace}, {"commit", w.commit}});
     return {{"commits", commits}};
 }
 

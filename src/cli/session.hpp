@@ -35,9 +35,9 @@ struct Written {
 using ComputeChanges =
     std::function<std::expected<std::vector<WorkspaceChange>, Diagnostics>(const std::vector<LoadedWorkspace>&)>;
 std::expected<std::vector<Written>, Diagnostics> write_workspaces(Organization& org,
-                                                                 const std::vector<std::string>& workspaces,
-                                                                 const std::string& actor, const std::string& message,
-                                                                 const ComputeChanges& compute);
+                                                                  const std::vector<std::string>& workspaces,
+                                                                  const std::string& actor, const std::string& message,
+                                                                  const ComputeChanges& compute);
 
 // The load errors of a workspace that make writing its links.yaml unsafe:
 // those in workspace.yaml or links.yaml.

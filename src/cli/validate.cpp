@@ -18,9 +18,15 @@ std::size_t count(const std::array<ResourceMap, 5>& maps) {
 
 int validate(const Context& ctx, const std::vector<std::string>& args) {
     nlohmann::json result = {{"workspaces", nlohmann::json::array()}};
+    for (const auto& arg : args) {
+        WorkspaceRequest r = parse_workspace_request(arg);
+        if (r.name.empty() || (arg.find('@') != std::string::npos && r.ref.empty())) {
+            return usage_error("'" + arg + "' is not WORKSPACE or WORKSPACE@REF");
+        }
+    }
     Diagnostics diags;
     auto org = Organization::open(ctx.config);
-    if (!org) return finish(ctx, result, org.error(), kFailed);
+    if (!org) return finish(ctx, result, org.error(), kFailed, "Invalid: " + count_summary(org.error()) + ".");
 
     std::vector<WorkspaceRequest> requested;
     for (const auto& arg : args) {
@@ -31,9 +37,10 @@ int validate(const Context& ctx, const std::vector<std::string>& args) {
         }
         requested.push_back(std::move(r));
     }
-    if (diags.has_errors()) return finish(ctx, result, diags, kFailed);
+    if (diags.has_errors()) return finish(ctx, result, diags, kFailed, "Invalid: " + count_summary(diags) + ".");
     if (requested.empty()) {
-        for (const auto& w : org->config().workspaces) requested.push_back({w.name, {}});
+        for (const auto& w : org->config().workspaces)
+            requested.push_back({w.name, {}});
     }
 
     // Links are checked against every workspace of the organization, so the
@@ -78,13 +85,9 @@ int validate(const Context& ctx, const std::vector<std::string>& args) {
                       << " resources, " << w["drafts"].get<std::size_t>() << " drafts"
                       << (w["valid"].get<bool>() ? "" : ", invalid") << "\n";
         }
-        std::size_t errors = 0, warnings = 0;
-        for (const auto& d : diags.items)
-            (d.severity == Severity::error ? errors : warnings)++;
-        std::cout << (errors ? "Invalid: " : "Valid: ") << errors << (errors == 1 ? " error, " : " errors, ")
-                  << warnings << (warnings == 1 ? " warning." : " warnings.") << "\n";
     }
-    return finish(ctx, std::move(result), diags, diags.has_errors() ? kFailed : kOk);
+    std::string summary = (diags.has_errors() ? "Invalid: " : "Valid: ") + count_summary(diags) + ".";
+    return finish(ctx, std::move(result), diags, diags.has_errors() ? kFailed : kOk, summary);
 }
 
 }  // namespace

@@ -67,7 +67,12 @@ std::expected<OrganizationConfig, Diagnostics> load_config(const fs::path& file)
         diags.add(error(code::config, "cannot read " + file.string()));
         return std::unexpected(std::move(diags));
     }
+    // Shown as the user would type it: relative when under the current folder.
     std::string shown = file.string();
+    std::error_code ec;
+    if (auto rel = fs::relative(file, fs::current_path(ec), ec); !ec && !rel.empty() && *rel.begin() != "..") {
+        shown = rel.string();
+    }
     auto doc = yaml::parse(text.str());
     if (!doc) {
         diags.add(error(code::config, "ferry.yaml: " + doc.error().message,

@@ -57,13 +57,14 @@ bool checked_out_here(git_repository* repo, const std::string& ref_name) {
 std::expected<void, WriteFailure> require_clean(git_repository* repo, const std::vector<FileChange>& changes) {
     git_status_options opts = GIT_STATUS_OPTIONS_INIT;
     opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
-    opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
-                 GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+    opts.flags =
+        GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
     git_status_list* raw = nullptr;
     if (git_status_list_new(&raw, repo, &opts) != 0) return fail_git("cannot read the work tree's status");
     StatusListHandle list(raw);
     std::set<std::string> written;
-    for (const auto& c : changes) written.insert(c.path);
+    for (const auto& c : changes)
+        written.insert(c.path);
     for (std::size_t i = 0, n = git_status_list_entrycount(raw); i < n; ++i) {
         const git_status_entry* e = git_status_byindex(raw, i);
         const git_diff_delta* delta = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
@@ -179,7 +180,8 @@ std::expected<std::optional<std::string>, WriteFailure> Repository::commit(const
     TreeHandle base_tree;
     if (!request.base_commit.empty()) {
         git_commit* c = nullptr;
-        if (git_oid_fromstr(&base_oid, request.base_commit.c_str()) != 0 || git_commit_lookup(&c, repo, &base_oid) != 0) {
+        if (git_oid_fromstr(&base_oid, request.base_commit.c_str()) != 0 ||
+            git_commit_lookup(&c, repo, &base_oid) != 0) {
             return fail_git("cannot read commit " + request.base_commit);
         }
         base_commit.reset(c);

@@ -105,6 +105,26 @@ void check_references(const Workspace& ws, const Resource& r, Diagnostics& out) 
     }
 }
 
+// SPEC 2.4: dbt models need the dbt extension; dbt-cloud and fivetran
+// schedules need theirs.
+void check_extensions(const Workspace& ws, const Resource& r, Diagnostics& out) {
+    yaml::Node node;
+    std::string_view needed;
+    if (r.kind == Kind::models) {
+        node = r.root().get("type");
+        needed = required_extension_of_model(node.text());
+    } else if (r.kind == Kind::syncs) {
+        node = r.root().get("schedule").get("type");
+        needed = required_extension_of_schedule(node.text());
+    }
+    if (needed.empty() || ws.has_extension(needed)) return;
+    Diagnostic d = error(code::missing_extension,
+                         "needs the '" + std::string(needed) + "' extension, which " + ws.name + " does not configure",
+                         at(r, node), address(ws.name, r.kind, r.id));
+    d.hint = "add `" + std::string(needed) + ": { ... }` under `extensions:` in " + ws.name + "'s workspace.yaml";
+    out.add(std::move(d));
+}
+
 }  // namespace
 
 void check_workspace(const Workspace& ws, Diagnostics& out) {
@@ -112,6 +132,7 @@ void check_workspace(const Workspace& ws, Diagnostics& out) {
         for (const auto* map : {&ws.of(kind), &ws.drafts_of(kind)}) {
             for (const auto& [id, r] : *map) {
                 check_references(ws, r, out);
+                check_extensions(ws, r, out);
                 if (kind == Kind::sources || kind == Kind::destinations) {
                     find_plaintext_secrets(address(ws.name, kind, id), r, r.root(), "", out);
                 }

@@ -1,3 +1,8 @@
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <map>
+
 #include "ferry/links.hpp"
 #include "ferry/organization.hpp"
 
@@ -23,10 +28,11 @@ std::expected<Organization, Diagnostics> Organization::open(const std::string& c
 
 std::expected<const WorkspaceConfig*, Diagnostic> Organization::workspace(std::string_view name) const {
     if (const WorkspaceConfig* ws = config_.find(name)) return ws;
-    Diagnostic d = error(code::unknown_workspace,
-                         "no workspace named '" + std::string(name) + "' in " + config_.file.string());
+    Diagnostic d =
+        error(code::unknown_workspace, "no workspace named '" + std::string(name) + "' in " + config_.file.string());
     std::string known;
-    for (const auto& w : config_.workspaces) known += (known.empty() ? "" : ", ") + w.name;
+    for (const auto& w : config_.workspaces)
+        known += (known.empty() ? "" : ", ") + w.name;
     d.hint = "known workspaces: " + known;
     return std::unexpected(std::move(d));
 }
@@ -56,25 +62,41 @@ std::expected<LoadedWorkspace, Diagnostic> Organization::load(const WorkspaceReq
                                      request.ref.empty() ? (*ws)->location : Location{}));
     }
     auto tree = (*repo)->tree(resolved->commit, (*ws)->path);
-    if (!tree) return std::unexpected(error(code::config, "workspace '" + request.name + "': " + tree.error(), (*ws)->location));
-    return load_workspace(**tree, {request.name, (*ws)->path, resolved->ref, resolved->commit});
+    if (!tree)
+        return std::unexpected(
+            error(code::config, "workspace '" + request.name + "': " + tree.error(), (*ws)->location));
+    auto started = std::chrono::steady_clock::now();
+    LoadedWorkspace loaded = load_workspace(**tree, {request.name, (*ws)->path, resolved->ref, resolved->commit});
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    spdlog::debug("read {} at {} ({}) from {}: {} files in {} ms", request.name, resolved->ref,
+                  resolved->commit.substr(0, 12), (*ws)->repo.string(), (*tree)->entries().size(), ms.count());
+    return loaded;
 }
 
 void check_links(const OrganizationConfig& config, const std::vector<const Workspace*>& workspaces,
                  const std::function<bool(const std::string&)>& report, Diagnostics& out) {
     for (const Workspace* ws : workspaces) {
         if (!report(ws->name)) continue;
+        // One warning per workspace that ferry.yaml does not define, however
+        // many links name it.
+        std::map<std::string, std::pair<const LinkEntry*, std::size_t>> unknown;
         for (const LinkEntry& e : ws->links) {
             Location where{ws->links_file, e.mark.line, e.mark.column};
             if (e.other_workspace == ws->name) {
                 out.add(error(code::link_conflict, "a resource cannot be linked to its own workspace", where,
                               address(ws->name, e.kind, e.local_id)));
             } else if (!config.find(e.other_workspace)) {
-                out.add(warning(
-                    code::stale_link,
-                    "link to workspace '" + e.other_workspace + "', which ferry.yaml does not define; it is ignored",
-                    where, address(ws->name, e.kind, e.local_id)));
+                auto& [first, count] = unknown[e.other_workspace];
+                if (!first) first = &e;
+                ++count;
             }
+        }
+        for (const auto& [name, seen] : unknown) {
+            const auto& [first, count] = seen;
+            out.add(warning(code::stale_link,
+                            std::to_string(count) + (count == 1 ? " link names" : " links name") + " workspace '" +
+                                name + "', which ferry.yaml does not define; ignored",
+                            {ws->links_file, first->mark.line, first->mark.column}, ws->name));
         }
     }
     for (std::size_t i = 0; i < workspaces.size(); ++i) {
@@ -88,7 +110,7 @@ void check_links(const OrganizationConfig& config, const std::vector<const Works
                 out.add(error(code::different_organization,
                               a.name + " (" + a.organization + ") and " + b.name + " (" + b.organization +
                                   ") belong to different organizations but are linked",
-                              {a.links_file, 0, 0}));
+                              {a.links_file, 0, 0}, a.name));
             }
         }
     }

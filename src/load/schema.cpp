@@ -12,6 +12,7 @@
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
 
+#include "ferry/model.hpp"
 #include "load/embedded_schemas.hpp"
 
 namespace ferry {
@@ -110,6 +111,8 @@ std::string schema_type_name(const std::string& t) {
 }
 
 constexpr std::string_view kIdPattern = "^[a-z0-9][a-z0-9_-]{0,63}$";
+constexpr std::string_view kNotAnId =
+    "must be an id: lowercase letters, digits, '-' and '_', starting with a letter or digit, at most 64 characters";
 
 // The subschemas that apply at one place of a document, following $ref and
 // the combinators, so that messages can say what was expected there.
@@ -223,7 +226,11 @@ struct Finding {
     std::string message;
     yaml::Mark mark;
     std::string hint;
+    std::string unknown_field;  // set for an unknown field
 };
+
+constexpr int kTypePriority = 2;
+constexpr int kWrapperPriority = 9;
 
 struct Place {
     yaml::Node node;
@@ -256,6 +263,29 @@ Place locate(const std::vector<std::string>& context, yaml::Node root, const Sch
     return place;
 }
 
+// valijson names the first unknown field of a mapping only: every one of
+// them is reported, each at its key, with a hint.
+std::vector<Finding> unknown_fields(const Place& place) {
+    std::vector<Finding> out;
+    const std::vector<std::string> names = property_names(place.schemas);
+    const std::string where = place.path.empty() ? "" : place.path + ": ";
+    for (std::size_t i = 0; i < place.node.size(); ++i) {
+        std::string key(place.node.key(i).text());
+        if (std::ranges::find(names, key) != names.end()) continue;
+        std::string hint = did_you_mean(key, names);
+        if (!hint.empty()) {
+            hint = "did you mean " + in_quotes(hint) + "?";
+        } else if (!names.empty()) {
+            std::string list;
+            for (const auto& n : names)
+                list += (list.empty() ? "" : ", ") + n;
+            hint = "known fields here: " + list;
+        }
+        out.push_back({0, where + "unknown field " + in_quotes(key), place.node.key(i).mark(), hint, key});
+    }
+    return out;
+}
+
 Finding describe(const std::string& description, const Place& place) {
     const std::string where = place.path.empty() ? "" : place.path + ": ";
     const std::string field = place.path.empty() ? "the document" : in_quotes(place.path);
@@ -263,17 +293,7 @@ Finding describe(const std::string& description, const Place& place) {
         return {0, where + "missing required field " + in_quotes(missing), place.node.mark(), {}};
     }
     if (auto unknown = quoted_after(description, "constraints:"); !unknown.empty()) {
-        yaml::Node key = place.node.key_node(unknown);
-        std::string hint = did_you_mean(unknown, property_names(place.schemas));
-        if (!hint.empty()) hint = "did you mean " + in_quotes(hint) + "?";
-        auto names = property_names(place.schemas);
-        if (hint.empty() && !names.empty()) {
-            std::string list;
-            for (const auto& n : names)
-                list += (list.empty() ? "" : ", ") + n;
-            hint = "known fields here: " + list;
-        }
-        return {0, where + "unknown field " + in_quotes(unknown), key ? key.mark() : place.node.mark(), hint};
+        return {0, where + "unknown field " + in_quotes(unknown), place.node.mark(), {}, unknown};
     }
     if (description.find("enum") != std::string::npos) {
         std::string allowed;
@@ -295,31 +315,30 @@ Finding describe(const std::string& description, const Place& place) {
             place.node.mark(),
             {}};
     }
-    if (description.find("pattern") != std::string::npos) {
+    if (description.find("'pattern'") != std::string::npos) {
+        if (place.node.is_map()) {
+            // From `propertyNames`: keys that must be ids (links.yaml, alerts).
+            for (std::size_t i = 0; i < place.node.size(); ++i) {
+                std::string_view key = place.node.key(i).text();
+                if (is_valid_id(key)) continue;
+                return {3, where + "key " + in_quotes(key) + " " + std::string(kNotAnId), place.node.key(i).mark(), {}};
+            }
+        }
         for (const json* s : place.schemas) {
             if (auto p = s->find("pattern"); p != s->end() && p->is_string()) {
                 if (p->get<std::string>() == kIdPattern) {
-                    return {3,
-                            field + " must be an id: lowercase letters, digits, '-' and '_', at most 64 characters",
-                            place.node.mark(),
-                            {}};
+                    return {3, field + " " + std::string(kNotAnId), place.node.mark(), {}};
                 }
                 return {3, field + " must match " + p->get<std::string>(), place.node.mark(), {}};
             }
         }
     }
-    if (description.find("minLength") != std::string::npos || description.find("shorter") != std::string::npos) {
+    if (description.find("no fewer than") != std::string::npos && place.node.is_string()) {
         return {3, field + " must not be empty", place.node.mark(), {}};
-    }
-    if (description.find("propert") != std::string::npos && description.find("name") != std::string::npos) {
-        return {4,
-                where + "a key is not a valid name: lowercase letters, digits, '-' and '_', at most 64 characters",
-                place.node.mark(),
-                {}};
     }
     // Wrappers such as "Failed to validate against child schema" only matter
     // when nothing more precise was found at the same place.
-    int priority = description.starts_with("Failed to validate") ? 9 : 5;
+    int priority = description.starts_with("Failed to") ? kWrapperPriority : 5;
     std::string text = description;
     if (!text.empty() && text.back() == '.') text.pop_back();
     if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
@@ -345,20 +364,32 @@ void SchemaSet::check(std::string_view schema, yaml::Node root, const std::strin
     // A file can hold thousands of mistakes; the first few hundred say enough
     // and keep the work below bounded.
     if (errors.size() > 256) errors.resize(256);
-    // Keep the innermost findings: an error whose place lies inside another
-    // error's place explains it better.
+    // Wrappers ("failed to validate against child schema") and type errors
+    // from the branches of a oneOf that do not apply say nothing when a
+    // more precise finding lies deeper inside the same node.
     auto is_prefix = [](const std::vector<std::string>& a, const std::vector<std::string>& b) {
         return a.size() < b.size() && std::equal(a.begin(), a.end(), b.begin());
     };
     SchemaWalker walker(it->second.document);
     std::map<std::vector<std::string>, std::vector<Finding>> by_place;
     for (const auto& e : errors) {
-        bool outer =
-            std::ranges::any_of(errors, [&](const auto& other) { return is_prefix(e.context, other.context); });
-        if (outer) continue;
-        by_place[e.context].push_back(describe(e.description, locate(e.context, root, walker)));
+        Place place = locate(e.context, root, walker);
+        Finding f = describe(e.description, place);
+        if (f.priority == kTypePriority || f.priority == kWrapperPriority) {
+            bool deeper =
+                std::ranges::any_of(errors, [&](const auto& other) { return is_prefix(e.context, other.context); });
+            if (deeper) continue;
+        }
+        auto& findings = by_place[e.context];
+        if (!f.unknown_field.empty()) {
+            bool listed = std::ranges::any_of(findings, [](const Finding& g) { return !g.unknown_field.empty(); });
+            if (!listed) std::ranges::move(unknown_fields(place), std::back_inserter(findings));
+            continue;
+        }
+        findings.push_back(std::move(f));
     }
     for (auto& [context, findings] : by_place) {
+        if (findings.empty()) continue;
         int best = std::ranges::min(findings, {}, &Finding::priority).priority;
         std::vector<std::string> seen;
         for (auto& f : findings) {

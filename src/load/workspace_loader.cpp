@@ -317,6 +317,11 @@ LoadedWorkspace Loader::run() {
         d.hint = "every workspace tree starts with a workspace.yaml naming its organization";
         diags_.add(std::move(d));
     }
+    // Problems in workspace-wide files name their workspace: in an
+    // organization of several repositories, "workspace.yaml" alone does not.
+    for (auto& d : diags_.items) {
+        if (d.address.empty()) d.address = ws_.name;
+    }
     return {std::move(ws_), std::move(diags_)};
 }
 

@@ -45,10 +45,10 @@ Diagnostics check_link(const Workspace& a, const Workspace& b, const LinkSet& li
                       {}, a_addr));
     }
     if (a.organization != b.organization) {
-        out.add(error(code::different_organization,
-                      a.name + " belongs to organization '" + a.organization + "' and " + b.name + " to '" +
-                          b.organization + "'",
-                      {}, a_addr));
+        out.add(error(
+            code::different_organization,
+            a.name + " belongs to organization '" + a.organization + "' and " + b.name + " to '" + b.organization + "'",
+            {}, a_addr));
     }
     for (const Workspace* ws : {&a, &b}) {
         Level level = level_of(*ws, actor, kind);
@@ -62,14 +62,14 @@ Diagnostics check_link(const Workspace& a, const Workspace& b, const LinkSet& li
         out.add(std::move(d));
     }
     if (const std::string* other = links.in_b(kind, request.a_id); other && *other != request.b_id) {
-        Diagnostic d = error(code::already_linked,
-                             a_addr + " is already linked to " + address(b.name, kind, *other), {}, a_addr);
+        Diagnostic d =
+            error(code::already_linked, a_addr + " is already linked to " + address(b.name, kind, *other), {}, a_addr);
         d.hint = "ferry unlink " + a_addr + " " + address(b.name, kind, *other);
         out.add(std::move(d));
     }
     if (const std::string* other = links.in_a(kind, request.b_id); other && *other != request.a_id) {
-        Diagnostic d = error(code::already_linked,
-                             b_addr + " is already linked to " + address(a.name, kind, *other), {}, b_addr);
+        Diagnostic d =
+            error(code::already_linked, b_addr + " is already linked to " + address(a.name, kind, *other), {}, b_addr);
         d.hint = "ferry unlink " + address(a.name, kind, *other) + " " + b_addr;
         out.add(std::move(d));
     }
@@ -103,7 +103,8 @@ std::vector<LinkEntry> without_link(const Workspace& ws, Kind kind, std::string_
                                     std::string_view other_workspace, std::string_view other_id) {
     std::vector<LinkEntry> out;
     for (const LinkEntry& e : ws.links) {
-        if (e.kind == kind && e.local_id == local_id && e.other_workspace == other_workspace && e.other_id == other_id) {
+        if (e.kind == kind && e.local_id == local_id && e.other_workspace == other_workspace &&
+            e.other_id == other_id) {
             continue;
         }
         out.push_back(e);

@@ -9,6 +9,15 @@ std::string_view Resource::field(std::string_view name) const {
     return n && n.is_string() ? n.text() : std::string_view{};
 }
 
+std::string_view required_extension_of_model(std::string_view type) {
+    return type == "dbt" ? "dbt" : "";
+}
+
+std::string_view required_extension_of_schedule(std::string_view schedule_type) {
+    if (schedule_type == "dbt-cloud" || schedule_type == "fivetran") return schedule_type;
+    return {};
+}
+
 std::optional<Level> parse_level(std::string_view name) {
     if (name == "none") return Level::none;
     if (name == "view") return Level::view;

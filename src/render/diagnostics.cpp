@@ -40,6 +40,12 @@ std::string escape_github(std::string_view s, bool property) {
     return out;
 }
 
+// Several workspaces may have a models/x.yaml: the message says whose it is.
+std::string headline(const Diagnostic& d) {
+    if (d.address.empty() || d.message.find(d.address) != std::string::npos) return d.message;
+    return d.address + ": " + d.message;
+}
+
 }  // namespace
 
 void print_text(std::ostream& out, const Diagnostics& diags, const Output& output) {
@@ -50,7 +56,7 @@ void print_text(std::ostream& out, const Diagnostics& diags, const Output& outpu
         if (output.color) out << color;
         out << (is_error ? "error" : "warning") << "[" << d.code << "]";
         if (output.color) out << "\x1b[0m";
-        out << ": " << d.message << "\n";
+        out << ": " << headline(d) << "\n";
         if (auto w = where(d.location); !w.empty()) out << "  --> " << w << "\n";
         if (!d.hint.empty()) out << "  = hint: " << d.hint << "\n";
     }
@@ -78,7 +84,7 @@ void print_github(std::ostream& out, const Diagnostics& diags) {
             }
             props += std::string(props.empty() ? "" : ",") + "title=" + escape_github(std::string(d.code), true);
             out << " " << props;
-            std::string message = "[" + std::string(d.code) + "] " + d.message;
+            std::string message = "[" + std::string(d.code) + "] " + headline(d);
             if (!d.hint.empty()) message += " (hint: " + d.hint + ")";
             if (i + 1 == kShown && of_kind.size() > kShown) {
                 message += " (and " + std::to_string(of_kind.size() - kShown) + " more " +
@@ -92,7 +98,7 @@ void print_github(std::ostream& out, const Diagnostics& diags) {
 void print_markdown(std::ostream& out, const Diagnostics& diags) {
     for (const Diagnostic& d : diags.items) {
         out << "- " << (d.severity == Severity::error ? "**error**" : "**warning**") << " `" << d.code
-            << "`: " << d.message;
+            << "`: " << headline(d);
         if (auto w = where(d.location); !w.empty()) out << " (`" << w << "`)";
         if (!d.hint.empty()) out << "  \n  hint: " << d.hint;
         out << "\n";

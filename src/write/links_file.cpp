@@ -12,7 +12,8 @@ std::string render_links_file(const std::vector<LinkEntry>& entries) {
     if (entries.empty()) return {};
     // kind -> local id -> other workspace -> other id, all ordered.
     std::map<Kind, std::map<std::string, std::map<std::string, std::string>>> tree;
-    for (const LinkEntry& e : entries) tree[e.kind][e.local_id][e.other_workspace] = e.other_id;
+    for (const LinkEntry& e : entries)
+        tree[e.kind][e.local_id][e.other_workspace] = e.other_id;
 
     YAML::Emitter out;
     out << YAML::BeginMap;

@@ -339,6 +339,9 @@ Type plain_type(std::string_view text) {
 
 std::expected<Document, ParseError> parse(std::string_view input, const Limits& limits) {
     if (auto bad = first_invalid_utf8(input)) return syntax("invalid UTF-8", *bad);
+    // A byte-order mark is legal UTF-8 and invisible in editors: columns are
+    // counted as if it were not there.
+    if (input.starts_with("\xEF\xBB\xBF")) input.remove_prefix(3);
     std::unique_ptr<yaml_parser_t, ParserDeleter> parser(new yaml_parser_t);
     if (!yaml_parser_initialize(parser.get())) {
         delete parser.release();

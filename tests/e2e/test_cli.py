@@ -15,6 +15,7 @@ from harness import (
     FerryTestCase,
     ferry_env,
     parse_text_diagnostics,
+    valid_tree,
     workspace_yaml,
 )
 
@@ -223,10 +224,10 @@ class GithubFormatTest(FerryTestCase):
             # yaml-syntax at line 4, column 6 of each file.
             extra["models/bad%02d.yaml" % i] = "name: Bad\nsource: warehouse\ntype: sql\nsql: @x%d\n" % i
         if warnings:
-            # Links to `gone`, a workspace ferry.yaml does not define: stale.
-            lines = ["sources:"] + ["  s%02d: { gone: g%02d }" % (i, i) for i in range(1, warnings + 1)]
+            # Links to resources of prod that do not exist: each one stale.
+            lines = ["sources:"] + ["  s%02d: { prod: g%02d }" % (i, i) for i in range(1, warnings + 1)]
             extra["links.yaml"] = "\n".join(lines) + "\n"
-        self.single(extra)
+        self.make_org({"dev": valid_tree(extra=extra), "prod": valid_tree()})
 
     def test_annotations_with_file_and_line(self):
         self.bad_tree(1, 0)

@@ -108,6 +108,20 @@ TEST_CASE("load_workspace: each input check has its code") {
         CHECK(d->severity == Severity::warning);
         CHECK_FALSE(loaded.diagnostics.has_errors());
     }
+    SUBCASE("missing-extension: a dbt model") {
+        tree.add("models/ltv.yaml", "name: LTV\nsource: wh\ntype: dbt\ndbt: { model: ltv }\n");
+        auto d = find_code(load(tree).diagnostics, code::missing_extension);
+        REQUIRE(d);
+        CHECK(d->location.line == 3);
+        tree.add("workspace.yaml",
+                 "organization: acme\nalerts: { oncall: { type: slack } }\nextensions: { dbt: {} }\n");
+        CHECK_FALSE(find_code(load(tree).diagnostics, code::missing_extension));
+    }
+    SUBCASE("missing-extension: a dbt-cloud schedule") {
+        tree.add("syncs/users-sf.yaml",
+                 "name: S\nmodel: users\ndestination: sf\nschedule: { type: dbt-cloud, job: 1 }\n");
+        CHECK(find_code(load(tree).diagnostics, code::missing_extension));
+    }
     SUBCASE("workspace.yaml missing") {
         MemoryTree empty;
         CHECK(find_code(load(empty).diagnostics, code::schema));

@@ -17,7 +17,8 @@ Workspace with_members(std::string members) {
 
 TEST_CASE("level_of: roles") {
     Workspace ws = with_members(
-        "members:\n  alice@acme.com: admin\n  bob@acme.com: editor\n  erin@acme.com: drafter\n  dave@acme.com: viewer\n");
+        "members:\n  alice@acme.com: admin\n  bob@acme.com: editor\n  erin@acme.com: drafter\n  dave@acme.com: "
+        "viewer\n");
     for (Kind k : kAllKinds) {
         CHECK(level_of(ws, "alice@acme.com", k) == Level::edit);
         CHECK(level_of(ws, "bob@acme.com", k) == Level::edit);

@@ -164,3 +164,9 @@ TEST_CASE("yaml::parse reads CRLF as LF") {
     CHECK(doc.root().get("b").text() == "x\ny\n");
     CHECK(doc.root().get("b").mark().line == 2);
 }
+
+TEST_CASE("yaml::parse skips a UTF-8 byte-order mark") {
+    auto doc = must_parse("\xEF\xBB\xBFname: x\n");
+    CHECK(doc.root().get("name").text() == "x");
+    CHECK(doc.root().get("name").mark().column == 7);
+}
