@@ -82,6 +82,10 @@ public:
     // dirty one refuses the write. Returns the new commit, or nullopt when
     // the changes change nothing.
     std::expected<std::optional<std::string>, WriteFailure> commit(const CommitRequest& request) const;
+    // What commit() would refuse before writing anything (a dirty work
+    // tree), so that a change spanning several repositories can be refused
+    // before any of them is written.
+    std::expected<void, WriteFailure> preflight(const CommitRequest& request) const;
     // Pushes `branch` to its upstream's remote, else to origin.
     std::expected<void, WriteFailure> push(const std::string& branch) const;
 

@@ -19,6 +19,9 @@ struct Command {
 };
 
 Command validate_command();
+Command link_command();
+Command unlink_command();
+Command links_command();
 
 // Prints a command's diagnostics and JSON result in the chosen format, with
 // a one-line summary (standard output in text, the first line in markdown).

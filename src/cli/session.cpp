@@ -90,6 +90,17 @@ std::expected<std::vector<Written>, Diagnostics> write_workspaces(Organization& 
                 group.request.changes.push_back({ws.file(f.path), f.content});
         }
 
+        auto refuse = [&](const std::vector<std::string>& names, const git::WriteFailure& failure) {
+            std::string_view code = failure.kind == git::WriteFailure::Kind::worktree_dirty ? code::worktree_dirty
+                                    : failure.kind == git::WriteFailure::Kind::moved        ? code::stale_plan
+                                                                                            : code::git;
+            Diagnostic d = error(code, names.front() + ": " + failure.message, {}, names.front());
+            if (!written.empty()) d.hint = "the other workspaces were written; running the command again completes it";
+            return std::unexpected(Diagnostics{{std::move(d)}});
+        };
+        for (auto& [key, group] : groups) {
+            if (auto ok = group.repo->preflight(group.request); !ok) return refuse(group.names, ok.error());
+        }
         bool moved = false;
         for (auto& [key, group] : groups) {
             auto commit = group.repo->commit(group.request);
@@ -99,13 +110,7 @@ std::expected<std::vector<Written>, Diagnostics> write_workspaces(Organization& 
                     moved = true;
                     break;
                 }
-                std::string_view code = failure.kind == git::WriteFailure::Kind::worktree_dirty ? code::worktree_dirty
-                                        : failure.kind == git::WriteFailure::Kind::moved        ? code::stale_plan
-                                                                                                : code::git;
-                Diagnostic d = error(code, group.names.front() + ": " + failure.message);
-                if (!written.empty())
-                    d.hint = "the other workspaces were written; running the command again completes it";
-                return std::unexpected(Diagnostics{{std::move(d)}});
+                return refuse(group.names, failure);
             }
             if (!*commit) continue;
             for (const auto& name : group.names)

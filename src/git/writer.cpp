@@ -239,6 +239,12 @@ std::expected<std::optional<std::string>, WriteFailure> Repository::commit(const
     return hex(&commit_oid);
 }
 
+std::expected<void, WriteFailure> Repository::preflight(const CommitRequest& request) const {
+    git_repository* repo = impl_->repo.get();
+    if (!request.new_branch.empty() || !checked_out_here(repo, "refs/heads/" + request.branch)) return {};
+    return require_clean(repo, request.changes);
+}
+
 std::expected<void, WriteFailure> Repository::push(const std::string& branch) const {
     git_repository* repo = impl_->repo.get();
     const std::string ref = "refs/heads/" + branch;

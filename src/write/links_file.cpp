@@ -1,40 +1,52 @@
-#include <yaml-cpp/yaml.h>
-
-#include <algorithm>
 #include <map>
 
 #include "ferry/write.hpp"
-#include "write/emit.hpp"
+#include "ferry/yaml.hpp"
 
 namespace ferry {
+namespace {
 
+// Ids and workspace names are plain words; one that a reader would take
+// for a number or a boolean (`123`, `true`) is quoted to stay a string.
+void append_scalar(std::string& out, const std::string& text) {
+    if (yaml::plain_type(text) == yaml::Type::string) {
+        out += text;
+    } else {
+        out += '"';
+        out += text;
+        out += '"';
+    }
+}
+
+}  // namespace
+
+// Written by hand rather than through an emitter: the format is one fixed
+// shape, the style the SPEC shows (`id: { dev: x, prod: y }`), and it must
+// stay fast at 100,000 links.
 std::string render_links_file(const std::vector<LinkEntry>& entries) {
-    if (entries.empty()) return {};
-    // kind -> local id -> other workspace -> other id, all ordered.
     std::map<Kind, std::map<std::string, std::map<std::string, std::string>>> tree;
     for (const LinkEntry& e : entries)
         tree[e.kind][e.local_id][e.other_workspace] = e.other_id;
-
-    YAML::Emitter out;
-    out << YAML::BeginMap;
+    std::string out;
     for (const auto& [kind, ids] : tree) {
-        out << YAML::Key << std::string(kind_name(kind)) << YAML::Value << YAML::BeginMap;
+        out += kind_name(kind);
+        out += ":\n";
         for (const auto& [id, others] : ids) {
-            out << YAML::Key;
-            emit_string(out, id);
-            out << YAML::Value << YAML::Flow << YAML::BeginMap;
+            out += "  ";
+            append_scalar(out, id);
+            out += ": {";
+            bool first = true;
             for (const auto& [workspace, other_id] : others) {
-                out << YAML::Key;
-                emit_string(out, workspace);
-                out << YAML::Value;
-                emit_string(out, other_id);
+                out += first ? " " : ", ";
+                first = false;
+                append_scalar(out, workspace);
+                out += ": ";
+                append_scalar(out, other_id);
             }
-            out << YAML::EndMap;
+            out += " }\n";
         }
-        out << YAML::EndMap;
     }
-    out << YAML::EndMap;
-    return std::string(out.c_str()) + "\n";
+    return out;
 }
 
 }  // namespace ferry
