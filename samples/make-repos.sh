@@ -79,8 +79,8 @@ for ws in "${workspaces[@]}"; do
     repo="$outdir/acme-$ws"
     git -c init.defaultBranch=main init -q -- "$repo"
     git -C "$repo" symbolic-ref HEAD refs/heads/main   # in case a template set another
-    git -C "$repo" config user.name "Acme Data Team"
-    git -C "$repo" config user.email "data-team@acme.com"
+    git -C "$repo" config user.name "Alice Admin"
+    git -C "$repo" config user.email "alice@acme.com"
     git -C "$repo" config core.autocrlf false
     cp -R -- "$samples/$ws/." "$repo/"
     git -C "$repo" add -A

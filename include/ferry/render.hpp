@@ -26,6 +26,17 @@ void print_github(std::ostream& out, const Diagnostics& diags);
 void print_markdown(std::ostream& out, const Diagnostics& diags);
 
 nlohmann::json to_json(const Diagnostic& d);
+
+struct Plan;
+// SPEC 4.1's JSON object (schemas/plan.schema.json).
+nlohmann::json plan_json(const Plan& plan);
+// `Plan: 1 to create, 2 to update.`, `No changes.`, or why it is blocked.
+std::string plan_summary(const Plan& plan);
+// Terraform-like: `+ create`, `~ update`, a line per changed field.
+void print_plan_text(std::ostream& out, const Plan& plan, bool color);
+// For a pull-request comment: summary and errors first, diffs collapsed,
+// never longer than `limit` characters.
+std::string plan_markdown(const Plan& plan, std::size_t limit = 65536);
 // Adds `errors` and `warnings` arrays to a command's JSON result.
 void add_diagnostics(nlohmann::json& result, const Diagnostics& diags);
 

@@ -22,6 +22,7 @@ Command validate_command();
 Command link_command();
 Command unlink_command();
 Command links_command();
+Command reconcile_command();
 
 // Prints a command's diagnostics and JSON result in the chosen format, with
 // a one-line summary (standard output in text, the first line in markdown).

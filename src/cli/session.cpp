@@ -25,20 +25,27 @@ namespace {
 
 constexpr int kAttempts = 8;
 
+std::string trailer(const std::string& message, const std::string& actor) {
+    return message + "\n\nFerry-Actor: " + actor + "\n";
+}
+
+}  // namespace
+
 git::Identity author_for(const std::string& actor, git::Repository& repo) {
-    // The repository's user.name when it is the actor's own, else the
-    // email's local part.
     if (auto email = repo.config("user.email"); email && *email == actor) {
         if (auto name = repo.config("user.name")) return {*name, actor};
     }
     return {actor.substr(0, actor.find('@')), actor};
 }
 
-std::string trailer(const std::string& message, const std::string& actor) {
-    return message + "\n\nFerry-Actor: " + actor + "\n";
+Diagnostic write_failure(const git::WriteFailure& failure, const std::string& workspace) {
+    using Kind = git::WriteFailure::Kind;
+    std::string_view code = failure.kind == Kind::worktree_dirty  ? code::worktree_dirty
+                            : failure.kind == Kind::moved         ? code::stale_plan
+                            : failure.kind == Kind::push_rejected ? code::push_rejected
+                                                                  : code::git;
+    return error(code, workspace + ": " + failure.message, {}, workspace);
 }
-
-}  // namespace
 
 std::expected<std::vector<Written>, Diagnostics> write_workspaces(Organization& org,
                                                                   const std::vector<std::string>& workspaces,
@@ -91,10 +98,7 @@ std::expected<std::vector<Written>, Diagnostics> write_workspaces(Organization& 
         }
 
         auto refuse = [&](const std::vector<std::string>& names, const git::WriteFailure& failure) {
-            std::string_view code = failure.kind == git::WriteFailure::Kind::worktree_dirty ? code::worktree_dirty
-                                    : failure.kind == git::WriteFailure::Kind::moved        ? code::stale_plan
-                                                                                            : code::git;
-            Diagnostic d = error(code, names.front() + ": " + failure.message, {}, names.front());
+            Diagnostic d = write_failure(failure, names.front());
             if (!written.empty()) d.hint = "the other workspaces were written; running the command again completes it";
             return std::unexpected(Diagnostics{{std::move(d)}});
         };

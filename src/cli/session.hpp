@@ -16,6 +16,13 @@ namespace ferry::cli {
 std::expected<std::string, Diagnostic> resolve_actor(const Context& ctx, Organization& org,
                                                      const std::string& target_workspace);
 
+// The commit author for the actor: the repository's user.name when it is
+// the actor's own email, else the email's local part.
+git::Identity author_for(const std::string& actor, git::Repository& repo);
+
+// A refused write as a diagnostic with its SPEC code.
+Diagnostic write_failure(const git::WriteFailure& failure, const std::string& workspace);
+
 // Files to write into one workspace's tree, computed from its loaded state.
 struct WorkspaceChange {
     const Workspace* workspace;

@@ -515,3 +515,83 @@ def _tuple(x):
     if isinstance(x, str):
         return (x,)
     return tuple(x)
+
+
+# --------------------------------------------------------------------------
+# Writing commands (link, unlink, ...): repositories after a write
+
+
+def isolated_env(home, env=None):
+    """env for a ferry run that sees no global git configuration: HOME and
+    XDG_CONFIG_HOME point into `home` (created empty), so a user.email or
+    user.name of the machine's ~/.gitconfig cannot stand in for the actor or
+    the committer. `env` adds variables (see ferry_env)."""
+    home = Path(home)
+    (home / ".config").mkdir(parents=True, exist_ok=True)
+    out = {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"), "GIT_CONFIG_NOSYSTEM": "1"}
+    out.update(env or {})
+    return out
+
+
+def git_fsck(repo):
+    """Runs `git fsck --strict` in repo; returns (exit code, output)."""
+    env = dict(os.environ)
+    env.update(GIT_ENV)
+    proc = subprocess.run(
+        ["git", *GIT_OPTS, "fsck", "--strict", "--no-progress"],
+        cwd=str(repo),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    return proc.returncode, proc.stdout
+
+
+def file_at(repo, rev, path):
+    """The text of path at rev in repo, or None when it is absent there."""
+    env = dict(os.environ)
+    env.update(GIT_ENV)
+    proc = subprocess.run(
+        ["git", *GIT_OPTS, "cat-file", "blob", "%s:%s" % (rev, path)],
+        cwd=str(repo),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.decode("utf-8")
+
+
+def tree_listing(repo, rev="HEAD"):
+    """{path: (mode, object id)} of every file in rev's tree."""
+    out = {}
+    for line in git(repo, "ls-tree", "-r", "--full-tree", rev).splitlines():
+        meta, path = line.split("\t", 1)
+        mode, _type, oid = meta.split()
+        out[path] = (mode, oid)
+    return out
+
+
+def changed_paths(repo, rev):
+    """The paths rev changes relative to its first parent."""
+    text = git(repo, "diff-tree", "--no-commit-id", "--name-only", "-r", "--root", rev)
+    return sorted(text.splitlines())
+
+
+def worktree_status(repo):
+    """`git status --porcelain` of a non-bare repository (untracked files
+    included), as a list of lines."""
+    env = dict(os.environ)
+    env.update(GIT_ENV)
+    proc = subprocess.run(
+        ["git", *GIT_OPTS, "status", "--porcelain", "--untracked-files=all"],
+        cwd=str(repo),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    return [l for l in proc.stdout.splitlines() if l.strip()]

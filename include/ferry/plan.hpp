@@ -1,0 +1,114 @@
+// The deployment planner (SPEC 3.2): a pure function of two loaded
+// workspaces, their links, the options and the actor. It does no I/O.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ferry/diagnostic.hpp"
+#include "ferry/links.hpp"
+#include "ferry/model.hpp"
+
+namespace ferry {
+
+inline constexpr int kPlanFormatVersion = 1;
+
+// `--link A=B`: a source or destination of S linked to one of T as part of
+// the deployment.
+struct LinkOption {
+    Kind kind;
+    std::string source_id;  // in S
+    std::string target_id;  // in T
+};
+
+struct PlanOptions {
+    std::vector<std::string> select;   // KIND/ID globs
+    std::vector<std::string> exclude;  // KIND/ID globs
+    bool all = false;
+    bool with_schedule = false;
+    bool include_dependencies = false;
+    std::vector<LinkOption> links;
+};
+
+// KIND/ID with `*` and `?` in the id; nullopt when it is not one.
+struct Pattern {
+    Kind kind;
+    std::string id;
+    bool is_glob;
+};
+std::optional<Pattern> parse_pattern(std::string_view text);
+
+struct DiffOp {
+    enum class Op { add, remove, replace } op;
+    std::string path;       // JSON pointer: /config/mappings/0/to
+    nlohmann::json before;  // null for add
+    nlohmann::json after;   // null for remove
+};
+std::string_view op_name(DiffOp::Op op);
+
+// Field-level differences from `before` to `after`, in a stable order
+// (keys sorted, list items by index).
+std::vector<DiffOp> diff_values(const nlohmann::json& before, const nlohmann::json& after);
+
+enum class Action { create, update };
+enum class Mode { publish, draft };
+
+struct Change {
+    Kind kind;
+    std::string id;         // in T
+    std::string origin_id;  // in S
+    Action action;
+    Mode mode;
+    std::vector<DiffOp> diff;
+    nlohmann::json after;  // the whole resource to write (a draft's `draft` block included)
+    bool replaces_draft = false;
+};
+
+struct PlannedLink {
+    Kind kind;
+    std::string source_id;  // in S
+    std::string target_id;  // in T
+};
+
+struct WorkspaceAt {
+    std::string workspace;
+    std::string ref;
+    std::string commit;
+};
+
+enum class PlanStatus { ok, no_changes, blocked };
+
+struct Plan {
+    WorkspaceAt from, to;
+    std::string actor;
+    PlanOptions options;
+    PlanStatus status = PlanStatus::no_changes;
+    std::vector<Change> changes;               // by kind, then id
+    std::vector<PlannedLink> links;            // new links the deployment records in T
+    std::vector<std::string> drafts_replaced;  // addresses in T
+    Diagnostics diagnostics;                   // warnings and errors
+
+    std::size_t count(Action action) const;
+};
+
+struct PlanInput {
+    const Workspace& source;
+    const Workspace& target;
+    const LinkSet& links;  // a = source, b = target
+    const PlanOptions& options;
+    std::string actor;
+    // What loading each workspace found; errors that concern the
+    // deployment block it.
+    const Diagnostics* source_problems = nullptr;
+    const Diagnostics* target_problems = nullptr;
+};
+
+Plan make_plan(const PlanInput& input);
+
+std::string_view action_name(Action action);
+std::string_view mode_name(Mode mode);
+std::string_view status_name(PlanStatus status);
+
+}  // namespace ferry

@@ -1,0 +1,45 @@
+// Planning and writing deployments, shared by `reconcile` and `apply`.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "ferry/organization.hpp"
+#include "ferry/plan.hpp"
+
+namespace ferry::cli {
+
+struct ReconcileArgs {
+    std::string from, to;
+    std::vector<std::string> select, exclude, link;
+    bool all = false, with_schedule = false, include_dependencies = false;
+    bool dry_run = false, detailed_exitcode = false, push = false;
+    std::string out, branch, message;
+};
+
+// The command line checked, the organization open, both workspaces read.
+struct PreparedPlan {
+    std::unique_ptr<Organization> org;
+    PlanOptions options;
+    std::string actor;
+    LoadedWorkspace source;
+    LoadedWorkspace target;
+};
+
+// On failure, the exit code (the problem already reported).
+std::expected<PreparedPlan, int> prepare_plan(const Context& ctx, const ReconcileArgs& args);
+Plan plan_prepared(const PreparedPlan& prepared);
+int print_plan(const Context& ctx, const Plan& plan);
+int plan_exit_code(const Plan& plan, bool detailed);
+
+// Writes the plan as one commit in T (SPEC 4.2), planning again on the new
+// tip when T's branch moved meanwhile.
+int apply_reconcile(const Context& ctx, const ReconcileArgs& args, PreparedPlan prepared, Plan plan);
+
+// The files of T that the plan writes, and the commit message.
+std::vector<git::FileChange> plan_files(const Plan& plan, const Workspace& target);
+std::string plan_commit_message(const Plan& plan, const std::string& summary_line);
+
+}  // namespace ferry::cli

@@ -1,0 +1,141 @@
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <span>
+
+#include "ferry/write.hpp"
+#include "ferry/yaml.hpp"
+
+namespace ferry {
+namespace {
+
+using json = nlohmann::json;
+
+// SPEC 4.2: the order a reader expects, per kind; what is not listed
+// follows, sorted.
+std::span<const std::string_view> field_order(Kind kind) {
+    static constexpr std::array<std::string_view, 4> connection = {"draft", "name", "type", "config"};
+    static constexpr std::array<std::string_view, 10> model = {"draft", "name", "source",      "type",        "sql",
+                                                               "table", "dbt",  "primary_key", "description", "tags"};
+    static constexpr std::array<std::string_view, 8> sync = {"draft",   "name",     "model",  "destination",
+                                                             "enabled", "schedule", "alerts", "config"};
+    static constexpr std::array<std::string_view, 4> audience = {"draft", "name", "model", "filter"};
+    switch (kind) {
+        case Kind::sources:
+        case Kind::destinations:
+            return connection;
+        case Kind::models:
+            return model;
+        case Kind::syncs:
+            return sync;
+        case Kind::audiences:
+            return audience;
+    }
+    return {};
+}
+
+// Nested mappings whose order is known too.
+std::span<const std::string_view> nested_order(std::string_view key) {
+    static constexpr std::array<std::string_view, 5> schedule = {"type", "every", "expression", "job", "connector"};
+    static constexpr std::array<std::string_view, 4> draft = {"author", "created", "approval", "origin"};
+    static constexpr std::array<std::string_view, 2> mapping = {"from", "to"};
+    if (key == "schedule") return schedule;
+    if (key == "draft") return draft;
+    if (key == "mappings") return mapping;
+    return {};
+}
+
+std::vector<std::string> ordered_keys(const json& object, std::span<const std::string_view> first) {
+    std::vector<std::string> keys;
+    for (std::string_view k : first) {
+        if (object.contains(k)) keys.emplace_back(k);
+    }
+    for (const auto& [k, v] : object.items()) {
+        if (std::ranges::find(first, k) == first.end()) keys.push_back(k);  // already sorted
+    }
+    return keys;
+}
+
+// A literal block (`|`) reads back as its lines plus exactly one newline,
+// and yaml-cpp writes no chomping or indentation indicators: only text of
+// that shape goes into one, without its final newline.
+bool fits_literal_block(const std::string& s) {
+    return s.size() > 1 && s.back() == '\n' && s[s.size() - 2] != '\n' && s.front() != ' ' && s.front() != '\n' &&
+           s.find_first_of("\t\r") == std::string::npos;
+}
+
+void emit_string(YAML::Emitter& out, const std::string& s) {
+    if (fits_literal_block(s) && s.find('\n') != s.size() - 1) {
+        out << YAML::Literal << s.substr(0, s.size() - 1);
+    } else if (s.find('\n') != std::string::npos) {
+        out << YAML::DoubleQuoted << s;
+    } else if (yaml::plain_type(s) != yaml::Type::string) {
+        out << YAML::DoubleQuoted << s;
+    } else {
+        out << s;
+    }
+}
+
+void emit(YAML::Emitter& out, const json& v, std::span<const std::string_view> order, std::string_view parent_key) {
+    switch (v.type()) {
+        case json::value_t::object: {
+            if (v.empty()) {
+                out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
+                return;
+            }
+            out << YAML::BeginMap;
+            for (const std::string& key : ordered_keys(v, order)) {
+                out << YAML::Key;
+                emit_string(out, key);
+                out << YAML::Value;
+                emit(out, v[key], nested_order(key), key);
+            }
+            out << YAML::EndMap;
+            return;
+        }
+        case json::value_t::array: {
+            if (v.empty()) {
+                out << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
+                return;
+            }
+            out << YAML::BeginSeq;
+            for (const json& item : v)
+                emit(out, item, nested_order(parent_key), {});
+            out << YAML::EndSeq;
+            return;
+        }
+        case json::value_t::string:
+            emit_string(out, v.get<std::string>());
+            return;
+        case json::value_t::boolean:
+            out << v.get<bool>();
+            return;
+        case json::value_t::number_integer:
+            out << v.get<std::int64_t>();
+            return;
+        case json::value_t::number_unsigned:
+            out << v.get<std::uint64_t>();
+            return;
+        case json::value_t::number_float:
+            out << v.dump();
+            return;
+        default:
+            out << YAML::Null;
+            return;
+    }
+}
+
+}  // namespace
+
+std::string render_resource(Kind kind, const json& resource) {
+    YAML::Emitter out;
+    out.SetNullFormat(YAML::LowerNull);
+    out.SetIndent(2);
+    emit(out, resource, field_order(kind), {});
+    std::string text = out.c_str();
+    if (text.empty() || text.back() != '\n') text += '\n';
+    return text;
+}
+
+}  // namespace ferry
