@@ -2,6 +2,7 @@
 // tree, and write one commit safely.
 #pragma once
 
+#include <cstdint>
 #include <expected>
 #include <filesystem>
 #include <memory>
@@ -59,6 +60,13 @@ struct WriteFailure {
     std::string message;
 };
 
+struct CommitInfo {
+    std::string id;
+    std::int64_t time = 0;  // seconds since the epoch, the committer's
+    std::string author_name, author_email;
+    std::string message;
+};
+
 class Repository {
 public:
     static std::expected<Repository, std::string> open(const std::filesystem::path& path);
@@ -86,6 +94,10 @@ public:
     // tree), so that a change spanning several repositories can be refused
     // before any of them is written.
     std::expected<void, WriteFailure> preflight(const CommitRequest& request) const;
+    // The commits reachable from `commit`, newest first, that changed any of
+    // `paths` (each compared with its first parent).
+    std::expected<std::vector<CommitInfo>, std::string> history(const std::string& commit,
+                                                                const std::vector<std::string>& paths) const;
     // Pushes `branch` to its upstream's remote, else to origin.
     std::expected<void, WriteFailure> push(const std::string& branch) const;
 

@@ -86,64 +86,79 @@ std::string plan_commit_message(const Plan& plan, const std::string& summary_lin
     return message;
 }
 
-int apply_reconcile(const Context& ctx, const ReconcileArgs& args, PreparedPlan prepared, Plan plan) {
+int write_plan(const Context& ctx, Organization& org, LoadedWorkspace target, Plan plan, const WriteOptions& options,
+               const Replan& replan) {
     for (int attempt = 1;; ++attempt) {
         // All or nothing: a blocked plan or one without changes writes nothing.
         if (plan.status != PlanStatus::ok) {
             print_plan(ctx, plan);
-            return plan_exit_code(plan, args.detailed_exitcode);
+            return plan_exit_code(plan, options.detailed_exitcode);
         }
-        const WorkspaceConfig* config = *prepared.org->workspace(plan.to.workspace);
-        auto repo = prepared.org->repository(*config);
-        if (!repo) return finish(ctx, plan_json(plan), Diagnostics{{repo.error()}}, kFailed);
+        auto fail = [&](Diagnostic d) {
+            plan.diagnostics.add(std::move(d));
+            print_plan(ctx, plan);
+            return kFailed;
+        };
+        auto repo = org.repository(**org.workspace(plan.to.workspace));
+        if (!repo) return fail(repo.error());
         git::CommitRequest request;
         request.branch = plan.to.ref;
         request.base_commit = plan.to.commit;
-        request.new_branch = args.branch;
-        request.message = plan_commit_message(plan, args.message);
+        request.new_branch = options.branch;
+        request.message = plan_commit_message(plan, options.message);
         request.author = author_for(plan.actor, **repo);
-        for (auto& f : plan_files(plan, prepared.target.workspace)) {
-            request.changes.push_back({prepared.target.workspace.file(f.path), std::move(f.content)});
+        for (auto& f : plan_files(plan, target.workspace)) {
+            request.changes.push_back({target.workspace.file(f.path), std::move(f.content)});
         }
         auto commit = (*repo)->commit(request);
-        if (!commit && commit.error().kind == git::WriteFailure::Kind::moved && attempt < kAttempts) {
+        if (!commit && commit.error().kind == git::WriteFailure::Kind::moved && replan && attempt < kAttempts) {
             // SPEC 4.2: another writer moved T's branch; plan again on the new tip.
-            auto target = prepared.org->load({plan.to.workspace, {}});
-            if (!target) return finish(ctx, plan_json(plan), Diagnostics{{target.error()}}, kFailed);
-            prepared.target = std::move(*target);
-            plan = plan_prepared(prepared);
+            auto fresh = org.load({plan.to.workspace, {}});
+            if (!fresh) return fail(fresh.error());
+            target = std::move(*fresh);
+            plan = replan(target);
             continue;
         }
         if (!commit) {
-            Diagnostics d{{write_failure(commit.error(), plan.to.workspace)}};
-            print_plan(ctx, plan);
-            print_text(std::cerr, d, ctx.output);
-            return kFailed;
-        }
-        std::string written_branch = args.branch.empty() ? plan.to.ref : args.branch;
-        if (args.push) {
-            if (auto pushed = (*repo)->push(written_branch); !pushed) {
-                print_plan(ctx, plan);
-                print_text(std::cerr, Diagnostics{{write_failure(pushed.error(), plan.to.workspace)}}, ctx.output);
-                return kFailed;
+            Diagnostic d = write_failure(commit.error(), plan.to.workspace);
+            if (commit.error().kind == git::WriteFailure::Kind::moved) {
+                d.message = plan.to.workspace + "'s branch " + plan.to.ref + " moved since the plan was made";
+                d.hint = "plan again: ferry reconcile --from " + plan.from.workspace + " --to " + plan.to.workspace;
             }
+            return fail(std::move(d));
+        }
+        std::string branch = options.branch.empty() ? plan.to.ref : options.branch;
+        if (options.push) {
+            if (auto pushed = (*repo)->push(branch); !pushed)
+                return fail(write_failure(pushed.error(), plan.to.workspace));
         }
         if (ctx.output.format == Format::json) {
             nlohmann::json out = plan_json(plan);
             out["written"] = {{"workspace", plan.to.workspace},
-                              {"branch", written_branch},
+                              {"branch", branch},
                               {"commit", commit->value_or("")},
-                              {"pushed", args.push}};
+                              {"pushed", options.push}};
             std::cout << out.dump(2) << "\n";
         } else {
             print_plan(ctx, plan);
             if (ctx.output.format == Format::text && !ctx.output.quiet && *commit) {
                 std::cout << "Committed " << commit->value().substr(0, 12) << " to " << plan.to.workspace << " ("
-                          << written_branch << ")" << (args.push ? ", pushed" : "") << ".\n";
+                          << branch << ")" << (options.push ? ", pushed" : "") << ".\n";
             }
         }
-        return args.detailed_exitcode ? kChanges : kOk;
+        return options.detailed_exitcode ? kChanges : kOk;
     }
+}
+
+int apply_reconcile(const Context& ctx, const ReconcileArgs& args, PreparedPlan prepared, Plan plan) {
+    WriteOptions options{args.branch, args.message, args.push, args.detailed_exitcode};
+    Organization& org = *prepared.org;
+    LoadedWorkspace target = std::move(prepared.target);
+    auto replan = [&](const LoadedWorkspace& fresh) {
+        prepared.target = fresh;
+        return plan_prepared(prepared);
+    };
+    return write_plan(ctx, org, std::move(target), std::move(plan), options, replan);
 }
 
 }  // namespace ferry::cli

@@ -23,6 +23,9 @@ Command link_command();
 Command unlink_command();
 Command links_command();
 Command reconcile_command();
+Command apply_command();
+Command publish_command();
+Command history_command();
 
 // Prints a command's diagnostics and JSON result in the chosen format, with
 // a one-line summary (standard output in text, the first line in markdown).

@@ -1,6 +1,7 @@
 // Planning and writing deployments, shared by `reconcile` and `apply`.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,8 +35,19 @@ Plan plan_prepared(const PreparedPlan& prepared);
 int print_plan(const Context& ctx, const Plan& plan);
 int plan_exit_code(const Plan& plan, bool detailed);
 
-// Writes the plan as one commit in T (SPEC 4.2), planning again on the new
-// tip when T's branch moved meanwhile.
+struct WriteOptions {
+    std::string branch, message;
+    bool push = false;
+    bool detailed_exitcode = false;
+};
+// Plans again against a fresh target (reconcile); apply has none.
+using Replan = std::function<Plan(const LoadedWorkspace& target)>;
+
+// Writes the plan as one commit in T (SPEC 4.2). When T's branch moved
+// meanwhile, plans again on the new tip (a few times) with `replan`, or
+// refuses with stale-plan without one.
+int write_plan(const Context& ctx, Organization& org, LoadedWorkspace target, Plan plan, const WriteOptions& options,
+               const Replan& replan);
 int apply_reconcile(const Context& ctx, const ReconcileArgs& args, PreparedPlan prepared, Plan plan);
 
 // The files of T that the plan writes, and the commit message.

@@ -25,8 +25,11 @@ namespace {
 
 constexpr int kAttempts = 8;
 
-std::string trailer(const std::string& message, const std::string& actor) {
-    return message + "\n\nFerry-Actor: " + actor + "\n";
+// SPEC 4.2's trailers end every message ferry writes.
+std::string with_trailers(const std::string& message, const std::string& from, const std::string& actor) {
+    std::string out = message + "\n\n";
+    if (!from.empty()) out += "Ferry-From: " + from + "\n";
+    return out + "Ferry-Actor: " + actor + "\n";
 }
 
 }  // namespace
@@ -89,7 +92,7 @@ std::expected<std::vector<Written>, Diagnostics> write_workspaces(Organization& 
                 group.first = &ws;
                 group.request.branch = ws.ref;
                 group.request.base_commit = ws.commit;
-                group.request.message = trailer(message, actor);
+                group.request.message = with_trailers(message, change.from, actor);
                 group.request.author = author_for(actor, **repo);
             }
             group.names.push_back(ws.name);

@@ -27,6 +27,7 @@ Diagnostic write_failure(const git::WriteFailure& failure, const std::string& wo
 struct WorkspaceChange {
     const Workspace* workspace;
     std::vector<git::FileChange> files;  // paths inside the workspace tree
+    std::string from;                    // WORKSPACE@COMMIT it was deployed from, for a Ferry-From trailer
 };
 
 struct Written {

@@ -1,0 +1,190 @@
+// `ferry publish T:KIND/ID` (SPEC 3.3) and `ferry history WS:KIND/ID`.
+#include <ctime>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "cli/session.hpp"
+#include "ferry/permissions.hpp"
+#include "ferry/value.hpp"
+#include "ferry/write.hpp"
+
+namespace ferry::cli {
+namespace {
+
+std::string path_in_tree(const Workspace& ws, const Resource* r, const std::string& fallback) {
+    if (!r) return fallback;
+    return ws.root.empty() ? r->file : r->file.substr(ws.root.size() + 1);
+}
+
+// Publishing must not leave a published resource pointing at a draft.
+void check_published_references(const Workspace& ws, Kind kind, const nlohmann::json& resource, const std::string& addr,
+                                Diagnostics& out) {
+    std::vector<std::pair<const char*, Kind>> refs;
+    if (kind == Kind::models) refs = {{"source", Kind::sources}};
+    if (kind == Kind::syncs) refs = {{"model", Kind::models}, {"destination", Kind::destinations}};
+    for (auto [field, target] : refs) {
+        auto it = resource.find(field);
+        if (it == resource.end() || !it->is_string() || ws.find(target, it->get<std::string>())) continue;
+        Diagnostic d =
+            error(code::dangling_reference,
+                  addr + " would use " + address(ws.name, target, it->get<std::string>()) + ", which is not published",
+                  {}, addr);
+        d.hint = "ferry publish " + address(ws.name, target, it->get<std::string>()) + " first";
+        out.add(std::move(d));
+    }
+}
+
+int publish(const Context& ctx, const std::string& text) {
+    auto a = parse_address(text);
+    if (!a || !a->ref.empty()) return usage_error("'" + text + "' is not an address WORKSPACE:KIND/ID");
+    auto org = Organization::open(ctx.config);
+    if (!org) return finish(ctx, commits_json({}), org.error(), kFailed);
+    if (auto ws = org->workspace(a->workspace); !ws)
+        return finish(ctx, commits_json({}), Diagnostics{{ws.error()}}, kFailed);
+    auto actor = resolve_actor(ctx, *org, a->workspace);
+    if (!actor) return finish(ctx, commits_json({}), Diagnostics{{actor.error()}}, kFailed);
+    const std::string addr = a->str();
+    auto written = write_workspaces(
+        *org, {a->workspace}, *actor, "Publish " + addr,
+        [&](const std::vector<LoadedWorkspace>& loaded) -> std::expected<std::vector<WorkspaceChange>, Diagnostics> {
+            const Workspace& ws = loaded[0].workspace;
+            Diagnostics errors = blocking_errors(loaded[0]);
+            const Resource* draft = has_drafts(a->kind) ? ws.find_draft(a->kind, a->id) : nullptr;
+            if (!draft) {
+                Diagnostic d = error(code::unknown_resource, addr + " has no draft to publish", {}, addr);
+                d.hint = "drafts live under drafts/models and drafts/syncs";
+                errors.add(std::move(d));
+                return std::unexpected(std::move(errors));
+            }
+            for (const auto& d : loaded[0].diagnostics.items) {
+                if (d.severity == Severity::error && d.address == addr) errors.add(d);
+            }
+            nlohmann::json resource = to_json(draft->root());
+            nlohmann::json block = resource.value("draft", nlohmann::json::object());
+            resource.erase("draft");
+            bool requested = block.value("approval", "none") == "requested";
+            Level level = level_of(ws, *actor, a->kind);
+            if (level < Level::edit) {
+                errors.add(error(code::permission_denied,
+                                 *actor + " needs edit on " + std::string(kind_name(a->kind)) + " in " + ws.name +
+                                     " to publish, and has " + std::string(level_name(level)),
+                                 {}, addr));
+            } else if (requested && !is_admin(ws, *actor)) {
+                Diagnostic d =
+                    error(code::permission_denied,
+                          addr + " awaits approval: only an admin of " + ws.name + " may publish it", {}, addr);
+                d.hint = "ask an admin of " + ws.name + " to run ferry publish " + addr;
+                errors.add(std::move(d));
+            }
+            check_published_references(ws, a->kind, resource, addr, errors);
+            if (errors.has_errors()) return std::unexpected(std::move(errors));
+
+            std::string published_path =
+                path_in_tree(ws, ws.find(a->kind, a->id), std::string(kind_name(a->kind)) + "/" + a->id + ".yaml");
+            WorkspaceChange change{
+                &ws,
+                {{published_path, render_resource(a->kind, resource)}, {path_in_tree(ws, draft, ""), std::nullopt}},
+                block.value("origin", "")};
+            return std::vector<WorkspaceChange>{std::move(change)};
+        });
+    if (!written) return finish(ctx, commits_json({}), written.error(), kFailed);
+    if (ctx.output.format == Format::text && !ctx.output.quiet) {
+        std::cout << "Published " << addr << "\n";
+        for (const auto& w : *written)
+            std::cout << "  " << w.workspace << ": commit " << w.commit.substr(0, 12) << "\n";
+    }
+    return finish(ctx, commits_json(*written), {}, kOk);
+}
+
+std::string iso_time(std::int64_t seconds) {
+    std::time_t t = static_cast<std::time_t>(seconds);
+    std::tm utc{};
+    gmtime_r(&t, &utc);
+    std::ostringstream out;
+    out << std::put_time(&utc, "%Y-%m-%dT%H:%M:%SZ");
+    return out.str();
+}
+
+// `Ferry-From: dev@<commit>` among the message's trailers.
+std::optional<std::pair<std::string, std::string>> ferry_from(const std::string& message) {
+    constexpr std::string_view key = "Ferry-From: ";
+    for (std::size_t at = 0; (at = message.find(key, at)) != std::string::npos; at += key.size()) {
+        if (at != 0 && message[at - 1] != '\n') continue;
+        std::size_t end = message.find('\n', at);
+        std::string value = message.substr(at + key.size(), end == std::string::npos ? end : end - at - key.size());
+        auto sep = value.rfind('@');
+        if (sep == std::string::npos) continue;
+        return std::pair{value.substr(0, sep), value.substr(sep + 1)};
+    }
+    return std::nullopt;
+}
+
+int history(const Context& ctx, const std::string& text) {
+    nlohmann::json result = {{"entries", nlohmann::json::array()}};
+    auto a = parse_address(text);
+    if (!a) return usage_error("'" + text + "' is not an address WORKSPACE[@REF]:KIND/ID");
+    auto org = Organization::open(ctx.config);
+    if (!org) return finish(ctx, result, org.error(), kFailed);
+    auto ws = org->workspace(a->workspace);
+    if (!ws) return finish(ctx, result, Diagnostics{{ws.error()}}, kFailed);
+    auto repo = org->repository(**ws);
+    if (!repo) return finish(ctx, result, Diagnostics{{repo.error()}}, kFailed);
+    auto resolved = (*repo)->resolve((*ws)->branch, a->ref);
+    if (!resolved)
+        return finish(ctx, result, Diagnostics{{error(code::git, a->workspace + ": " + resolved.error())}}, kFailed);
+
+    std::string prefix = (*ws)->path.empty() ? "" : (*ws)->path + "/";
+    std::vector<std::string> paths;
+    for (std::string_view folder : {"", "drafts/"}) {
+        for (std::string_view ext : {".yaml", ".yml"}) {
+            paths.push_back(prefix + std::string(folder) + std::string(kind_name(a->kind)) + "/" + a->id +
+                            std::string(ext));
+        }
+    }
+    auto entries = (*repo)->history(resolved->commit, paths);
+    if (!entries) return finish(ctx, result, Diagnostics{{error(code::git, entries.error())}}, kFailed);
+    if (entries->empty()) {
+        Diagnostic d = error(code::unknown_resource, a->str() + " has no history on " + resolved->ref, {}, a->str());
+        return finish(ctx, result, Diagnostics{{std::move(d)}}, kFailed);
+    }
+    for (const auto& e : *entries) {
+        nlohmann::json entry = {{"commit", e.id},
+                                {"time", iso_time(e.time)},
+                                {"author", e.author_email},
+                                {"message", e.message.substr(0, e.message.find_last_not_of('\n') + 1)}};
+        if (auto from = ferry_from(e.message)) entry["from"] = {{"workspace", from->first}, {"commit", from->second}};
+        result["entries"].push_back(std::move(entry));
+        if (ctx.output.format == Format::text && !ctx.output.quiet) {
+            std::cout << e.id.substr(0, 12) << "  " << iso_time(e.time) << "  " << e.author_email << "  "
+                      << e.message.substr(0, e.message.find('\n'));
+            if (auto from = ferry_from(e.message))
+                std::cout << "  (from " << from->first << "@" << from->second.substr(0, 12) << ")";
+            std::cout << "\n";
+        }
+    }
+    return finish(ctx, result, {}, kOk);
+}
+
+}  // namespace
+
+Command publish_command() {
+    return {"publish", "publish a draft (admin when approval was requested)", [](CLI::App& sub) {
+                auto target = std::make_shared<std::string>();
+                sub.add_option("resource", *target, "WORKSPACE:KIND/ID")->required();
+                sub.footer("Example:\n  ferry publish prod:syncs/users-to-salesforce");
+                return [target](const Context& ctx) { return publish(ctx, *target); };
+            }};
+}
+
+Command history_command() {
+    return {"history", "the commits that changed a resource, newest first", [](CLI::App& sub) {
+                auto target = std::make_shared<std::string>();
+                sub.add_option("resource", *target, "WORKSPACE[@REF]:KIND/ID")->required();
+                sub.footer("Example:\n  ferry history prod:syncs/users-to-salesforce --format json");
+                return [target](const Context& ctx) { return history(ctx, *target); };
+            }};
+}
+
+}  // namespace ferry::cli
