@@ -98,6 +98,11 @@ public:
     // `paths` (each compared with its first parent).
     std::expected<std::vector<CommitInfo>, std::string> history(const std::string& commit,
                                                                 const std::vector<std::string>& paths) const;
+    // Takes back a commit this process wrote with `request`, when a later
+    // step failed (a push, another repository of the same change): the
+    // branch (and its clean work trees) go back to base_commit, only if
+    // the branch still points at `commit`.
+    std::expected<void, WriteFailure> undo(const CommitRequest& request, const std::string& commit) const;
     // Pushes `branch` to its upstream's remote, else to origin.
     std::expected<void, WriteFailure> push(const std::string& branch) const;
 

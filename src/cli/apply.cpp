@@ -1,4 +1,6 @@
 // Writing a deployment: one commit in T's repository (SPEC 4.2).
+#include <spdlog/spdlog.h>
+
 #include <iostream>
 
 #include "cli/reconcile.hpp"
@@ -128,9 +130,15 @@ int write_plan(const Context& ctx, Organization& org, LoadedWorkspace target, Pl
             return fail(std::move(d));
         }
         std::string branch = options.branch.empty() ? plan.to.ref : options.branch;
-        if (options.push) {
-            if (auto pushed = (*repo)->push(branch); !pushed)
+        if (options.push && *commit) {
+            if (auto pushed = (*repo)->push(branch); !pushed) {
+                // A deployment that did not reach the remote is not left
+                // half-done locally: running it again retries the whole.
+                if (auto undone = (*repo)->undo(request, **commit); !undone) {
+                    spdlog::warn("{}: {}", plan.to.workspace, undone.error().message);
+                }
                 return fail(write_failure(pushed.error(), plan.to.workspace));
+            }
         }
         if (ctx.output.format == Format::json) {
             nlohmann::json out = plan_json(plan);

@@ -90,7 +90,8 @@ int list_candidates(const Context& ctx, Organization& org, const Address& a, con
     // organization, permissions. A probe id that exists nowhere checks them.
     for (auto& d : check_link(la->workspace, lb->workspace, links, {a.kind, a.id, {}}, *actor).items) {
         bool about_probe = d.code == code::unknown_resource && d.address != a.str();
-        if (!about_probe) errors.add(std::move(d));
+        bool linked_already = d.code == code::already_linked;  // said below, as a warning
+        if (!about_probe && !linked_already) errors.add(std::move(d));
     }
     if (errors.has_errors()) return fail(std::move(errors));
     if (const std::string* linked = links.in_b(a.kind, a.id)) {

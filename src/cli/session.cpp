@@ -1,5 +1,7 @@
 #include "cli/session.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <random>
@@ -23,7 +25,8 @@ std::expected<std::string, Diagnostic> resolve_actor(const Context& ctx, Organiz
 
 namespace {
 
-constexpr int kAttempts = 8;
+// Enough for a handful of concurrent writers to one branch: each round, one wins.
+constexpr int kAttempts = 25;
 
 // SPEC 4.2's trailers end every message ferry writes.
 std::string with_trailers(const std::string& message, const std::string& from, const std::string& actor) {
@@ -55,7 +58,6 @@ std::expected<std::vector<Written>, Diagnostics> write_workspaces(Organization& 
                                                                   const std::string& actor, const std::string& message,
                                                                   const ComputeChanges& compute) {
     std::mt19937 jitter(std::random_device{}());
-    std::vector<Written> written;
     for (int attempt = 1;; ++attempt) {
         std::vector<LoadedWorkspace> loaded;
         Diagnostics problems;
@@ -101,17 +103,32 @@ std::expected<std::vector<Written>, Diagnostics> write_workspaces(Organization& 
         }
 
         auto refuse = [&](const std::vector<std::string>& names, const git::WriteFailure& failure) {
-            Diagnostic d = write_failure(failure, names.front());
-            if (!written.empty()) d.hint = "the other workspaces were written; running the command again completes it";
-            return std::unexpected(Diagnostics{{std::move(d)}});
+            return std::unexpected(Diagnostics{{write_failure(failure, names.front())}});
         };
-        for (auto& [key, group] : groups) {
-            if (auto ok = group.repo->preflight(group.request); !ok) return refuse(group.names, ok.error());
-        }
         bool moved = false;
         for (auto& [key, group] : groups) {
+            auto ok = group.repo->preflight(group.request);
+            if (!ok && ok.error().kind == git::WriteFailure::Kind::moved && attempt < kAttempts) {
+                moved = true;
+                break;
+            }
+            if (!ok) return refuse(group.names, ok.error());
+        }
+        // Each attempt is all or nothing across repositories: when a later
+        // repository fails, the commits already made are taken back.
+        std::vector<std::pair<Group*, std::string>> done;
+        auto take_back = [&] {
+            for (auto it = done.rbegin(); it != done.rend(); ++it) {
+                if (auto undone = it->first->repo->undo(it->first->request, it->second); !undone) {
+                    spdlog::warn("{}: {}", it->first->names.front(), undone.error().message);
+                }
+            }
+        };
+        for (auto& [key, group] : groups) {
+            if (moved) break;
             auto commit = group.repo->commit(group.request);
             if (!commit) {
+                take_back();
                 const auto& failure = commit.error();
                 if (failure.kind == git::WriteFailure::Kind::moved && attempt < kAttempts) {
                     moved = true;
@@ -119,15 +136,19 @@ std::expected<std::vector<Written>, Diagnostics> write_workspaces(Organization& 
                 }
                 return refuse(group.names, failure);
             }
-            if (!*commit) continue;
-            for (const auto& name : group.names)
-                written.push_back({name, **commit});
+            if (*commit) done.emplace_back(&group, **commit);
         }
-        if (!moved) return written;
+        if (!moved) {
+            std::vector<Written> written;
+            for (const auto& [group, commit] : done) {
+                for (const auto& name : group->names)
+                    written.push_back({name, commit});
+            }
+            return written;
+        }
         // Another writer moved a branch: back off a little and start over
-        // from the new tips. What was written stays written; recomputing
-        // from it finds nothing left to do there.
-        std::this_thread::sleep_for(std::chrono::milliseconds(5 + jitter() % (20 * attempt)));
+        // from the new tips.
+        std::this_thread::sleep_for(std::chrono::milliseconds(5 + jitter() % (10 * attempt)));
     }
 }
 

@@ -2,8 +2,13 @@
 // tree from the base commit's tree plus the changed files (no checkout), one
 // commit, and a compare-and-swap of the branch. Objects are written before
 // the branch moves, so a failure at any point leaves the branch where it was.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <set>
 
 #include "git/handles.hpp"
@@ -43,14 +48,80 @@ bool path_exists(git_tree* tree, const std::string& path) {
     return true;
 }
 
-// The branch is checked out here (main work tree) and so must be kept in step.
-bool checked_out_here(git_repository* repo, const std::string& ref_name) {
+// The work trees that have `ref_name` checked out and so must be kept in
+// step: the main one and any linked one (`git worktree add`).
+struct Checkouts {
+    std::vector<git_repository*> repos;
+    std::vector<RepoHandle> owned;  // linked work trees, opened here
+};
+
+// Brings a work tree from `from` to `to` (both trees of the repository),
+// refusing to overwrite anything changed meanwhile. A linked work tree is a
+// repository object of its own: the trees are looked up there.
+int checkout_between(git_repository* checkout, const git_oid* from, const git_oid* to) {
+    git_tree* to_tree = nullptr;
+    git_tree* from_tree = nullptr;
+    if (git_tree_lookup(&to_tree, checkout, to) != 0) return -1;
+    TreeHandle to_handle(to_tree);
+    if (from && git_tree_lookup(&from_tree, checkout, from) != 0) return -1;
+    TreeHandle from_handle(from_tree);
+    git_checkout_options opts = GIT_CHECKOUT_OPTIONS_INIT;
+    opts.checkout_strategy = GIT_CHECKOUT_SAFE;
+    opts.baseline = from_tree;
+    return git_checkout_tree(checkout, reinterpret_cast<git_object*>(to_tree), &opts);
+}
+
+bool has_checked_out(git_repository* repo, const std::string& ref_name) {
     if (git_repository_is_bare(repo)) return false;
     git_reference* head = nullptr;
     if (git_reference_lookup(&head, repo, "HEAD") != 0) return false;
     ReferenceHandle h(head);
     return git_reference_type(head) == GIT_REFERENCE_SYMBOLIC && ref_name == git_reference_symbolic_target(head);
 }
+
+Checkouts checkouts_of(git_repository* repo, const std::string& ref_name) {
+    Checkouts out;
+    if (has_checked_out(repo, ref_name)) out.repos.push_back(repo);
+    git_strarray names{};
+    if (git_worktree_list(&names, repo) != 0) return out;
+    for (std::size_t i = 0; i < names.count; ++i) {
+        git_worktree* wt = nullptr;
+        if (git_worktree_lookup(&wt, repo, names.strings[i]) != 0) continue;
+        git_repository* opened = nullptr;
+        if (git_worktree_validate(wt) == 0 && git_repository_open_from_worktree(&opened, wt) == 0) {
+            RepoHandle handle(opened);
+            if (has_checked_out(opened, ref_name)) {
+                out.repos.push_back(opened);
+                out.owned.push_back(std::move(handle));
+            }
+        }
+        git_worktree_free(wt);
+    }
+    git_strarray_dispose(&names);
+    return out;
+}
+
+// Serializes ferry's own writers to one repository on this machine, so that
+// one never sees another's half-updated work tree as uncommitted changes.
+// flock is released by the kernel if the process dies.
+class WriteLock {
+public:
+    explicit WriteLock(git_repository* repo) {
+        std::filesystem::path dir = std::filesystem::path(git_repository_commondir(repo)) / "ferry";
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+        fd_ = ::open((dir / "write.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+    }
+    ~WriteLock() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    WriteLock(const WriteLock&) = delete;
+    WriteLock& operator=(const WriteLock&) = delete;
+
+private:
+    int fd_ = -1;
+};
 
 // Uncommitted changes to tracked files, or an untracked file where the
 // commit will write, make the write unsafe for the work tree.
@@ -75,6 +146,21 @@ std::expected<void, WriteFailure> require_clean(git_repository* repo, const std:
                     "the branch is checked out in " + std::string(git_repository_workdir(repo)) +
                         " with uncommitted changes (" + path + "); commit or stash them first");
     }
+    return {};
+}
+
+// A branch that moved is reported as such before anything else: the caller
+// plans again rather than mistaking another writer's work in progress for
+// uncommitted changes.
+std::expected<void, WriteFailure> still_at_base(git_repository* repo, const CommitRequest& request) {
+    if (!request.new_branch.empty()) return {};
+    git_oid current{}, base{};
+    int rc = git_reference_name_to_id(&current, repo, ("refs/heads/" + request.branch).c_str());
+    bool unborn = rc == GIT_ENOTFOUND;
+    if (rc != 0 && !unborn) return fail_git("cannot read branch '" + request.branch + "'");
+    bool same = unborn ? request.base_commit.empty()
+                       : git_oid_fromstr(&base, request.base_commit.c_str()) == 0 && git_oid_equal(&current, &base);
+    if (!same) return fail(WriteFailure::Kind::moved, "branch '" + request.branch + "' moved while ferry was writing");
     return {};
 }
 
@@ -194,9 +280,11 @@ std::expected<std::optional<std::string>, WriteFailure> Repository::commit(const
     if (!tree) return std::unexpected(tree.error());
     if (base_tree && git_oid_equal(git_tree_id(tree->get()), git_tree_id(base_tree.get()))) return std::nullopt;
 
-    bool update_worktree = request.new_branch.empty() && checked_out_here(repo, target);
-    if (update_worktree) {
-        if (auto clean = require_clean(repo, request.changes); !clean) return std::unexpected(clean.error());
+    WriteLock lock(repo);
+    if (auto still = still_at_base(repo, request); !still) return std::unexpected(still.error());
+    Checkouts checkouts = request.new_branch.empty() ? checkouts_of(repo, target) : Checkouts{};
+    for (git_repository* checkout : checkouts.repos) {
+        if (auto clean = require_clean(checkout, request.changes); !clean) return std::unexpected(clean.error());
     }
 
     auto author = signature(request.author);
@@ -223,17 +311,20 @@ std::expected<std::optional<std::string>, WriteFailure> Repository::commit(const
         rc = git_reference_create_matching(&moved, repo, target.c_str(), &commit_oid, 1, &base_oid, log.c_str());
     }
     ReferenceHandle moved_handle(moved);
-    if (rc == GIT_EMODIFIED || rc == GIT_ELOCKED || rc == GIT_EEXISTS) {
+    if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS) {
         return fail(WriteFailure::Kind::moved, "branch '" + request.branch + "' moved while ferry was writing");
+    }
+    if (rc == GIT_ELOCKED) {
+        return fail(WriteFailure::Kind::other,
+                    "branch '" + target.substr(11) + "' is locked by another git process (" + target + ".lock exists)");
     }
     if (rc != 0) return fail_git("cannot move branch '" + target.substr(11) + "'");
 
-    if (update_worktree) {
-        git_checkout_options opts = GIT_CHECKOUT_OPTIONS_INIT;
-        opts.checkout_strategy = GIT_CHECKOUT_SAFE;
-        opts.baseline = base_tree.get();
-        if (git_checkout_tree(repo, reinterpret_cast<git_object*>(tree->get()), &opts) != 0) {
-            return fail_git("committed " + hex(&commit_oid).substr(0, 12) + ", but the work tree could not be updated");
+    for (git_repository* checkout : checkouts.repos) {
+        if (checkout_between(checkout, base_tree ? git_tree_id(base_tree.get()) : nullptr, git_tree_id(tree->get())) !=
+            0) {
+            return fail_git("committed " + hex(&commit_oid).substr(0, 12) + ", but the work tree " +
+                            git_repository_workdir(checkout) + " could not be updated");
         }
     }
     return hex(&commit_oid);
@@ -241,8 +332,63 @@ std::expected<std::optional<std::string>, WriteFailure> Repository::commit(const
 
 std::expected<void, WriteFailure> Repository::preflight(const CommitRequest& request) const {
     git_repository* repo = impl_->repo.get();
-    if (!request.new_branch.empty() || !checked_out_here(repo, "refs/heads/" + request.branch)) return {};
-    return require_clean(repo, request.changes);
+    if (!request.new_branch.empty()) return {};
+    WriteLock lock(repo);
+    if (auto still = still_at_base(repo, request); !still) return still;
+    Checkouts checkouts = checkouts_of(repo, "refs/heads/" + request.branch);
+    for (git_repository* checkout : checkouts.repos) {
+        if (auto clean = require_clean(checkout, request.changes); !clean) return clean;
+    }
+    return {};
+}
+
+std::expected<void, WriteFailure> Repository::undo(const CommitRequest& request, const std::string& commit) const {
+    git_repository* repo = impl_->repo.get();
+    WriteLock lock(repo);
+    const std::string target = "refs/heads/" + (request.new_branch.empty() ? request.branch : request.new_branch);
+    git_oid written;
+    if (git_oid_fromstr(&written, commit.c_str()) != 0)
+        return fail(WriteFailure::Kind::other, "bad commit id " + commit);
+    git_reference* raw = nullptr;
+    if (git_reference_lookup(&raw, repo, target.c_str()) != 0) return fail_git("cannot read " + target);
+    ReferenceHandle ref(raw);
+    const git_oid* now = git_reference_target(raw);
+    if (!now || !git_oid_equal(now, &written)) {
+        return fail(WriteFailure::Kind::moved, "branch '" + target.substr(11) + "' moved on; it was left as it is");
+    }
+    Checkouts checkouts = request.new_branch.empty() ? checkouts_of(repo, target) : Checkouts{};
+    if (!request.new_branch.empty() || request.base_commit.empty()) {
+        if (git_reference_delete(raw) != 0) return fail_git("cannot remove " + target);
+        return {};
+    }
+    git_oid base;
+    git_oid_fromstr(&base, request.base_commit.c_str());
+    git_reference* moved = nullptr;
+    if (git_reference_create_matching(&moved, repo, target.c_str(), &base, 1, &written, "ferry: undo a failed write") !=
+        0) {
+        return fail_git("cannot move " + target + " back");
+    }
+    git_reference_free(moved);
+    git_commit* old_commit = nullptr;
+    git_commit* new_commit = nullptr;
+    if (git_commit_lookup(&old_commit, repo, &base) != 0 || git_commit_lookup(&new_commit, repo, &written) != 0) {
+        git_commit_free(old_commit);
+        return fail_git("cannot read the commits to restore the work tree");
+    }
+    CommitHandle old_handle(old_commit), new_handle(new_commit);
+    git_tree *old_tree = nullptr, *new_tree = nullptr;
+    if (git_commit_tree(&old_tree, old_commit) != 0 || git_commit_tree(&new_tree, new_commit) != 0) {
+        git_tree_free(old_tree);
+        return fail_git("cannot read the trees to restore the work tree");
+    }
+    TreeHandle old_tree_handle(old_tree), new_tree_handle(new_tree);
+    for (git_repository* checkout : checkouts.repos) {
+        if (checkout_between(checkout, git_tree_id(new_tree), git_tree_id(old_tree)) != 0) {
+            return fail_git("the work tree " + std::string(git_repository_workdir(checkout)) +
+                            " could not be restored");
+        }
+    }
+    return {};
 }
 
 std::expected<void, WriteFailure> Repository::push(const std::string& branch) const {
@@ -268,7 +414,9 @@ std::expected<void, WriteFailure> Repository::push(const std::string& branch) co
     git_strarray refspecs{specs, 1};
     if (git_remote_push(remote.get(), &refspecs, &opts) != 0) {
         std::string message = last_error("push to " + remote_name + " failed");
-        bool rejected = message.find("fast") != std::string::npos || message.find("reject") != std::string::npos;
+        // libgit2 words a refused update in several ways, by transport.
+        bool rejected = message.find("fast") != std::string::npos || message.find("reject") != std::string::npos ||
+                        message.find("not present locally") != std::string::npos;
         return fail(rejected ? WriteFailure::Kind::push_rejected : WriteFailure::Kind::other, message);
     }
     if (!state.rejected.empty()) {

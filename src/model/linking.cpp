@@ -18,6 +18,7 @@ Diagnostics check_link(const Workspace& a, const Workspace& b, const LinkSet& li
         Diagnostic d = error(code::link_kind_not_allowed, "", {}, a_addr);
         if (kind == Kind::audiences) {
             d.message = "audiences cannot be linked";
+            d.hint = "audiences stay in their workspace; link the sources and destinations their models use";
         } else {
             d.message = std::string(kind_name(kind)) + " are linked by deploying them, not with `ferry link`";
             d.hint = "ferry reconcile --from " + a.name + " --to " + b.name + " --select " +
@@ -36,19 +37,23 @@ Diagnostics check_link(const Workspace& a, const Workspace& b, const LinkSet& li
                  (ws == &a ? b_addr + " " + a.name : a_addr + " " + b.name) + "` lists what may be";
         out.add(std::move(d));
     }
-    if (!ra || !rb) return out;
-
-    if (ra->field("type") != rb->field("type")) {
-        out.add(error(code::type_mismatch,
-                      a_addr + " is of type '" + std::string(ra->field("type")) + "' but " + b_addr + " is of type '" +
-                          std::string(rb->field("type")) + "'; only resources of the same type can be linked",
-                      {}, a_addr));
+    if (ra && rb && ra->field("type") != rb->field("type")) {
+        Diagnostic d =
+            error(code::type_mismatch,
+                  a_addr + " is of type '" + std::string(ra->field("type")) + "' but " + b_addr + " is of type '" +
+                      std::string(rb->field("type")) + "'; only resources of the same type can be linked",
+                  {}, a_addr);
+        d.hint = "ferry link " + a_addr + " " + b.name + " lists the " + std::string(ra->field("type")) +
+                 " resources it may be linked to";
+        out.add(std::move(d));
     }
     if (a.organization != b.organization) {
-        out.add(error(
+        Diagnostic d = error(
             code::different_organization,
             a.name + " belongs to organization '" + a.organization + "' and " + b.name + " to '" + b.organization + "'",
-            {}, a_addr));
+            {}, a_addr);
+        d.hint = "only workspaces of one organization can be linked: check `organization:` in both workspace.yaml";
+        out.add(std::move(d));
     }
     for (const Workspace* ws : {&a, &b}) {
         Level level = level_of(*ws, actor, kind);

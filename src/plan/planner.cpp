@@ -161,7 +161,9 @@ void Planner::select() {
             fail(code::not_deployable,
                  std::string(kind_name(p->kind)) + " are not deployed: only models and syncs are (`" + text + "`)",
                  src(p->kind, p->id),
-                 p->kind == Kind::audiences ? "" : "ferry link " + src(p->kind, p->id) + " " + T.name);
+                 p->kind == Kind::audiences
+                     ? "audiences stay in their workspace; select the models and syncs they use"
+                     : "link it instead: ferry link " + src(p->kind, p->id) + " " + T.name + " lists candidates");
             continue;
         }
         if (p->is_glob) {
@@ -175,7 +177,9 @@ void Planner::select() {
             fail(code::draft_only, src(p->kind, p->id) + " exists only as a draft in " + S.name + "; publish it first",
                  src(p->kind, p->id), "ferry publish " + src(p->kind, p->id));
         } else {
-            fail(code::unknown_resource, src(p->kind, p->id) + " does not exist", src(p->kind, p->id));
+            fail(code::unknown_resource, src(p->kind, p->id) + " does not exist at " + S.ref, src(p->kind, p->id),
+                 "--select takes KIND/ID of a published resource of " + S.name + "; a glob like " +
+                     std::string(kind_name(p->kind)) + "/* selects several");
         }
     }
     for (const std::string& text : o.exclude) {

@@ -166,28 +166,46 @@ std::string plan_markdown(const Plan& plan, std::size_t limit) {
     head << "**" << plan_summary(plan) << "**\n\n";
     head << "From `" << plan.from.workspace << "@" << plan.from.commit.substr(0, 12) << "` to `" << plan.to.workspace
          << "@" << plan.to.commit.substr(0, 12) << "`, as " << plan.actor << ".\n\n";
+    // Each list is capped, so that a plan of thousands of resources still
+    // fits a comment with its summary and first errors in view.
+    constexpr std::size_t kListed = 50;
+    auto more = [&](std::size_t total, std::string_view what) {
+        if (total > kListed) head << "- _and " << total - kListed << " more " << what << "_\n";
+        head << "\n";
+    };
     Diagnostics errors, warnings;
-    for (const auto& d : plan.diagnostics.items)
-        (d.severity == Severity::error ? errors : warnings).add(d);
-    if (!errors.items.empty()) {
+    std::size_t error_total = 0, warning_total = 0;
+    for (const auto& d : plan.diagnostics.items) {
+        bool is_error = d.severity == Severity::error;
+        std::size_t& total = is_error ? error_total : warning_total;
+        if (++total <= kListed) (is_error ? errors : warnings).add(d);
+    }
+    if (error_total) {
         head << "**Errors**\n\n";
         print_markdown(head, errors);
-        head << "\n";
+        more(error_total, "errors");
     }
-    if (!warnings.items.empty()) {
+    if (warning_total) {
         head << "**Warnings**\n\n";
         print_markdown(head, warnings);
-        head << "\n";
+        more(warning_total, "warnings");
     }
     if (!plan.links.empty()) {
         head << "**Links recorded**\n\n";
-        for (const PlannedLink& l : plan.links) {
+        for (std::size_t i = 0; i < plan.links.size() && i < kListed; ++i) {
+            const PlannedLink& l = plan.links[i];
             head << "- `" << address(plan.from.workspace, l.kind, l.source_id) << "` ↔ `"
                  << address(plan.to.workspace, l.kind, l.target_id) << "`\n";
         }
-        head << "\n";
+        more(plan.links.size(), "links");
     }
     std::string out = head.str();
+    if (out.size() > limit) {
+        // Only very long messages get here: cut at a line, with a note.
+        out.resize(out.rfind('\n', limit - 200) + 1);
+        out += "\n_The rest was cut to fit a comment; `ferry reconcile --dry-run` shows it all._\n";
+        return out;
+    }
     if (plan.changes.empty()) return out;
 
     const std::string open = "<details><summary>Changes (" + std::to_string(plan.changes.size()) + ")</summary>\n\n";

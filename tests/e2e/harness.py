@@ -8,6 +8,7 @@ replayed by hand. Set E2E_KEEP_TMP=1 to keep every folder.
 Only the Python standard library is used.
 """
 
+import atexit
 import json
 import os
 import re
@@ -595,3 +596,273 @@ def worktree_status(repo):
         check=True,
     )
     return [l for l in proc.stdout.splitlines() if l.strip()]
+
+
+# --------------------------------------------------------------------------
+# Deployments (ferry reconcile): two linked workspaces and the plan schema
+
+PLAN_SCHEMA_PATH = SOURCE_DIR / "schemas" / "plan.schema.json"
+
+DEPLOY_MEMBERS = {
+    "alice@acme.com": "admin",
+    "bob@acme.com": "editor",
+    "dan@acme.com": "{ models: draft, syncs: draft }",
+    "vic@acme.com": "viewer",
+}
+
+
+def deploy_workspace_yaml(members=None, extra=""):
+    """workspace.yaml for deployment tests: DEPLOY_MEMBERS (alice admin, bob
+    editor, dan draft on models and syncs, vic viewer), the `oncall` alert
+    and the `dbt` extension, then `extra` lines."""
+    return workspace_yaml(
+        members=members if members is not None else DEPLOY_MEMBERS,
+        extra="extensions:\n  dbt: { repository: git@github.com:acme/dbt.git }\n" + extra,
+    )
+
+
+def deploy_trees(dev_extra=None, prod_extra=None):
+    """({dev tree}, {prod tree}): dev's source wh-dev and destination
+    crm-sandbox are linked to prod's warehouse and crm; model `users` and
+    sync `users-crm` were deployed before (linked, same ids) and have changed
+    in dev since (sql, one mapping). dev also has a new model `new-model` and
+    a new sync `new-sync` on it, never deployed. The links are in dev's
+    links.yaml only. `dev_extra` / `prod_extra` ({path: content or None})
+    add, replace or remove files."""
+    dev = {
+        "workspace.yaml": deploy_workspace_yaml(),
+        "sources/wh-dev.yaml": "name: WH dev\ntype: snowflake\n",
+        "destinations/crm-sandbox.yaml": "name: CRM sandbox\ntype: salesforce\n",
+        "models/users.yaml": "name: Users\nsource: wh-dev\ntype: sql\nsql: select 2\n",
+        "models/new-model.yaml": "name: New\nsource: wh-dev\ntype: table\ntable: new_table\n",
+        "syncs/users-crm.yaml": dedent(
+            """
+            name: Users to CRM
+            model: users
+            destination: crm-sandbox
+            enabled: true
+            schedule: { type: interval, every: 1h }
+            config:
+              object: Contact
+              mappings: [{ from: email, to: EmailAddress }]
+            """
+        ),
+        "syncs/new-sync.yaml": dedent(
+            """
+            name: New sync
+            model: new-model
+            destination: crm-sandbox
+            enabled: true
+            schedule: { type: interval, every: 1d }
+            config: { object: Lead }
+            """
+        ),
+        "links.yaml": dedent(
+            """
+            sources:
+              wh-dev: { prod: warehouse }
+            destinations:
+              crm-sandbox: { prod: crm }
+            models:
+              users: { prod: users }
+            syncs:
+              users-crm: { prod: users-crm }
+            """
+        ),
+    }
+    prod = {
+        "workspace.yaml": deploy_workspace_yaml(),
+        "sources/warehouse.yaml": "name: WH\ntype: snowflake\n",
+        "destinations/crm.yaml": "name: CRM\ntype: salesforce\n",
+        "models/users.yaml": "name: Users\nsource: warehouse\ntype: sql\nsql: select 1\n",
+        "syncs/users-crm.yaml": dedent(
+            """
+            name: Users to CRM
+            model: users
+            destination: crm
+            enabled: false
+            alerts: [oncall]
+            schedule: { type: cron, expression: "0 6 * * *" }
+            config:
+              object: Contact
+              mappings: [{ from: email, to: Email }]
+            """
+        ),
+    }
+    for tree, extra in ((dev, dev_extra), (prod, prod_extra)):
+        for rel, content in (extra or {}).items():
+            if content is None:
+                tree.pop(rel, None)
+            else:
+                tree[rel] = content
+    return dev, prod
+
+
+def plan_schema_errors(data):
+    """The messages of every violation of schemas/plan.schema.json by data
+    (uses the `jsonschema` module)."""
+    import jsonschema  # not in the standard library: only plan tests need it
+
+    schema = json.loads(PLAN_SCHEMA_PATH.read_text())
+    validator = jsonschema.Draft7Validator(schema)
+    return ["%s: %s" % ("/".join(str(p) for p in e.absolute_path), e.message) for e in validator.iter_errors(data)]
+
+
+def commit_info(repo, rev="HEAD"):
+    """{author_name, author_email, author_time, committer_time, message,
+    parents} of a commit."""
+    sep = "\x1f"
+    text = git(repo, "log", "-1", "--format=%an" + sep + "%ae" + sep + "%at" + sep + "%ct" + sep + "%P" + sep + "%B", rev)
+    name, email, atime, ctime, parents, message = text.split(sep, 5)
+    return {
+        "author_name": name,
+        "author_email": email,
+        "author_time": int(atime),
+        "committer_time": int(ctime),
+        "parents": parents.split(),
+        "message": message,
+    }
+
+
+_ORG_TEMPLATES = {}
+
+
+def _remove_org_templates():
+    for template in _ORG_TEMPLATES.values():
+        shutil.rmtree(template.parent, ignore_errors=True)
+
+
+atexit.register(_remove_org_templates)
+
+
+class DeployCase(FerryTestCase):
+    """Runs ferry as alice@acme.com (FERRY_ACTOR) with no global git
+    configuration, and checks every JSON plan against the plan schema."""
+
+    ACTOR = "alice@acme.com"
+
+    def setUp(self):
+        super().setUp()
+        self.base_env = isolated_env(self.tmp / "home", {"FERRY_ACTOR": self.ACTOR})
+
+    def _env(self, env):
+        merged = dict(self.base_env)
+        merged.update(env or {})
+        return merged
+
+    def ferry(self, *args, cwd=None, env=None, timeout=60):
+        return super().ferry(*args, cwd=cwd, env=self._env(env), timeout=timeout)
+
+    def ferry_json(self, *args, cwd=None, env=None, timeout=60):
+        return super().ferry_json(*args, cwd=cwd, env=self._env(env), timeout=timeout)
+
+    def deploy_org(self, dev_extra=None, prod_extra=None, configs=None, folder=None):
+        """dev and prod from deploy_trees (repositories folder/dev and
+        folder/prod, folder/ferry.yaml); returns the folder. The same trees
+        are made once per test run and copied after that."""
+        dev, prod = deploy_trees(dev_extra, prod_extra)
+        folder = Path(folder or self.tmp)
+        key = json.dumps([dev, prod, configs], sort_keys=True, default=str)
+        template = _ORG_TEMPLATES.get(key)
+        if template is None:
+            template = Path(tempfile.mkdtemp(prefix="ferry-e2e-template-")) / "org"
+            self.make_org({"dev": dev, "prod": prod}, configs, folder=template)
+            _ORG_TEMPLATES[key] = template
+        for name in ("dev", "prod"):
+            if (folder / name).exists():
+                shutil.rmtree(folder / name)
+            shutil.copytree(template / name, folder / name, symlinks=True)
+        shutil.copy2(template / "ferry.yaml", folder / "ferry.yaml")
+        return folder
+
+    def assertPlanSchema(self, data, result=None):
+        problems = plan_schema_errors(data)
+        self.assertEqual(problems, [], "the plan does not match schemas/plan.schema.json\n" +
+                         (result.describe() if result else json.dumps(data, indent=1)[:4000]))
+
+    def plan(self, *args, cwd=None, env=None, dry_run=True, timeout=60):
+        """`reconcile --from dev --to prod` (by default) with args, in JSON;
+        the plan is checked against the schema. Returns (result, plan)."""
+        base = ["reconcile"]
+        if "--from" not in args:
+            base += ["--from", "dev"]
+        if "--to" not in args:
+            base += ["--to", "prod"]
+        if dry_run:
+            base.append("--dry-run")
+        result, data = self.ferry_json(*base, *args, cwd=cwd, env=env, timeout=timeout)
+        self.assertPlanSchema(data, result)
+        return result, data
+
+    def reconcile(self, *args, cwd=None, env=None, dry_run=True, timeout=60):
+        """The same in text form. Returns the Result."""
+        base = ["reconcile"]
+        if "--from" not in args:
+            base += ["--from", "dev"]
+        if "--to" not in args:
+            base += ["--to", "prod"]
+        if dry_run:
+            base.append("--dry-run")
+        return self.ferry(*base, *args, cwd=cwd, env=env, timeout=timeout)
+
+    def change(self, data, address):
+        found = [c for c in data.get("changes", []) if c.get("address") == address]
+        self.assertEqual(len(found), 1, "expected one change of %s in %s" % (address, json.dumps(data.get("changes"), indent=1)))
+        return found[0]
+
+    def addresses(self, data):
+        return [c["address"] for c in data.get("changes", [])]
+
+
+_REPO_TEMPLATES = {}
+_REPO_TEMPLATE_DIR = None
+
+
+def make_repo_cached(path, files, branch="main"):
+    """make_repo(path, files, branch), faster when the same files were made
+    into a repository before in this process: that repository is copied
+    (same commit ids, as make_repo's commits are deterministic). The copies'
+    originals live in one temp folder removed at exit."""
+    global _REPO_TEMPLATE_DIR
+    import atexit
+    import hashlib
+
+    key = hashlib.sha256(
+        json.dumps([branch, sorted((k, v if isinstance(v, str) else v.hex()) for k, v in files.items())]).encode()
+    ).hexdigest()
+    template = _REPO_TEMPLATES.get(key)
+    if template is None or not template.is_dir():
+        if _REPO_TEMPLATE_DIR is None:
+            _REPO_TEMPLATE_DIR = Path(tempfile.mkdtemp(prefix="ferry-e2e-templates-"))
+            atexit.register(shutil.rmtree, str(_REPO_TEMPLATE_DIR), True)
+        template = _REPO_TEMPLATE_DIR / key[:16]
+        if template.exists():
+            shutil.rmtree(template)
+        make_repo(template, files, branch=branch)
+        _REPO_TEMPLATES[key] = template
+    path = Path(path)
+    shutil.copytree(template, path, symlinks=True)
+    return path
+
+
+def make_bare_repo_fast(path, files, branch="main", message="initial commit"):
+    """Creates a bare repository at path whose `branch` holds one commit of
+    files ({path: str or bytes}), built with `git fast-import` (no work tree:
+    fast for thousands of files). Returns the repository's path."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "--bare")
+    git(path, "symbolic-ref", "HEAD", "refs/heads/%s" % branch)
+    chunks = [b"commit refs/heads/%s\n" % branch.encode(),
+              b"author Ferry Tests <tests@acme.com> 1793523600 +0000\n",
+              b"committer Ferry Tests <tests@acme.com> 1793523600 +0000\n"]
+    msg = message.encode()
+    chunks.append(b"data %d\n%s\n" % (len(msg), msg))
+    for rel, content in sorted(files.items()):
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        chunks.append(b"M 100644 inline %s\ndata %d\n%s\n" % (rel.encode(), len(data), data))
+    env = dict(os.environ)
+    env.update(GIT_ENV)
+    subprocess.run(["git", *GIT_OPTS, "fast-import", "--quiet"], cwd=str(path), env=env, input=b"".join(chunks),
+                   check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return path

@@ -24,6 +24,7 @@ from harness import (
     head,
     isolated_env,
     make_repo,
+    make_repo_cached,
     parse_text_diagnostics,
     tree_listing,
     valid_tree,
@@ -80,7 +81,11 @@ class LinkCase(FerryTestCase):
 
     def make_link_org(self, trees=None, configs=None):
         trees = trees or {name: link_tree() for name in self.WORKSPACES}
-        self.make_org(trees, configs)
+        workspaces = {}
+        for name, tree in trees.items():
+            make_repo_cached(self.tmp / name, tree)
+            workspaces[name] = dict({"repo": name}, **(configs or {}).get(name, {}))
+        write_config(self.tmp, workspaces)
         for name in trees:
             self.repos[name] = self.tmp / name
             self.paths[name] = (configs or {}).get(name, {}).get("path", ".")
@@ -179,7 +184,7 @@ class LinkCase(FerryTestCase):
         diag = self.assertJsonDiag(
             result, data, code, address=address, message_contains=message_contains, hint_contains=hint_contains
         )
-        self.assertEqual(data.get("commits", []), [], result.describe())
+        self.assertEqual(data.get("commits"), [], result.describe())
         text = self.ferry(command, a, b, env=env)
         self.assertExit(text, 1)
         self.assertTextDiag(text, code)
@@ -402,6 +407,22 @@ class LinkWritesBothSidesTest(LinkCase):
         self.assertEqual(result.stderr, "", result.describe())
         self.assertEqual(self.links_yaml("prod"), "sources:\n  warehouse: { dev: warehouse }\n")
 
+    def test_config_flag_and_environment_from_another_folder(self):
+        elsewhere = self.tmp / "elsewhere"
+        elsewhere.mkdir()
+        result, data = self.ferry_json("link", "dev:sources/warehouse", "prod:sources/warehouse",
+                                       "--config", self.tmp / "ferry.yaml", cwd="/")
+        self.assertExit(result, 0)
+        self.assertCommits(result, data, ["dev", "prod"])
+        result, data = self.ferry_json("unlink", "dev:sources/warehouse", "prod:sources/warehouse", cwd="/",
+                                       env={"FERRY_CONFIG": self.tmp / "ferry.yaml"})
+        self.assertExit(result, 0)
+        self.assertCommits(result, data, ["dev", "prod"])
+        result, data = self.ferry_json("links", cwd="/", env={"FERRY_CONFIG": self.tmp / "ferry.yaml"})
+        self.assertExit(result, 0)
+        self.assertEqual(data["links"], [])
+        self.assertFsck()
+
     def test_json_is_one_object_with_commits_errors_warnings(self):
         result, data = self.link("dev:sources/warehouse", "prod:sources/warehouse")
         self.assertTrue({"commits", "errors", "warnings"} <= set(data), result.describe())
@@ -516,6 +537,12 @@ class ActorTest(LinkCase):
         self.assertEqual(meta["author_email"], "bob@acme.com", meta)
         self.assertIn("Ferry-Actor: bob@acme.com", meta["message"], meta)
 
+    def test_actor_from_the_first_addresses_repository(self):
+        git(self.repos["dev"], "config", "user.email", "bob@acme.com")
+        self.link("dev:sources/warehouse", "prod:sources/warehouse", env={"FERRY_ACTOR": None})
+        self.assertEqual(self.commit_meta("dev")["author_email"], "bob@acme.com")
+        self.assertEqual(self.commit_meta("prod")["author_email"], "bob@acme.com")
+
     def test_no_actor_at_all_is_permission_denied(self):
         self.assertRefused("link", "dev:sources/warehouse", "prod:sources/warehouse", "permission-denied",
                            env={"FERRY_ACTOR": None})
@@ -605,6 +632,17 @@ class LinkRulesTest(LinkCase):
         self.assertTextDiag(result, "type-mismatch")
         self.assertEqual(result.stdout.strip(), "", result.describe())
 
+    def test_broken_links_file_is_not_overwritten(self):
+        commit(self.repos["prod"], {"links.yaml": "sources:\n  warehouse: { dev: [\n"}, "broken")
+        before = file_at(self.repos["prod"], "main", "links.yaml")
+        self.assertRefused("link", "dev:sources/lake", "prod:sources/lake", "yaml-syntax")
+        self.assertEqual(file_at(self.repos["prod"], "main", "links.yaml"), before)
+
+    def test_yml_resource_can_be_linked(self):
+        commit(self.repos["prod"], {"sources/lake.yaml": None, "sources/lake2.yml": source("Lake", "bigquery")}, "yml")
+        self.link("dev:sources/lake", "prod:sources/lake2")
+        self.assertEqual(self.links_yaml("prod"), "sources:\n  lake2: { dev: lake }\n")
+
     def test_link_conflict_in_existing_files_blocks_the_write(self):
         commit(self.repos["dev"], {"links.yaml": "sources:\n  warehouse: { prod: warehouse }\n"}, "by hand")
         commit(self.repos["prod"], {"links.yaml": "sources:\n  warehouse-2: { dev: warehouse }\n"}, "by hand")
@@ -616,7 +654,6 @@ class OrganizationTest(LinkCase):
         self.make_link_org({"dev": link_tree(), "prod": link_tree(organization="globex")})
         self.assertRefused("link", "dev:sources/warehouse", "prod:sources/warehouse", "different-organization")
 
-    @unittest.expectedFailure  # BUG: `ferry link A W` skips the organization rule (lists candidates, exit 0)
     def test_different_organization_has_no_candidates(self):
         self.make_link_org({"dev": link_tree(), "prod": link_tree(organization="globex")})
         result, data = self.ferry_json("link", "dev:sources/warehouse", "prod")
@@ -923,6 +960,19 @@ class UnlinkTest(LinkCase):
         self.assertEqual(self.heads()["dev"], before["dev"])
         self.assertIsNone(self.links_yaml("prod"))
 
+    def test_unlink_a_link_made_by_deploying(self):
+        # Models and syncs are linked by deploying; unlinking them leaves the
+        # deployed resources as they are.
+        commit(self.repos["dev"], {"links.yaml": "models:\n  active-users: { prod: active-users }\n"}, "deployed")
+        commit(self.repos["prod"], {"links.yaml": "models:\n  active-users: { dev: active-users }\n"}, "deployed")
+        trees = {name: tree_listing(self.repos[name], "main") for name in ("dev", "prod")}
+        result, data = self.unlink("prod:models/active-users", "dev:models/active-users")
+        self.assertCommits(result, data, ["dev", "prod"])
+        for name in ("dev", "prod"):
+            after = tree_listing(self.repos[name], "main")
+            self.assertNotIn("links.yaml", after)
+            self.assertEqual(after, {k: v for k, v in trees[name].items() if k != "links.yaml"})
+
     def test_unlink_text_output(self):
         self.link("dev:sources/warehouse", "prod:sources/warehouse")
         result = self.ferry("unlink", "dev:sources/warehouse", "prod:sources/warehouse")
@@ -1112,7 +1162,6 @@ class CandidatesTest(LinkCase):
         self.assertExit(result, 1)
         self.assertJsonDiag(result, data, "unknown-workspace")
 
-    @unittest.expectedFailure  # BUG: `ferry link A W` skips the permission rule (lists candidates, exit 0)
     def test_actor_who_may_not_edit_gets_no_candidates(self):
         result, data = self.ferry_json("link", "dev:sources/warehouse", "prod", env={"FERRY_ACTOR": "zed@acme.com"})
         self.assertFalse(data.get("candidates"), result.describe())
@@ -1140,9 +1189,11 @@ class SamplesLinkTest(LinkCase):
         self.assertFsck()
         self.assertIn("  app-db-dev: { prod: app-db }\n", self.links_yaml("dev"))
         self.assertIn("  app-db: { dev: app-db-dev }\n", self.links_yaml("prod"))
-        # The sample repositories carry their own identity: the committer.
+        # The committer is the repository's own identity when it has one.
         meta = self.commit_meta("dev")
-        self.assertEqual((meta["author_email"], meta["committer_email"]), (ALICE, "data-team@acme.com"), meta)
+        configured = git(self.repos["dev"], "config", "--local", "--default", "ferry@localhost", "--get", "user.email")
+        self.assertEqual((meta["author_email"], meta["committer_email"]), (ALICE, configured), meta)
+        self.assertEqual((meta["author_time"], meta["committer_time"]), (EPOCH, EPOCH), meta)
         self.assertEqual(self.ferry("validate", cwd=cwd).returncode, 0)
         for ws in ("dev", "prod"):
             self.assertEqual(git(self.repos[ws], "status", "--porcelain"), "", "the checked-out work tree follows")

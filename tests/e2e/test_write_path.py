@@ -348,6 +348,47 @@ class MonorepoWorkTreeTest(WriteCase):
         self.assertIsNone(file_at(mono, "HEAD", "dev/links.yaml"))
 
 
+class FailedWriteTest(WriteCase):
+    """A write that fails leaves no moved branch behind (SPEC 4.2)."""
+
+    def setUp(self):
+        super().setUp()
+        self.org()
+
+    def lock(self, name):
+        lock = self.repos[name] / ".git" / "refs" / "heads" / "main.lock"
+        lock.write_text("")
+        self.addCleanup(lambda: lock.unlink() if lock.exists() else None)
+        return lock
+
+    def assertFailedCleanly(self):
+        before = self.heads()
+        result, data = self.ferry_json("link", "dev:sources/warehouse", "prod:sources/warehouse")
+        self.assertExit(result, 1)
+        self.assertTrue(data["errors"], result.describe())
+        self.assertEqual(self.heads(), before, "no branch moved\n" + result.describe())
+        for name in ("dev", "prod"):
+            self.assertEqual(worktree_status(self.repos[name]), [])
+            self.assertFalse((self.repos[name] / "links.yaml").exists())
+        self.assertFsck()
+
+    def test_locked_branch_in_the_first_repository(self):
+        self.lock("dev")
+        self.assertFailedCleanly()
+
+    def test_locked_branch_in_the_second_repository(self):
+        self.lock("prod")
+        self.assertFailedCleanly()
+
+    def test_works_again_once_the_lock_is_gone(self):
+        lock = self.lock("dev")
+        self.assertFailedCleanly()
+        lock.unlink()
+        self.link()
+        self.assertCleanAndCurrent("dev")
+        self.assertCleanAndCurrent("prod")
+
+
 class BareRepositoryTest(WriteCase):
     def test_link_and_unlink_in_bare_repositories(self):
         self.bare_org()
@@ -439,14 +480,13 @@ class LinkedWorkTreeTest(WriteCase):
 
     def setUp(self):
         super().setUp()
-        self.org()
+        self.org(configs={"dev": {"branch": "main"}, "prod": {"branch": "main"}})
         self.wt = {}
         for name in ("dev", "prod"):
             git(self.repos[name], "checkout", "-q", "-b", "other")
             self.wt[name] = self.tmp / (name + "-wt")
             git(self.repos[name], "worktree", "add", "-q", str(self.wt[name]), "main")
 
-    @unittest.expectedFailure  # BUG: only the main work tree is updated; a linked work tree of the branch is left behind
     def test_clean_linked_work_tree_follows_the_branch(self):
         self.link()
         for name in ("dev", "prod"):
@@ -454,7 +494,6 @@ class LinkedWorkTreeTest(WriteCase):
             self.assertEqual(head(self.wt[name]), self.heads()[name])
         self.assertEqual((self.wt["dev"] / "links.yaml").read_text(), DEV_LINK)
 
-    @unittest.expectedFailure  # BUG: a dirty linked work tree of the branch is not refused (worktree-dirty)
     def test_dirty_linked_work_tree_refuses(self):
         path = self.wt["prod"] / "sources" / "warehouse.yaml"
         path.write_text(path.read_text() + "# wip\n")
@@ -538,7 +577,6 @@ class ConcurrencyTest(WriteCase):
         # One repository for both workspaces: every writer moves the same branch.
         self.run_rounds(bare=True, monorepo=True)
 
-    @unittest.expectedFailure  # BUG: concurrent writers to a checked-out branch fail with worktree-dirty
     def test_concurrent_links_checked_out(self):
         self.run_rounds(bare=False)
 
