@@ -1,9 +1,6 @@
-// `ferry publish T:KIND/ID` (SPEC 3.3) and `ferry history WS:KIND/ID`.
-#include <ctime>
-#include <iomanip>
+// `ferry publish T:KIND/ID` (SPEC 3.3).
 #include <iostream>
 #include <memory>
-#include <sstream>
 
 #include "cli/session.hpp"
 #include "ferry/permissions.hpp"
@@ -98,75 +95,6 @@ int publish(const Context& ctx, const std::string& text) {
     return finish(ctx, commits_json(*written), {}, kOk);
 }
 
-std::string iso_time(std::int64_t seconds) {
-    std::time_t t = static_cast<std::time_t>(seconds);
-    std::tm utc{};
-    gmtime_r(&t, &utc);
-    std::ostringstream out;
-    out << std::put_time(&utc, "%Y-%m-%dT%H:%M:%SZ");
-    return out.str();
-}
-
-// `Ferry-From: dev@<commit>` among the message's trailers.
-std::optional<std::pair<std::string, std::string>> ferry_from(const std::string& message) {
-    constexpr std::string_view key = "Ferry-From: ";
-    for (std::size_t at = 0; (at = message.find(key, at)) != std::string::npos; at += key.size()) {
-        if (at != 0 && message[at - 1] != '\n') continue;
-        std::size_t end = message.find('\n', at);
-        std::string value = message.substr(at + key.size(), end == std::string::npos ? end : end - at - key.size());
-        auto sep = value.rfind('@');
-        if (sep == std::string::npos) continue;
-        return std::pair{value.substr(0, sep), value.substr(sep + 1)};
-    }
-    return std::nullopt;
-}
-
-int history(const Context& ctx, const std::string& text) {
-    nlohmann::json result = {{"entries", nlohmann::json::array()}};
-    auto a = parse_address(text);
-    if (!a) return usage_error("'" + text + "' is not an address WORKSPACE[@REF]:KIND/ID");
-    auto org = Organization::open(ctx.config);
-    if (!org) return finish(ctx, result, org.error(), kFailed);
-    auto ws = org->workspace(a->workspace);
-    if (!ws) return finish(ctx, result, Diagnostics{{ws.error()}}, kFailed);
-    auto repo = org->repository(**ws);
-    if (!repo) return finish(ctx, result, Diagnostics{{repo.error()}}, kFailed);
-    auto resolved = (*repo)->resolve((*ws)->branch, a->ref);
-    if (!resolved)
-        return finish(ctx, result, Diagnostics{{error(code::git, a->workspace + ": " + resolved.error())}}, kFailed);
-
-    std::string prefix = (*ws)->path.empty() ? "" : (*ws)->path + "/";
-    std::vector<std::string> paths;
-    for (std::string_view folder : {"", "drafts/"}) {
-        for (std::string_view ext : {".yaml", ".yml"}) {
-            paths.push_back(prefix + std::string(folder) + std::string(kind_name(a->kind)) + "/" + a->id +
-                            std::string(ext));
-        }
-    }
-    auto entries = (*repo)->history(resolved->commit, paths);
-    if (!entries) return finish(ctx, result, Diagnostics{{error(code::git, entries.error())}}, kFailed);
-    if (entries->empty()) {
-        Diagnostic d = error(code::unknown_resource, a->str() + " has no history on " + resolved->ref, {}, a->str());
-        return finish(ctx, result, Diagnostics{{std::move(d)}}, kFailed);
-    }
-    for (const auto& e : *entries) {
-        nlohmann::json entry = {{"commit", e.id},
-                                {"time", iso_time(e.time)},
-                                {"author", e.author_email},
-                                {"message", e.message.substr(0, e.message.find_last_not_of('\n') + 1)}};
-        if (auto from = ferry_from(e.message)) entry["from"] = {{"workspace", from->first}, {"commit", from->second}};
-        result["entries"].push_back(std::move(entry));
-        if (ctx.output.format == Format::text && !ctx.output.quiet) {
-            std::cout << e.id.substr(0, 12) << "  " << iso_time(e.time) << "  " << e.author_email << "  "
-                      << e.message.substr(0, e.message.find('\n'));
-            if (auto from = ferry_from(e.message))
-                std::cout << "  (from " << from->first << "@" << from->second.substr(0, 12) << ")";
-            std::cout << "\n";
-        }
-    }
-    return finish(ctx, result, {}, kOk);
-}
-
 }  // namespace
 
 Command publish_command() {
@@ -175,15 +103,6 @@ Command publish_command() {
                 sub.add_option("resource", *target, "WORKSPACE:KIND/ID")->required();
                 sub.footer("Example:\n  ferry publish prod:syncs/users-to-salesforce");
                 return [target](const Context& ctx) { return publish(ctx, *target); };
-            }};
-}
-
-Command history_command() {
-    return {"history", "the commits that changed a resource, newest first", [](CLI::App& sub) {
-                auto target = std::make_shared<std::string>();
-                sub.add_option("resource", *target, "WORKSPACE[@REF]:KIND/ID")->required();
-                sub.footer("Example:\n  ferry history prod:syncs/users-to-salesforce --format json");
-                return [target](const Context& ctx) { return history(ctx, *target); };
             }};
 }
 

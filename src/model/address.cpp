@@ -55,7 +55,8 @@ std::optional<Address> parse_address(std::string_view text) {
     a.workspace = workspace;
     a.kind = *kind;
     a.id = rest.substr(slash + 1);
-    if (a.id.empty()) return std::nullopt;
+    // An id that could never name a file of the tree (`..`, `a/b`) is no address.
+    if (!is_valid_id(a.id) || !is_valid_id(a.workspace)) return std::nullopt;
     return a;
 }
 

@@ -1,217 +1,15 @@
 // SPEC 3.2, rule by rule. Every error names the resource and carries a hint
 // with the command that fixes it.
-#include <fnmatch.h>
-
 #include <algorithm>
-#include <map>
-#include <set>
+#include <tuple>
 
-#include "ferry/linking.hpp"
 #include "ferry/permissions.hpp"
-#include "ferry/plan.hpp"
 #include "ferry/value.hpp"
+#include "plan/planner.hpp"
 
 namespace ferry {
+namespace plan_detail {
 
-std::optional<Pattern> parse_pattern(std::string_view text) {
-    auto slash = text.find('/');
-    if (slash == std::string_view::npos) return std::nullopt;
-    auto kind = parse_kind(text.substr(0, slash));
-    std::string_view id = text.substr(slash + 1);
-    if (!kind || id.empty() || id.size() > 64) return std::nullopt;
-    bool glob = false;
-    for (char c : id) {
-        if (c == '*' || c == '?') {
-            glob = true;
-        } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
-            return std::nullopt;
-        }
-    }
-    if (!glob && !is_valid_id(id)) return std::nullopt;
-    return Pattern{*kind, std::string(id), glob};
-}
-
-std::string_view action_name(Action action) {
-    return action == Action::create ? "create" : "update";
-}
-std::string_view mode_name(Mode mode) {
-    return mode == Mode::publish ? "publish" : "draft";
-}
-std::string_view status_name(PlanStatus status) {
-    switch (status) {
-        case PlanStatus::ok:
-            return "ok";
-        case PlanStatus::no_changes:
-            return "no-changes";
-        case PlanStatus::blocked:
-            return "blocked";
-    }
-    return "?";
-}
-
-std::size_t Plan::count(Action action) const {
-    return std::ranges::count_if(changes, [&](const Change& c) { return c.action == action; });
-}
-
-namespace {
-
-using Key = std::pair<Kind, std::string>;
-
-bool matches(const Pattern& p, Kind kind, const std::string& id) {
-    if (p.kind != kind) return false;
-    return p.is_glob ? fnmatch(p.id.c_str(), id.c_str(), 0) == 0 : p.id == id;
-}
-
-bool is_deployable(Kind kind) {
-    return kind == Kind::models || kind == Kind::syncs;
-}
-
-std::string singular(Kind kind) {
-    std::string k(kind_name(kind));
-    k.pop_back();
-    return k;
-}
-
-// A missing schedule is manual (SPEC 2.4).
-nlohmann::json schedule_of(const nlohmann::json& resource) {
-    auto it = resource.find("schedule");
-    return it == resource.end() || it->is_null() ? nlohmann::json{{"type", "manual"}} : *it;
-}
-
-class Planner {
-public:
-    explicit Planner(const PlanInput& in) : in_(in), S(in.source), T(in.target) {
-        plan_.from = {S.name, S.ref, S.commit};
-        plan_.to = {T.name, T.ref, T.commit};
-        plan_.actor = in.actor;
-        plan_.options = in.options;
-        links_ = in.links;
-    }
-
-    Plan run();
-
-private:
-    Diagnostic& fail(std::string_view code, std::string message, std::string addr, std::string hint = {}) {
-        Diagnostic d = error(code, std::move(message), {}, std::move(addr));
-        d.hint = std::move(hint);
-        plan_.diagnostics.add(std::move(d));
-        return plan_.diagnostics.items.back();
-    }
-    void warn(std::string_view code, std::string message, std::string addr, std::string hint = {}) {
-        Diagnostic d = warning(code, std::move(message), {}, std::move(addr));
-        d.hint = std::move(hint);
-        plan_.diagnostics.add(std::move(d));
-    }
-    std::string src(Kind kind, const std::string& id) const { return address(S.name, kind, id); }
-    std::string dst(Kind kind, const std::string& id) const { return address(T.name, kind, id); }
-
-    void block_on_load_errors();
-    void apply_link_options();
-    void select();
-    void add_dependencies();
-    bool check_permissions(Kind kind);
-    // The counterpart in T of S's source or destination `id`, checked for
-    // link and type; nullopt (with an error) when there is none.
-    std::optional<std::string> counterpart(Kind kind, const std::string& id, const std::string& origin,
-                                           std::string_view not_linked_code);
-    // The id the resource will have in T: its linked counterpart, else the
-    // same id when that is free (else target-exists).
-    std::optional<std::string> target_id(Kind kind, const std::string& id);
-    void plan_model(const std::string& id);
-    void plan_sync(const std::string& id);
-    void finish_change(Kind kind, const std::string& id, const std::string& tid, nlohmann::json after);
-
-    const PlanInput& in_;
-    const Workspace& S;
-    const Workspace& T;
-    LinkSet links_;
-    Plan plan_;
-    std::set<Key> selected_;
-    std::map<std::string, std::string> created_models_;  // S id -> T id, models this plan creates
-    std::set<Kind> permission_checked_;
-    std::map<Kind, bool> permitted_;
-};
-
-// --link A=B: checked by every rule of linking, then used for this plan.
-void Planner::apply_link_options() {
-    for (const LinkOption& l : in_.options.links) {
-        Diagnostics problems = check_link(S, T, links_, {l.kind, l.source_id, l.target_id}, in_.actor);
-        if (problems.has_errors()) {
-            plan_.diagnostics.append(std::move(problems));
-            continue;
-        }
-        if (links_.in_b(l.kind, l.source_id)) continue;  // already linked: nothing to record
-        links_.add(l.kind, l.source_id, l.target_id);
-        plan_.links.push_back({l.kind, l.source_id, l.target_id});
-    }
-}
-
-void Planner::select() {
-    const PlanOptions& o = in_.options;
-    for (Kind kind : {Kind::models, Kind::syncs}) {
-        for (const auto& [id, r] : S.of(kind)) {
-            bool linked = links_.in_b(kind, id) != nullptr;
-            if (o.all || (o.select.empty() && linked)) selected_.insert({kind, id});
-        }
-    }
-    for (const std::string& text : o.select) {
-        auto p = parse_pattern(text);
-        if (!p) continue;  // the command line refuses these
-        if (!is_deployable(p->kind)) {
-            fail(code::not_deployable,
-                 std::string(kind_name(p->kind)) + " are not deployed: only models and syncs are (`" + text + "`)",
-                 src(p->kind, p->id),
-                 p->kind == Kind::audiences
-                     ? "audiences stay in their workspace; select the models and syncs they use"
-                     : "link it instead: ferry link " + src(p->kind, p->id) + " " + T.name + " lists candidates");
-            continue;
-        }
-        if (p->is_glob) {
-            // A glob matches published resources only.
-            for (const auto& [id, r] : S.of(p->kind)) {
-                if (matches(*p, p->kind, id)) selected_.insert({p->kind, id});
-            }
-        } else if (S.find(p->kind, p->id)) {
-            selected_.insert({p->kind, p->id});
-        } else if (S.find_draft(p->kind, p->id)) {
-            fail(code::draft_only, src(p->kind, p->id) + " exists only as a draft in " + S.name + "; publish it first",
-                 src(p->kind, p->id), "ferry publish " + src(p->kind, p->id));
-        } else {
-            fail(code::unknown_resource, src(p->kind, p->id) + " does not exist at " + S.ref, src(p->kind, p->id),
-                 "--select takes KIND/ID of a published resource of " + S.name + "; a glob like " +
-                     std::string(kind_name(p->kind)) + "/* selects several");
-        }
-    }
-    for (const std::string& text : o.exclude) {
-        auto p = parse_pattern(text);
-        if (!p) continue;
-        std::erase_if(selected_, [&](const Key& k) { return matches(*p, k.first, k.second); });
-    }
-}
-
-bool is_excluded(const PlanOptions& o, Kind kind, const std::string& id) {
-    return std::ranges::any_of(o.exclude, [&](const std::string& text) {
-        auto p = parse_pattern(text);
-        return p && matches(*p, kind, id);
-    });
-}
-
-// --include-dependencies: a selected sync's unlinked model joins the selection.
-void Planner::add_dependencies() {
-    if (!in_.options.include_dependencies) return;
-    std::vector<std::string> models;
-    for (const auto& [kind, id] : selected_) {
-        if (kind != Kind::syncs) continue;
-        const Resource* sync = S.find(kind, id);
-        std::string model(sync ? sync->field("model") : "");
-        if (model.empty() || links_.in_b(Kind::models, model) || !S.find(Kind::models, model)) continue;
-        if (!is_excluded(in_.options, Kind::models, model)) models.push_back(model);
-    }
-    for (auto& m : models)
-        selected_.insert({Kind::models, std::move(m)});
-}
-
-// SPEC 3.2: view on the kind in S, at least draft in T. Said once per kind.
 bool Planner::check_permissions(Kind kind) {
     if (permission_checked_.contains(kind)) return permitted_[kind];
     permission_checked_.insert(kind);
@@ -421,6 +219,7 @@ void Planner::finish_change(Kind kind, const std::string& id, const std::string&
 
 // Errors found while loading block the plan where they matter: in either
 // workspace's own files, in a selected resource, in a resource it writes.
+
 void Planner::block_on_load_errors() {
     std::set<std::string> relevant_source = {S.name};
     std::set<std::string> relevant_target = {T.name};
@@ -439,6 +238,13 @@ void Planner::block_on_load_errors() {
 }
 
 Plan Planner::run() {
+    // SPEC 1: only workspaces of one organization are deployed between.
+    if (S.organization != T.organization) {
+        fail(code::different_organization,
+             S.name + " belongs to organization '" + S.organization + "' and " + T.name + " to '" + T.organization +
+                 "'; deployments stay within one organization",
+             T.name, "check `organization:` in both workspace.yaml");
+    }
     apply_link_options();
     select();
     add_dependencies();
@@ -460,10 +266,10 @@ Plan Planner::run() {
     return std::move(plan_);
 }
 
-}  // namespace
+}  // namespace plan_detail
 
 Plan make_plan(const PlanInput& input) {
-    return Planner(input).run();
+    return plan_detail::Planner(input).run();
 }
 
 }  // namespace ferry

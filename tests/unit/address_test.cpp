@@ -40,6 +40,10 @@ TEST_CASE("parse_address") {
     CHECK_FALSE(parse_address("prod:models/"));
     CHECK_FALSE(parse_address(":models/x"));
     CHECK_FALSE(parse_address("dev@:models/x"));
+    CHECK_FALSE(parse_address("dev:models/a/b"));
+    CHECK_FALSE(parse_address("dev:models/.."));
+    CHECK_FALSE(parse_address("dev:models/Upper"));
+    CHECK_FALSE(parse_address("Dev:models/x"));
 }
 
 TEST_CASE("parse_workspace_request") {

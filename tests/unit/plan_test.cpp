@@ -416,3 +416,11 @@ TEST_CASE("diff_values") {
     CHECK(diff_values(json{{"a/b", 1}}, json{{"a/b", 2}})[0].path == "/a~1b");
     CHECK(diff_values(json{{"x", 1}}, json{{"x", 1}}).empty());
 }
+
+TEST_CASE("plan: different-organization") {
+    Org org;
+    org.prod.add("workspace.yaml", "organization: globex\nmembers: { alice@acme.com: admin }\nalerts: { oncall: { type: x } }\n");
+    auto p = plan(org);
+    CHECK(has(p.plan, code::different_organization));
+    CHECK(p.plan.status == PlanStatus::blocked);
+}

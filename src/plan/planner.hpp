@@ -1,0 +1,95 @@
+// The planner's state, shared by its files: selection (select.cpp) and
+// the rules of SPEC 3.2 (planner.cpp). Private to src/plan/.
+#pragma once
+
+#include <fnmatch.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "ferry/plan.hpp"
+
+namespace ferry::plan_detail {
+
+using Key = std::pair<Kind, std::string>;
+
+inline bool matches(const Pattern& p, Kind kind, const std::string& id) {
+    if (p.kind != kind) return false;
+    return p.is_glob ? fnmatch(p.id.c_str(), id.c_str(), 0) == 0 : p.id == id;
+}
+
+inline bool is_deployable(Kind kind) {
+    return kind == Kind::models || kind == Kind::syncs;
+}
+
+inline std::string singular(Kind kind) {
+    std::string k(kind_name(kind));
+    k.pop_back();
+    return k;
+}
+
+// A missing schedule is manual (SPEC 2.4).
+inline nlohmann::json schedule_of(const nlohmann::json& resource) {
+    auto it = resource.find("schedule");
+    return it == resource.end() || it->is_null() ? nlohmann::json{{"type", "manual"}} : *it;
+}
+
+class Planner {
+public:
+    explicit Planner(const PlanInput& in) : in_(in), S(in.source), T(in.target) {
+        plan_.from = {S.name, S.ref, S.commit};
+        plan_.to = {T.name, T.ref, T.commit};
+        plan_.actor = in.actor;
+        plan_.options = in.options;
+        links_ = in.links;
+    }
+
+    Plan run();
+
+private:
+    Diagnostic& fail(std::string_view code, std::string message, std::string addr, std::string hint = {}) {
+        Diagnostic d = error(code, std::move(message), {}, std::move(addr));
+        d.hint = std::move(hint);
+        plan_.diagnostics.add(std::move(d));
+        return plan_.diagnostics.items.back();
+    }
+    void warn(std::string_view code, std::string message, std::string addr, std::string hint = {}) {
+        Diagnostic d = warning(code, std::move(message), {}, std::move(addr));
+        d.hint = std::move(hint);
+        plan_.diagnostics.add(std::move(d));
+    }
+    std::string src(Kind kind, const std::string& id) const { return address(S.name, kind, id); }
+    std::string dst(Kind kind, const std::string& id) const { return address(T.name, kind, id); }
+
+    void block_on_load_errors();
+    void apply_link_options();
+    void select();
+    void add_dependencies();
+    bool check_permissions(Kind kind);
+    // The counterpart in T of S's source or destination `id`, checked for
+    // link and type; nullopt (with an error) when there is none.
+    std::optional<std::string> counterpart(Kind kind, const std::string& id, const std::string& origin,
+                                           std::string_view not_linked_code);
+    // The id the resource will have in T: its linked counterpart, else the
+    // same id when that is free (else target-exists).
+    std::optional<std::string> target_id(Kind kind, const std::string& id);
+    void plan_model(const std::string& id);
+    void plan_sync(const std::string& id);
+    void finish_change(Kind kind, const std::string& id, const std::string& tid, nlohmann::json after);
+
+    const PlanInput& in_;
+    const Workspace& S;
+    const Workspace& T;
+    LinkSet links_;
+    Plan plan_;
+    std::set<Key> selected_;
+    std::map<std::string, std::string> created_models_;  // S id -> T id, models this plan creates
+    std::set<Kind> permission_checked_;
+    std::map<Kind, bool> permitted_;
+};
+
+// --link A=B: checked by every rule of linking, then used for this plan.
+
+}  // namespace ferry::plan_detail
