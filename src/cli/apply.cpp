@@ -1,7 +1,10 @@
 // Writing a deployment: one commit in T's repository (SPEC 4.2).
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <iostream>
+#include <random>
+#include <thread>
 
 #include "cli/reconcile.hpp"
 #include "cli/session.hpp"
@@ -12,7 +15,8 @@
 namespace ferry::cli {
 namespace {
 
-constexpr int kAttempts = 5;
+// Enough for a handful of concurrent deployments to one branch: each round, one wins.
+constexpr int kAttempts = 25;
 
 // The path a resource of T already has (x.yml stays x.yml), else x.yaml.
 std::string resource_path(const Resource* existing, Kind kind, const std::string& id, bool draft, const Workspace& ws) {
@@ -90,6 +94,7 @@ std::string plan_commit_message(const Plan& plan, const std::string& summary_lin
 
 int write_plan(const Context& ctx, Organization& org, LoadedWorkspace target, Plan plan, const WriteOptions& options,
                const Replan& replan) {
+    std::mt19937 jitter(std::random_device{}());
     for (int attempt = 1;; ++attempt) {
         // All or nothing: a blocked plan or one without changes writes nothing.
         if (plan.status != PlanStatus::ok) {
@@ -119,6 +124,9 @@ int write_plan(const Context& ctx, Organization& org, LoadedWorkspace target, Pl
             if (!fresh) return fail(fresh.error());
             target = std::move(*fresh);
             plan = replan(target);
+            // Back off a little, differently in each process, so that the
+            // writers that lost this round do not collide again at once.
+            std::this_thread::sleep_for(std::chrono::milliseconds(5 + jitter() % (10 * attempt)));
             continue;
         }
         if (!commit) {

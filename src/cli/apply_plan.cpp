@@ -1,10 +1,12 @@
 // `ferry apply PLAN.json`: writes exactly a saved plan (SPEC 4).
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "cli/reconcile.hpp"
 #include "cli/session.hpp"
+#include "ferry/permissions.hpp"
 #include "ferry/render.hpp"
 
 namespace ferry::cli {
@@ -72,10 +74,20 @@ int apply(const Context& ctx, const std::string& path, const WriteOptions& optio
     std::stringstream text;
     text << in.rdbuf();
     nlohmann::json file = nlohmann::json::parse(text.str(), nullptr, false);
-    if (file.is_discarded() || !file.is_object()) return fail(mismatch(path + " is not JSON"));
+    if (file.is_discarded()) return fail(mismatch(path + " is not JSON"));
+    if (!file.is_object()) return fail(mismatch(path + " is not a ferry plan"));
     auto claims = read_claims(file);
     if (!claims) return fail(claims.error());
 
+    // The plan was checked for its actor; applying it as someone else would
+    // write what was never checked for them.
+    std::string explicit_actor = ctx.actor;
+    if (const char* env = std::getenv("FERRY_ACTOR"); explicit_actor.empty() && env && *env) explicit_actor = env;
+    if (!explicit_actor.empty() && lowercase(explicit_actor) != lowercase(claims->actor)) {
+        return fail(mismatch("the plan was made for " + claims->actor + ", not " + explicit_actor,
+                             "plan again as " + explicit_actor + ": ferry reconcile --from " + claims->from.workspace +
+                                 " --to " + claims->to.workspace + " --out " + path));
+    }
     auto org = Organization::open(ctx.config);
     if (!org) return finish(ctx, {{"status", "blocked"}}, org.error(), kFailed);
     for (const std::string& name : {claims->from.workspace, claims->to.workspace}) {

@@ -19,18 +19,24 @@ std::string iso_time(std::int64_t seconds) {
     return out.str();
 }
 
-// `Ferry-From: dev@<commit>` among the message's trailers.
+// `Ferry-From: dev@<commit>` among the message's trailers: the last
+// paragraph, when every line of it is `Key: value`.
 std::optional<std::pair<std::string, std::string>> ferry_from(const std::string& message) {
-    constexpr std::string_view key = "Ferry-From: ";
-    for (std::size_t at = 0; (at = message.find(key, at)) != std::string::npos; at += key.size()) {
-        if (at != 0 && message[at - 1] != '\n') continue;
-        std::size_t end = message.find('\n', at);
-        std::string value = message.substr(at + key.size(), end == std::string::npos ? end : end - at - key.size());
-        auto sep = value.rfind('@');
-        if (sep == std::string::npos) continue;
-        return std::pair{value.substr(0, sep), value.substr(sep + 1)};
+    std::string body = message.substr(0, message.find_last_not_of('\n') + 1);
+    auto start = body.rfind("\n\n");
+    std::string last = start == std::string::npos ? body : body.substr(start + 2);
+    std::optional<std::pair<std::string, std::string>> found;
+    std::istringstream lines(last);
+    for (std::string line; std::getline(lines, line);) {
+        auto colon = line.find(": ");
+        if (colon == std::string::npos || colon == 0 || line.find(' ') < colon) return std::nullopt;
+        if (line.starts_with("Ferry-From: ")) {
+            std::string value = line.substr(12);
+            auto at = value.rfind('@');
+            if (at != std::string::npos && at > 0) found = std::pair{value.substr(0, at), value.substr(at + 1)};
+        }
     }
-    return std::nullopt;
+    return found;
 }
 
 int history(const Context& ctx, const std::string& text) {

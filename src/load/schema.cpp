@@ -232,13 +232,14 @@ Place locate(const std::vector<std::string>& context, yaml::Node root, const Sch
 
 // valijson names the first unknown field of a mapping only: every one of
 // them is reported, each at its key, with a hint.
-std::vector<Finding> unknown_fields(const Place& place) {
+std::vector<Finding> unknown_fields(const Place& place, std::string_view skip_key) {
     std::vector<Finding> out;
     const std::vector<std::string> names = property_names(place.schemas);
     const std::string where = place.path.empty() ? "" : place.path + ": ";
     for (std::size_t i = 0; i < place.node.size(); ++i) {
         std::string key(place.node.key(i).text());
         if (std::ranges::find(names, key) != names.end()) continue;
+        if (place.path.empty() && key == skip_key) continue;  // checked apart (a draft's block)
         std::string hint = did_you_mean(key, names);
         if (!hint.empty()) {
             hint = "did you mean " + in_quotes(hint) + "?";
@@ -350,7 +351,7 @@ void SchemaSet::check(std::string_view schema, yaml::Node root, const std::strin
         auto& findings = by_place[e.context];
         if (!f.unknown_field.empty()) {
             bool listed = std::ranges::any_of(findings, [](const Finding& g) { return !g.unknown_field.empty(); });
-            if (!listed) std::ranges::move(unknown_fields(place), std::back_inserter(findings));
+            if (!listed) std::ranges::move(unknown_fields(place, skip_key), std::back_inserter(findings));
             continue;
         }
         findings.push_back(std::move(f));
