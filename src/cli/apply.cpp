@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <random>
 #include <thread>
@@ -92,6 +93,13 @@ std::string plan_commit_message(const Plan& plan, const std::string& summary_lin
     return message;
 }
 
+bool save_plan(const Plan& plan, const std::string& path) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << plan_json(plan).dump(2) << "\n";
+    if (!out) std::cerr << "error[usage]: cannot write " << path << "\n";
+    return static_cast<bool>(out);
+}
+
 int write_plan(const Context& ctx, Organization& org, LoadedWorkspace target, Plan plan, const WriteOptions& options,
                const Replan& replan) {
     std::mt19937 jitter(std::random_device{}());
@@ -117,6 +125,8 @@ int write_plan(const Context& ctx, Organization& org, LoadedWorkspace target, Pl
         for (auto& f : plan_files(plan, target.workspace)) {
             request.changes.push_back({target.workspace.file(f.path), std::move(f.content)});
         }
+        // --out holds the plan that is written, the last one when T moved.
+        if (!options.out.empty()) save_plan(plan, options.out);
         auto commit = (*repo)->commit(request);
         if (!commit && commit.error().kind == git::WriteFailure::Kind::moved && replan && attempt < kAttempts) {
             // SPEC 4.2: another writer moved T's branch; plan again on the new tip.
@@ -162,12 +172,12 @@ int write_plan(const Context& ctx, Organization& org, LoadedWorkspace target, Pl
                           << branch << ")" << (options.push ? ", pushed" : "") << ".\n";
             }
         }
-        return options.detailed_exitcode ? kChanges : kOk;
+        return options.detailed_exitcode && *commit ? kChanges : kOk;
     }
 }
 
 int apply_reconcile(const Context& ctx, const ReconcileArgs& args, PreparedPlan prepared, Plan plan) {
-    WriteOptions options{args.branch, args.message, args.push, args.detailed_exitcode};
+    WriteOptions options{args.branch, args.message, args.out, args.push, args.detailed_exitcode};
     Organization& org = *prepared.org;
     LoadedWorkspace target = std::move(prepared.target);
     auto replan = [&](const LoadedWorkspace& fresh) {

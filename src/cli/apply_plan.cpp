@@ -124,7 +124,7 @@ int apply(const Context& ctx, const std::string& path, const WriteOptions& optio
 Command apply_command() {
     return {"apply", "write exactly a plan saved with reconcile --out", [](CLI::App& sub) {
                 auto path = std::make_shared<std::string>();
-                auto options = std::make_shared<WriteOptions>();
+                auto options = std::make_shared<WriteOptions>();  // no --out: the plan is the file
                 sub.add_option("plan", *path, "PLAN.json")->required();
                 sub.add_option("--branch", options->branch, "write the commit on this new branch");
                 sub.add_flag("--push", options->push, "push the written branch");

@@ -59,9 +59,11 @@ int publish(const Context& ctx, const std::string& text) {
                 if (d.severity == Severity::error && d.address == addr) errors.add(d);
             }
             nlohmann::json resource = to_json(draft->root());
+            if (!resource.is_object()) return std::unexpected(std::move(errors));  // its load errors say why
             nlohmann::json block = resource.value("draft", nlohmann::json::object());
+            if (!block.is_object()) block = nlohmann::json::object();
             resource.erase("draft");
-            bool requested = block.value("approval", "none") == "requested";
+            bool requested = block.contains("approval") && block["approval"] == "requested";
             Level level = level_of(ws, *actor, a->kind);
             if (level < Level::edit) {
                 errors.add(error(code::permission_denied,
@@ -83,7 +85,7 @@ int publish(const Context& ctx, const std::string& text) {
             WorkspaceChange change{
                 &ws,
                 {{published_path, render_resource(a->kind, resource)}, {path_in_tree(ws, draft, ""), std::nullopt}},
-                block.value("origin", "")};
+                block.contains("origin") && block["origin"].is_string() ? block["origin"].get<std::string>() : ""};
             return std::vector<WorkspaceChange>{std::move(change)};
         });
     if (!written) return finish(ctx, commits_json({}), written.error(), kFailed);

@@ -143,14 +143,7 @@ int reconcile(const Context& ctx, const ReconcileArgs& args) {
     auto prepared = prepare_plan(ctx, args);
     if (!prepared) return prepared.error();
     Plan plan = plan_prepared(*prepared);
-    if (!args.out.empty()) {
-        std::ofstream out(args.out, std::ios::binary | std::ios::trunc);
-        out << plan_json(plan).dump(2) << "\n";
-        if (!out) {
-            std::cerr << "error[usage]: cannot write " << args.out << "\n";
-            return kFailed;
-        }
-    }
+    if (args.dry_run && !args.out.empty() && !save_plan(plan, args.out)) return kFailed;
     if (args.dry_run) {
         print_plan(ctx, plan);
         return plan_exit_code(plan, args.detailed_exitcode);

@@ -34,9 +34,12 @@ std::expected<PreparedPlan, int> prepare_plan(const Context& ctx, const Reconcil
 Plan plan_prepared(const PreparedPlan& prepared);
 int print_plan(const Context& ctx, const Plan& plan);
 int plan_exit_code(const Plan& plan, bool detailed);
+// --out: the plan as JSON in a file.
+bool save_plan(const Plan& plan, const std::string& path);
 
 struct WriteOptions {
     std::string branch, message;
+    std::string out;  // --out: where the written plan is saved
     bool push = false;
     bool detailed_exitcode = false;
 };

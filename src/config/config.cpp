@@ -92,7 +92,12 @@ std::expected<OrganizationConfig, Diagnostics> load_config(const fs::path& file)
         WorkspaceConfig ws;
         ws.name = key.text();
         ws.location = {shown, key.mark().line, key.mark().column};
-        ws.repo = (file.parent_path() / std::string(entry.get("repo").text())).lexically_normal();
+        // One spelling per repository (`../mono` and `../mono/` are one), so
+        // that workspaces sharing it are written in one commit.
+        ws.repo = fs::weakly_canonical(file.parent_path() / std::string(entry.get("repo").text()), ec);
+        if (ec || ws.repo.empty())
+            ws.repo = (file.parent_path() / std::string(entry.get("repo").text())).lexically_normal();
+        if (ws.repo.has_relative_path() && ws.repo.filename().empty()) ws.repo = ws.repo.parent_path();
         if (yaml::Node b = entry.get("branch")) ws.branch = b.text();
         if (yaml::Node p = entry.get("path")) {
             auto folder = normalize_folder(p.text());

@@ -141,7 +141,14 @@ std::expected<void, WriteFailure> require_clean(git_repository* repo, const std:
         const git_diff_delta* delta = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
         std::string path = delta && delta->new_file.path ? delta->new_file.path : "";
         if (e->status == GIT_STATUS_CURRENT || e->status == GIT_STATUS_IGNORED) continue;
-        if (e->status == GIT_STATUS_WT_NEW && !written.contains(path)) continue;
+        // An untracked file is in the way only where the commit writes: at
+        // a written path, or under one (a folder named like the file).
+        auto in_the_way = [&](const std::string& untracked) {
+            return std::ranges::any_of(written, [&](const std::string& w) {
+                return untracked == w || untracked.starts_with(w + "/") || w.starts_with(untracked + "/");
+            });
+        };
+        if (e->status == GIT_STATUS_WT_NEW && !in_the_way(path)) continue;
         return fail(WriteFailure::Kind::worktree_dirty,
                     "the branch is checked out in " + std::string(git_repository_workdir(repo)) +
                         " with uncommitted changes (" + path + "); commit or stash them first");
@@ -320,12 +327,24 @@ std::expected<std::optional<std::string>, WriteFailure> Repository::commit(const
     }
     if (rc != 0) return fail_git("cannot move branch '" + target.substr(11) + "'");
 
-    for (git_repository* checkout : checkouts.repos) {
-        if (checkout_between(checkout, base_tree ? git_tree_id(base_tree.get()) : nullptr, git_tree_id(tree->get())) !=
-            0) {
-            return fail_git("committed " + hex(&commit_oid).substr(0, 12) + ", but the work tree " +
-                            git_repository_workdir(checkout) + " could not be updated");
+    const git_oid* from = base_tree ? git_tree_id(base_tree.get()) : nullptr;
+    for (std::size_t i = 0; i < checkouts.repos.size(); ++i) {
+        if (checkout_between(checkouts.repos[i], from, git_tree_id(tree->get())) == 0) continue;
+        // Something in the way appeared after the check: take the write back
+        // (the work trees already updated, then the branch) and say so.
+        WriteFailure failure{WriteFailure::Kind::worktree_dirty,
+                             last_error(std::string("the work tree ") + git_repository_workdir(checkouts.repos[i]) +
+                                        " could not be updated; nothing was written")};
+        if (from) {
+            for (std::size_t j = 0; j < i; ++j)
+                checkout_between(checkouts.repos[j], git_tree_id(tree->get()), from);
+            git_reference* back = nullptr;
+            if (git_reference_create_matching(&back, repo, target.c_str(), &base_oid, 1, &commit_oid,
+                                              "ferry: undo a failed write") == 0) {
+                git_reference_free(back);
+            }
         }
+        return std::unexpected(failure);
     }
     return hex(&commit_oid);
 }

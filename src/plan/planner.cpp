@@ -75,6 +75,8 @@ void Planner::plan_model(const std::string& id) {
     const Kind kind = Kind::models;
     const Resource& r = *S.find(kind, id);
     const std::string origin = src(kind, id);
+    // A file that is not a mapping was refused when loading; that error blocks the plan.
+    if (!r.root().is_map()) return;
     bool ok = check_permissions(kind);
     nlohmann::json after = to_json(r.root());
 
@@ -102,6 +104,8 @@ void Planner::plan_sync(const std::string& id) {
     const Kind kind = Kind::syncs;
     const Resource& r = *S.find(kind, id);
     const std::string origin = src(kind, id);
+    // A file that is not a mapping was refused when loading; that error blocks the plan.
+    if (!r.root().is_map()) return;
     bool ok = check_permissions(kind);
     const nlohmann::json source_value = to_json(r.root());
     nlohmann::json after = source_value;
@@ -130,9 +134,14 @@ void Planner::plan_sync(const std::string& id) {
 
     auto tid = target_id(kind, id);
     if (!tid) return;
+    // What T has now: its published sync, else the draft a deployment left
+    // (whose target-owned fields are T's all the same).
     const Resource* current = T.find(kind, *tid);
+    if (!current) current = T.find_draft(kind, *tid);
     nlohmann::json existing = current ? to_json(current->root()) : nlohmann::json();
+    if (existing.is_object()) existing.erase("draft");
     const bool deploy_schedule = in_.options.with_schedule;
+    bool schedule_differs = false;
 
     // SPEC 3.2: fields owned by the target.
     if (current) {
@@ -144,18 +153,14 @@ void Planner::plan_sync(const std::string& id) {
                 after.erase(field);
             }
         }
-        if (!deploy_schedule && schedule_of(source_value) != schedule_of(existing)) {
-            warn(code::schedule_not_deployed,
-                 origin + "'s schedule differs from " + dst(kind, *tid) + "'s, which is kept", origin,
-                 "deploy it with --with-schedule");
-        }
+        schedule_differs = !deploy_schedule && schedule_of(source_value) != schedule_of(existing);
     } else {
         after["enabled"] = false;
         after.erase("alerts");
         if (!deploy_schedule) after["schedule"] = {{"type", "manual"}};
     }
     if (deploy_schedule) {
-        std::string type = schedule_of(after).value("type", "manual");
+        std::string type = schedule_type(after);
         if (auto ext = required_extension_of_schedule(type); !ext.empty() && !T.has_extension(ext)) {
             fail(code::missing_extension,
                  origin + "'s " + type + " schedule needs the '" + std::string(ext) + "' extension, which " + T.name +
@@ -165,11 +170,16 @@ void Planner::plan_sync(const std::string& id) {
             ok = false;
         }
     }
-    if (ok) finish_change(kind, id, *tid, std::move(after));
+    if (!ok || !finish_change(kind, id, *tid, std::move(after))) return;
+    // SPEC 6: said on an update only, so not when nothing is deployed.
+    if (schedule_differs) {
+        warn(code::schedule_not_deployed, origin + "'s schedule differs from " + dst(kind, *tid) + "'s, which is kept",
+             origin, "deploy it with --with-schedule");
+    }
 }
 
 // Mode, diff against what T has, drafts replaced, links recorded.
-void Planner::finish_change(Kind kind, const std::string& id, const std::string& tid, nlohmann::json after) {
+bool Planner::finish_change(Kind kind, const std::string& id, const std::string& tid, nlohmann::json after) {
     const std::string origin = src(kind, id);
     if (S.find_draft(kind, id)) {
         warn(code::unpublished_draft, origin + " has a pending draft, which is not deployed: the published version is",
@@ -185,9 +195,9 @@ void Planner::finish_change(Kind kind, const std::string& id, const std::string&
     nlohmann::json before = published ? to_json(published->root()) : nlohmann::json();
     if (mode == Mode::draft && draft) {
         before = to_json(draft->root());
-        before.erase("draft");
+        if (before.is_object()) before.erase("draft");
     }
-    if (before == after) return;  // nothing to deploy
+    if (before == after) return false;  // nothing to deploy
 
     if (mode == Mode::draft) {
         warn(code::lands_as_draft,
@@ -215,6 +225,7 @@ void Planner::finish_change(Kind kind, const std::string& id, const std::string&
     change.after = std::move(after);
     plan_.changes.push_back(std::move(change));
     if (!links_.in_b(kind, id)) plan_.links.push_back({kind, id, tid});
+    return true;
 }
 
 // Errors found while loading block the plan where they matter: in either

@@ -32,8 +32,15 @@ inline std::string singular(Kind kind) {
 
 // A missing schedule is manual (SPEC 2.4).
 inline nlohmann::json schedule_of(const nlohmann::json& resource) {
-    auto it = resource.find("schedule");
-    return it == resource.end() || it->is_null() ? nlohmann::json{{"type", "manual"}} : *it;
+    auto it = resource.is_object() ? resource.find("schedule") : resource.end();
+    return it == resource.end() || !it->is_object() ? nlohmann::json{{"type", "manual"}} : *it;
+}
+
+// The schedule's type, "manual" when it has none that reads as one.
+inline std::string schedule_type(const nlohmann::json& resource) {
+    nlohmann::json schedule = schedule_of(resource);
+    auto it = schedule.find("type");
+    return it != schedule.end() && it->is_string() ? it->get<std::string>() : "manual";
 }
 
 class Planner {
@@ -77,7 +84,8 @@ private:
     std::optional<std::string> target_id(Kind kind, const std::string& id);
     void plan_model(const std::string& id);
     void plan_sync(const std::string& id);
-    void finish_change(Kind kind, const std::string& id, const std::string& tid, nlohmann::json after);
+    // Records the change; false when it would change nothing.
+    bool finish_change(Kind kind, const std::string& id, const std::string& tid, nlohmann::json after);
 
     const PlanInput& in_;
     const Workspace& S;

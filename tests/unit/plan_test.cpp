@@ -419,8 +419,41 @@ TEST_CASE("diff_values") {
 
 TEST_CASE("plan: different-organization") {
     Org org;
-    org.prod.add("workspace.yaml", "organization: globex\nmembers: { alice@acme.com: admin }\nalerts: { oncall: { type: x } }\n");
+    org.prod.add("workspace.yaml",
+                 "organization: globex\nmembers: { alice@acme.com: admin }\nalerts: { oncall: { type: x } }\n");
     auto p = plan(org);
     CHECK(has(p.plan, code::different_organization));
     CHECK(p.plan.status == PlanStatus::blocked);
+}
+
+TEST_CASE("plan: a sync whose counterpart is only a draft keeps the draft's target-owned fields") {
+    Org org;
+    org.prod.add("syncs/users-sf.yaml", "");  // replaced below: no published file
+    MemoryTree prod;
+    for (const auto& e : org.prod.entries()) {
+        if (e.path != "syncs/users-sf.yaml") prod.add(e.path, *org.prod.read(e, 1 << 20));
+    }
+    prod.add("drafts/syncs/users-sf.yaml",
+             "draft: { author: a@b.c, approval: requested }\nname: Users to SF\nmodel: users\ndestination: sf\n"
+             "enabled: true\nalerts: [oncall]\nschedule: { type: cron, expression: '0 6 * * *' }\n");
+    org.prod = prod;
+    auto p = plan(org);
+    const Change* sync = change(p.plan, Kind::syncs, "users-sf");
+    REQUIRE(sync);
+    CHECK(sync->after["enabled"] == true);
+    CHECK(sync->after["alerts"] == nlohmann::json::array({"oncall"}));
+    CHECK(sync->after["schedule"]["type"] == "cron");
+    CHECK(has(p.plan, code::schedule_not_deployed));
+}
+
+TEST_CASE("plan: schedule-not-deployed is said on an update only") {
+    Org org;
+    // Everything equal but the schedule, which is kept: nothing to deploy.
+    org.dev.add("models/users.yaml", "name: Users\nsource: wh-dev\ntype: sql\nsql: select 1\n");
+    org.dev.add("syncs/users-sf.yaml",
+                "name: Users to SF\nmodel: users\ndestination: sf-sandbox\nschedule: { type: interval, every: 1h }\n"
+                "config: { mappings: [{ from: email, to: Email }] }\n");
+    auto p = plan(org);
+    CHECK(p.plan.changes.empty());
+    CHECK_FALSE(has(p.plan, code::schedule_not_deployed));
 }
