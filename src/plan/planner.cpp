@@ -170,12 +170,13 @@ void Planner::plan_sync(const std::string& id) {
             ok = false;
         }
     }
-    if (!ok || !finish_change(kind, id, *tid, std::move(after))) return;
-    // SPEC 6: said on an update only, so not when nothing is deployed.
+    // SPEC 6: on an update (T has the sync), whether or not anything else
+    // changes: the environments differ, and --with-schedule would deploy it.
     if (schedule_differs) {
         warn(code::schedule_not_deployed, origin + "'s schedule differs from " + dst(kind, *tid) + "'s, which is kept",
              origin, "deploy it with --with-schedule");
     }
+    if (ok) finish_change(kind, id, *tid, std::move(after));
 }
 
 // Mode, diff against what T has, drafts replaced, links recorded.

@@ -446,7 +446,7 @@ TEST_CASE("plan: a sync whose counterpart is only a draft keeps the draft's targ
     CHECK(has(p.plan, code::schedule_not_deployed));
 }
 
-TEST_CASE("plan: schedule-not-deployed is said on an update only") {
+TEST_CASE("plan: schedule-not-deployed is said for a sync T has, even when nothing else changes") {
     Org org;
     // Everything equal but the schedule, which is kept: nothing to deploy.
     org.dev.add("models/users.yaml", "name: Users\nsource: wh-dev\ntype: sql\nsql: select 1\n");
@@ -455,5 +455,5 @@ TEST_CASE("plan: schedule-not-deployed is said on an update only") {
                 "config: { mappings: [{ from: email, to: Email }] }\n");
     auto p = plan(org);
     CHECK(p.plan.changes.empty());
-    CHECK_FALSE(has(p.plan, code::schedule_not_deployed));
+    CHECK(has(p.plan, code::schedule_not_deployed, "dev:syncs/users-sf"));
 }
