@@ -247,6 +247,33 @@ def ferry_env(env=None):
     return out
 
 
+def run_in_pty(args, cwd, env):
+    """Runs ferry with stdout and stderr on a pseudo-terminal; returns
+    (returncode, output)."""
+    import errno
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([FERRY_BIN, *args], cwd=str(cwd), env=env, stdin=subprocess.DEVNULL, stdout=slave,
+                            stderr=slave)
+    os.close(slave)
+    chunks = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            data = os.read(master, 65536)
+        except OSError as e:
+            if e.errno == errno.EIO:
+                break
+            raise
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    rc = proc.wait(timeout=30)
+    return rc, b"".join(chunks).decode("utf-8", errors="replace")
+
+
 class Result:
     """What one ferry run did. Unpacks as (returncode, stdout, stderr)."""
 
@@ -735,15 +762,9 @@ def _remove_org_templates():
 atexit.register(_remove_org_templates)
 
 
-class DeployCase(FerryTestCase):
-    """Runs ferry as alice@acme.com (FERRY_ACTOR) with no global git
-    configuration, and checks every JSON plan against the plan schema."""
-
-    ACTOR = "alice@acme.com"
-
-    def setUp(self):
-        super().setUp()
-        self.base_env = isolated_env(self.tmp / "home", {"FERRY_ACTOR": self.ACTOR})
+class IsolatedEnvCase(FerryTestCase):
+    """Runs ferry with `self.base_env` (set in setUp, e.g. by isolated_env)
+    under whatever a test adds."""
 
     def _env(self, env):
         merged = dict(self.base_env)
@@ -755,6 +776,18 @@ class DeployCase(FerryTestCase):
 
     def ferry_json(self, *args, cwd=None, env=None, timeout=60):
         return super().ferry_json(*args, cwd=cwd, env=self._env(env), timeout=timeout)
+
+
+class DeployCase(IsolatedEnvCase):
+    """Runs ferry as alice@acme.com (FERRY_ACTOR) with no global git
+    configuration, and checks every JSON plan against the plan schema."""
+
+    ACTOR = "alice@acme.com"
+
+    def setUp(self):
+        super().setUp()
+        self.base_env = isolated_env(self.tmp / "home", {"FERRY_ACTOR": self.ACTOR})
+
 
     def deploy_org(self, dev_extra=None, prod_extra=None, configs=None, folder=None):
         """dev and prod from deploy_trees (repositories folder/dev and

@@ -1,15 +1,13 @@
 """The command line (SPEC 4, 5): usage errors, help, global options, colour,
 and the github annotation format."""
 
-import errno
 import json
-import os
 import re
 import subprocess
-import time
 import unittest
 
 from harness import (
+    run_in_pty,
     ANSI_ESCAPE,
     FERRY_BIN,
     FerryTestCase,
@@ -37,32 +35,6 @@ def parse_annotations(stdout):
                 props[k.strip()] = v.replace("%2C", ",").replace("%3A", ":").replace("%25", "%")
         out.append((m.group(1), props, m.group(3)))
     return out
-
-
-def run_in_pty(args, cwd, env):
-    """Runs ferry with stdout and stderr on a pseudo-terminal; returns
-    (returncode, output)."""
-    import pty
-
-    master, slave = pty.openpty()
-    proc = subprocess.Popen([FERRY_BIN, *args], cwd=str(cwd), env=env, stdin=subprocess.DEVNULL, stdout=slave,
-                            stderr=slave)
-    os.close(slave)
-    chunks = []
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            data = os.read(master, 65536)
-        except OSError as e:
-            if e.errno == errno.EIO:
-                break
-            raise
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
-    rc = proc.wait(timeout=30)
-    return rc, b"".join(chunks).decode("utf-8", errors="replace")
 
 
 class UsageTest(FerryTestCase):

@@ -13,6 +13,7 @@ import time
 import unittest
 
 from harness import (
+    IsolatedEnvCase,
     SOURCE_DIR,
     FerryTestCase,
     changed_paths,
@@ -64,7 +65,7 @@ def link_tree(organization="acme", members=None, extra=None):
     return tree
 
 
-class LinkCase(FerryTestCase):
+class LinkCase(IsolatedEnvCase):
     """Workspaces dev, staging and prod (one repository each, branch main) of
     organization acme, alice@acme.com admin everywhere and the actor."""
 
@@ -114,16 +115,6 @@ class LinkCase(FerryTestCase):
 
     # ---- running (always with the isolated HOME and the default actor)
 
-    def _env(self, env):
-        merged = dict(self.base_env)
-        merged.update(env or {})
-        return merged
-
-    def ferry(self, *args, cwd=None, env=None, timeout=60):
-        return super().ferry(*args, cwd=cwd, env=self._env(env), timeout=timeout)
-
-    def ferry_json(self, *args, cwd=None, env=None, timeout=60):
-        return super().ferry_json(*args, cwd=cwd, env=self._env(env), timeout=timeout)
 
     # ---- repositories
 

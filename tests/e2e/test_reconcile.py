@@ -12,6 +12,7 @@ import subprocess
 import unittest
 
 from harness import (
+    run_in_pty,
     ANSI_ESCAPE,
     FERRY_BIN,
     SOURCE_DIR,
@@ -151,31 +152,8 @@ class DefaultPlanTest(DeployCase):
         self.assertNotRegex(result.stdout + result.stderr, ANSI_ESCAPE)
 
     def test_no_colour_on_a_terminal_with_no_color(self):
-        import errno
-        import os
-        import pty
-        import time
-
         env = ferry_env(self._env({"NO_COLOR": "1", "TERM": "xterm-256color"}))
-        master, slave = pty.openpty()
-        proc = subprocess.Popen([FERRY_BIN, "reconcile", "--from", "dev", "--to", "prod", "--dry-run"], cwd=str(self.tmp),
-                                env=env, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave)
-        os.close(slave)
-        chunks = []
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                data = os.read(master, 65536)
-            except OSError as e:
-                if e.errno == errno.EIO:
-                    break
-                raise
-            if not data:
-                break
-            chunks.append(data)
-        rc = proc.wait(timeout=30)
-        os.close(master)
-        output = b"".join(chunks).decode("utf-8", "replace")
+        rc, output = run_in_pty(["reconcile", "--from", "dev", "--to", "prod", "--dry-run"], self.tmp, env)
         self.assertEqual(rc, 0, output)
         self.assertIn("~ update prod:models/users", output)
         self.assertNotRegex(output, ANSI_ESCAPE, repr(output))

@@ -15,6 +15,7 @@ import unittest
 from pathlib import Path
 
 from harness import (
+    IsolatedEnvCase,
     FERRY_BIN,
     FerryTestCase,
     changed_paths,
@@ -50,23 +51,13 @@ def numbered_links(other, ids):
     return "sources:\n" + "".join("  %s: { %s: %s }\n" % (i, other, i) for i in sorted(ids))
 
 
-class WriteCase(FerryTestCase):
+class WriteCase(IsolatedEnvCase):
     def setUp(self):
         super().setUp()
         self.base_env = isolated_env(self.tmp / "home", {"FERRY_ACTOR": ALICE})
         self.repos = {}
         self.paths = {}
 
-    def _env(self, env):
-        merged = dict(self.base_env)
-        merged.update(env or {})
-        return merged
-
-    def ferry(self, *args, cwd=None, env=None, timeout=60):
-        return super().ferry(*args, cwd=cwd, env=self._env(env), timeout=timeout)
-
-    def ferry_json(self, *args, cwd=None, env=None, timeout=60):
-        return super().ferry_json(*args, cwd=cwd, env=self._env(env), timeout=timeout)
 
     # ---- organizations
 
