@@ -17,12 +17,12 @@ std::vector<Command> commands() {
             reconcile_command(), apply_command(), publish_command(), history_command()};
 }
 
+}  // namespace
+
 bool color_allowed(int fd) {
     const char* no_color = std::getenv("NO_COLOR");
     return isatty(fd) && !(no_color && *no_color);
 }
-
-}  // namespace
 
 std::string count_summary(const Diagnostics& diags) {
     std::size_t errors = 0, warnings = 0;

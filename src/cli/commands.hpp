@@ -36,6 +36,9 @@ int finish(const Context& ctx, nlohmann::json result, const Diagnostics& diags, 
 // "2 errors, 1 warning"
 std::string count_summary(const Diagnostics& diags);
 
+// SPEC 4: colour only on a terminal, and never when NO_COLOR is set.
+bool color_allowed(int fd);
+
 // A usage error (exit 64), said on standard error.
 int usage_error(const std::string& message);
 
