@@ -119,12 +119,8 @@ int print_plan(const Context& ctx, const Plan& plan) {
             write_step_summary(plan);
             break;
         case Format::text: {
-            Output diagnostics = ctx.output;
-            print_text(std::cerr, plan.diagnostics, diagnostics);
-            if (!ctx.output.quiet) {
-                const char* no_color = std::getenv("NO_COLOR");
-                print_plan_text(std::cout, plan, isatty(STDOUT_FILENO) && !(no_color && *no_color));
-            }
+            print_text(std::cerr, plan.diagnostics, ctx.output);
+            if (!ctx.output.quiet) print_plan_text(std::cout, plan, color_allowed(STDOUT_FILENO));
             break;
         }
     }
