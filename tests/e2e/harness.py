@@ -198,12 +198,34 @@ def valid_tree(organization="acme", extra=None):
             """
         ),
     }
+    return with_extra(tree, extra)
+
+
+def with_extra(tree, extra):
+    """tree changed by extra ({path: content, or None to remove})."""
     for rel, content in (extra or {}).items():
         if content is None:
             tree.pop(rel, None)
         else:
             tree[rel] = content
     return tree
+
+
+def wait_all(procs, seconds, what):
+    """Waits for every process of a concurrent run; returns
+    [(returncode, stdout, stderr)], or raises AssertionError (killing the
+    rest) when they are not all done within `seconds`."""
+    outcomes = []
+    deadline = time.monotonic() + seconds
+    for p in procs:
+        try:
+            out, err = p.communicate(timeout=max(1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            for q in procs:
+                q.kill()
+            raise AssertionError("a concurrent %s did not finish within %d s" % (what, seconds))
+        outcomes.append((p.returncode, out.decode(), err.decode()))
+    return outcomes
 
 
 def config_text(workspaces):

@@ -24,6 +24,7 @@ import unittest
 from pathlib import Path
 
 from harness import (
+    wait_all,
     FERRY_BIN,
     DeployCase,
     changed_paths,
@@ -1294,16 +1295,7 @@ class ConcurrentReconcileTest(ApplyCase):
                                    "models/m%d" % i, "--format", "json"], cwd=str(folder),
                                   env=ferry_env(self.base_env), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                  for i in range(self.WRITERS)]
-        outcomes = []
-        deadline = time.monotonic() + 60
-        for p in procs:
-            try:
-                out, err = p.communicate(timeout=max(1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                for q in procs:
-                    q.kill()
-                self.fail("a concurrent ferry reconcile did not finish within 60 s")
-            outcomes.append((p.returncode, out.decode(), err.decode()))
+        outcomes = wait_all(procs, 60, "ferry reconcile")
         failed = [(rc, json.loads(out)["errors"] if out.startswith("{") else out[-1500:], err[-500:])
                   for rc, out, err in outcomes if rc != 0]
         self.assertEqual(failed, [], "every concurrent reconcile must land")

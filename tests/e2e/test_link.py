@@ -13,6 +13,7 @@ import time
 import unittest
 
 from harness import (
+    with_extra,
     IsolatedEnvCase,
     SOURCE_DIR,
     FerryTestCase,
@@ -57,12 +58,7 @@ def link_tree(organization="acme", members=None, extra=None):
             "audiences/vip.yaml": "name: VIP\nmodel: active-users\nfilter: { plan: business }\n",
         }
     )
-    for rel, content in (extra or {}).items():
-        if content is None:
-            tree.pop(rel, None)
-        else:
-            tree[rel] = content
-    return tree
+    return with_extra(tree, extra)
 
 
 class LinkCase(IsolatedEnvCase):

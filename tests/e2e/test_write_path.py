@@ -15,6 +15,7 @@ import unittest
 from pathlib import Path
 
 from harness import (
+    wait_all,
     IsolatedEnvCase,
     FERRY_BIN,
     FerryTestCase,
@@ -508,16 +509,7 @@ class ConcurrencyTest(WriteCase):
 
     def race(self, folder, command, pairs):
         procs = [spawn([command, a, b, "--format", "json"], folder, self.base_env) for a, b in pairs]
-        outcomes = []
-        deadline = time.monotonic() + 60
-        for p in procs:
-            try:
-                out, err = p.communicate(timeout=max(1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                for q in procs:
-                    q.kill()
-                self.fail("a concurrent ferry %s did not finish within 60 s" % command)
-            outcomes.append((p.returncode, out.decode(), err.decode()))
+        outcomes = wait_all(procs, 60, "ferry " + command)
         failed = [o for o in outcomes if o[0] != 0]
         self.assertEqual(failed, [], "every concurrent %s must succeed" % command)
         for rc, out, err in outcomes:
