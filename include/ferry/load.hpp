@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "ferry/cache.hpp"
 #include "ferry/diagnostic.hpp"
 #include "ferry/model.hpp"
 #include "ferry/schema.hpp"
@@ -31,8 +32,10 @@ struct LoadedWorkspace {
     Diagnostics diagnostics;
 };
 
+// With a cache, blobs it holds are not read again, and the cache is
+// updated with what this load found (see cache.hpp).
 LoadedWorkspace load_workspace(const TreeSource& tree, WorkspaceOrigin origin, const TreeLimits& limits = {},
-                               const SchemaSet& schemas = SchemaSet::builtin());
+                               const SchemaSet& schemas = SchemaSet::builtin(), const ParseCache* cache = nullptr);
 
 // The checks made on a loaded workspace alone: references, secrets, grants.
 void check_workspace(const Workspace& ws, Diagnostics& out);

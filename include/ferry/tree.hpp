@@ -30,6 +30,7 @@ public:
     // Every file of the tree, in path order.
     virtual const std::vector<TreeEntry>& entries() const = 0;
     // A blob's bytes; refused (too_large) beyond max_size without reading it.
+    // Called from several threads at once.
     virtual std::expected<std::string, ReadError> read(const TreeEntry& entry, std::uint64_t max_size) const = 0;
 };
 

@@ -26,6 +26,7 @@ struct Mark {
 };
 
 class Document;
+struct Limits;
 
 // A cheap handle on a node of a Document; valid while the Document lives.
 class Node {
@@ -82,6 +83,13 @@ public:
         return std::string_view(text_).substr(offset, length);
     }
     std::uint32_t child(std::uint32_t slot) const { return children_[slot]; }
+
+    // A flat image of the document, appended to `out` (the load cache keeps
+    // these). from_image reads one back and checks every index, the depth
+    // and the expanded size against `limits` for a text of `source_bytes`:
+    // a damaged or forged image is refused, never trusted.
+    void append_image(std::string& out) const;
+    static std::optional<Document> from_image(std::string_view image, std::size_t source_bytes, const Limits& limits);
 
 private:
     friend class Builder;

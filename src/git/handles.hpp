@@ -23,6 +23,7 @@ using TreeEntryHandle = std::unique_ptr<git_tree_entry, Deleter<git_tree_entry, 
 using ReferenceHandle = std::unique_ptr<git_reference, Deleter<git_reference, git_reference_free>>;
 using BlobHandle = std::unique_ptr<git_blob, Deleter<git_blob, git_blob_free>>;
 using OdbHandle = std::unique_ptr<git_odb, Deleter<git_odb, git_odb_free>>;
+using OdbObjectHandle = std::unique_ptr<git_odb_object, Deleter<git_odb_object, git_odb_object_free>>;
 using SignatureHandle = std::unique_ptr<git_signature, Deleter<git_signature, git_signature_free>>;
 using StatusListHandle = std::unique_ptr<git_status_list, Deleter<git_status_list, git_status_list_free>>;
 using ConfigHandle = std::unique_ptr<git_config, Deleter<git_config, git_config_free>>;

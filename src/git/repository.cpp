@@ -5,9 +5,11 @@
 namespace ferry::git {
 namespace {
 
+// Reads go straight to the object database, which libgit2 makes safe to
+// use from several threads at once: the loader reads on every core.
 class GitTree : public TreeSource {
 public:
-    GitTree(git_repository* repo, std::vector<TreeEntry> entries) : repo_(repo), entries_(std::move(entries)) {}
+    GitTree(OdbHandle odb, std::vector<TreeEntry> entries) : odb_(std::move(odb)), entries_(std::move(entries)) {}
 
     const std::vector<TreeEntry>& entries() const override { return entries_; }
 
@@ -18,26 +20,23 @@ public:
         }
         // The size comes from the object header: an oversized blob is
         // refused without being inflated.
-        git_odb* raw_odb = nullptr;
-        if (git_repository_odb(&raw_odb, repo_) != 0) return std::unexpected(ReadError{false, 0, last_error("git")});
-        OdbHandle odb(raw_odb);
         std::size_t size = 0;
         git_object_t type{};
-        if (git_odb_read_header(&size, &type, odb.get(), &oid) != 0) {
+        if (git_odb_read_header(&size, &type, odb_.get(), &oid) != 0) {
             return std::unexpected(ReadError{false, 0, last_error("cannot read " + entry.path)});
         }
         if (size > max_size) return std::unexpected(ReadError{true, size, {}});
-        git_blob* raw = nullptr;
-        if (git_blob_lookup(&raw, repo_, &oid) != 0) {
+        git_odb_object* raw = nullptr;
+        if (type != GIT_OBJECT_BLOB || git_odb_read(&raw, odb_.get(), &oid) != 0) {
             return std::unexpected(ReadError{false, 0, last_error("cannot read " + entry.path)});
         }
-        BlobHandle blob(raw);
-        const char* data = static_cast<const char*>(git_blob_rawcontent(blob.get()));
-        return std::string(data, static_cast<std::size_t>(git_blob_rawsize(blob.get())));
+        OdbObjectHandle object(raw);
+        const char* data = static_cast<const char*>(git_odb_object_data(object.get()));
+        return std::string(data, git_odb_object_size(object.get()));
     }
 
 private:
-    git_repository* repo_;
+    OdbHandle odb_;
     std::vector<TreeEntry> entries_;
 };
 
@@ -169,7 +168,9 @@ std::expected<std::unique_ptr<TreeSource>, std::string> Repository::tree(const s
         return std::unexpected(last_error("cannot list the tree of " + commit));
     }
     std::ranges::sort(entries, {}, &TreeEntry::path);
-    return std::unique_ptr<TreeSource>(new GitTree(repo, std::move(entries)));
+    git_odb* odb = nullptr;
+    if (git_repository_odb(&odb, repo) != 0) return std::unexpected(last_error("cannot open the object database"));
+    return std::unique_ptr<TreeSource>(new GitTree(OdbHandle(odb), std::move(entries)));
 }
 
 }  // namespace ferry::git

@@ -66,10 +66,13 @@ std::expected<LoadedWorkspace, Diagnostic> Organization::load(const WorkspaceReq
         return std::unexpected(
             error(code::config, "workspace '" + request.name + "': " + tree.error(), (*ws)->location));
     auto started = std::chrono::steady_clock::now();
-    LoadedWorkspace loaded = load_workspace(**tree, {request.name, (*ws)->path, resolved->ref, resolved->commit});
+    auto cache = ParseCache::open((*repo)->git_dir(), (*ws)->path);
+    LoadedWorkspace loaded = load_workspace(**tree, {request.name, (*ws)->path, resolved->ref, resolved->commit}, {},
+                                            SchemaSet::builtin(), cache.get());
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    spdlog::debug("read {} at {} ({}) from {}: {} files in {} ms", request.name, resolved->ref,
-                  resolved->commit.substr(0, 12), (*ws)->repo.string(), (*tree)->entries().size(), ms.count());
+    spdlog::debug("read {} at {} ({}) from {}: {} files ({} from the cache) in {} ms", request.name, resolved->ref,
+                  resolved->commit.substr(0, 12), (*ws)->repo.string(), (*tree)->entries().size(),
+                  cache ? cache->hits() : 0, ms.count());
     return loaded;
 }
 

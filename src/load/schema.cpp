@@ -14,6 +14,7 @@
 
 #include "ferry/model.hpp"
 #include "ferry/value.hpp"
+#include "load/compiled_schema.hpp"
 #include "load/embedded_schemas.hpp"
 
 namespace ferry {
@@ -24,6 +25,7 @@ struct SchemaSet::Impl {
     struct Entry {
         json document;
         valijson::Schema schema;
+        std::unique_ptr<load::CompiledSchema> fast;  // says "valid" for most files, quickly
     };
     std::map<std::string, Entry, std::less<>> entries;
 };
@@ -35,6 +37,7 @@ SchemaSet::SchemaSet() : impl_(std::make_unique<Impl>()) {
         valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
         valijson::adapters::NlohmannJsonAdapter adapter(entry.document);
         parser.populateSchema(adapter, entry.schema);
+        entry.fast = std::make_unique<load::CompiledSchema>(entry.document);
     }
 }
 
@@ -319,6 +322,8 @@ void SchemaSet::check(std::string_view schema, yaml::Node root, const std::strin
                       Diagnostics& out, std::string_view skip_key) const {
     auto it = impl_->entries.find(schema);
     if (it == impl_->entries.end()) throw std::logic_error("no schema named " + std::string(schema));
+    if (it->second.fast->accepts(root, skip_key)) return;
+    // Not certainly valid: valijson finds and explains the problems.
     json document = to_json(root);
     if (!skip_key.empty() && document.is_object()) document.erase(std::string(skip_key));
     valijson::adapters::NlohmannJsonAdapter adapter(document);

@@ -18,6 +18,7 @@ struct FileTask {
     Kind kind = Kind::models;
     std::string id;
     std::string text;  // the blob, until parsed
+    std::size_t blob_size = 0;
     std::optional<yaml::Document> doc;
     Diagnostics diagnostics;
 };
@@ -86,8 +87,9 @@ std::optional<Classified> classify(std::string_view path) {
 
 class Loader {
 public:
-    Loader(const TreeSource& tree, WorkspaceOrigin origin, const TreeLimits& limits, const SchemaSet& schemas)
-        : tree_(tree), limits_(limits), schemas_(schemas) {
+    Loader(const TreeSource& tree, WorkspaceOrigin origin, const TreeLimits& limits, const SchemaSet& schemas,
+           const ParseCache* cache)
+        : tree_(tree), limits_(limits), schemas_(schemas), cache_(cache) {
         ws_.name = std::move(origin.name);
         ws_.root = std::move(origin.root);
         ws_.ref = std::move(origin.ref);
@@ -100,7 +102,7 @@ public:
 
 private:
     void plan_tasks();
-    void read_blobs();
+    void read_blob(FileTask& task) const;
     void parse_and_check(FileTask& task) const;
     void assemble_workspace(const yaml::Node root);
     void assemble_links(const yaml::Node root);
@@ -111,6 +113,7 @@ private:
     const TreeSource& tree_;
     const TreeLimits& limits_;
     const SchemaSet& schemas_;
+    const ParseCache* cache_;
     Workspace ws_;
     Diagnostics diags_;
     std::vector<FileTask> tasks_;
@@ -162,25 +165,34 @@ void Loader::plan_tasks() {
     }
 }
 
-void Loader::read_blobs() {
-    for (FileTask& task : tasks_) {
-        std::uint64_t max = task.role == Role::links ? limits_.links_bytes : limits_.resource_bytes;
-        auto text = tree_.read(*task.entry, max);
-        if (text) {
-            task.text = std::move(*text);
-        } else if (text.error().too_large) {
-            task.diagnostics.add(error(code::unsafe_tree,
-                                       task.entry->path + " is " + std::to_string(text.error().size) +
-                                           " bytes; the limit is " + std::to_string(max),
-                                       at(*task.entry, {0, 0})));
-        } else {
-            task.diagnostics.add(error(code::git, text.error().message, at(*task.entry, {0, 0})));
-        }
+void Loader::read_blob(FileTask& task) const {
+    std::uint64_t max = task.role == Role::links ? limits_.links_bytes : limits_.resource_bytes;
+    auto text = tree_.read(*task.entry, max);
+    if (text) {
+        task.text = std::move(*text);
+    } else if (text.error().too_large) {
+        task.diagnostics.add(error(code::unsafe_tree,
+                                   task.entry->path + " is " + std::to_string(text.error().size) +
+                                       " bytes; the limit is " + std::to_string(max),
+                                   at(*task.entry, {0, 0})));
+    } else {
+        task.diagnostics.add(error(code::git, text.error().message, at(*task.entry, {0, 0})));
     }
 }
 
+// Each blob is read, parsed and checked by the same worker, and its text
+// dropped at once: only the compact documents stay in memory.
 void Loader::parse_and_check(FileTask& task) const {
+    if (cache_) {
+        if (auto found = cache_->find(task.entry->path, task.entry->id)) {
+            task.doc = std::move(found->doc);
+            task.blob_size = found->blob_size;
+            return;
+        }
+    }
+    read_blob(task);
     if (task.diagnostics.has_errors()) return;
+    task.blob_size = task.text.size();
     const TreeEntry& entry = *task.entry;
     std::string addr =
         task.role == Role::resource || task.role == Role::draft ? address(ws_.name, task.kind, task.id) : "";
@@ -288,13 +300,15 @@ void Loader::assemble_links(const yaml::Node root) {
 
 LoadedWorkspace Loader::run() {
     plan_tasks();
-    read_blobs();
     parallel_for(tasks_.size(), [&](std::size_t i) { parse_and_check(tasks_[i]); });
 
+    std::vector<ParseCache::Entry> clean;  // documents the cache may keep
     for (FileTask& task : tasks_) {
+        const bool keep = task.doc && task.diagnostics.items.empty();
         diags_.append(std::move(task.diagnostics));
         if (task.role == Role::workspace) has_workspace_file_ = true;
         if (!task.doc) continue;
+        const yaml::Document* doc = &*task.doc;
         switch (task.role) {
             case Role::workspace:
                 assemble_workspace(task.doc->root());
@@ -306,12 +320,15 @@ LoadedWorkspace Loader::run() {
             case Role::draft: {
                 auto& map =
                     (task.role == Role::draft ? ws_.drafts : ws_.resources)[static_cast<std::size_t>(task.kind)];
-                map.emplace(task.id, Resource{task.kind, task.id, ws_.file(task.entry->path), task.role == Role::draft,
-                                              std::move(*task.doc)});
+                auto placed = map.emplace(task.id, Resource{task.kind, task.id, ws_.file(task.entry->path),
+                                                            task.role == Role::draft, std::move(*task.doc)});
+                doc = &placed.first->second.doc;
                 break;
             }
         }
+        if (keep) clean.push_back({task.entry->path, task.entry->id, task.blob_size, doc});
     }
+    if (cache_) cache_->save(clean);
     if (!has_workspace_file_) {
         Diagnostic d = error(code::schema, "workspace.yaml is missing", {ws_.file("workspace.yaml"), 0, 0});
         d.hint = "every workspace tree starts with a workspace.yaml naming its organization";
@@ -328,8 +345,8 @@ LoadedWorkspace Loader::run() {
 }  // namespace
 
 LoadedWorkspace load_workspace(const TreeSource& tree, WorkspaceOrigin origin, const TreeLimits& limits,
-                               const SchemaSet& schemas) {
-    LoadedWorkspace loaded = Loader(tree, std::move(origin), limits, schemas).run();
+                               const SchemaSet& schemas, const ParseCache* cache) {
+    LoadedWorkspace loaded = Loader(tree, std::move(origin), limits, schemas, cache).run();
     check_workspace(loaded.workspace, loaded.diagnostics);
     return loaded;
 }

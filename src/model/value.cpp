@@ -1,5 +1,6 @@
 #include "ferry/value.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <string>
@@ -39,6 +40,71 @@ nlohmann::json to_json(yaml::Node n) {
         }
     }
     return nullptr;
+}
+
+namespace {
+
+bool is_number(yaml::Type t) {
+    return t == yaml::Type::integer || t == yaml::Type::number;
+}
+
+// Map entries of `b` by key text, for maps too large to search one by one.
+std::vector<std::pair<std::string_view, yaml::Node>> sorted_entries(yaml::Node m) {
+    std::vector<std::pair<std::string_view, yaml::Node>> out;
+    out.reserve(m.size());
+    for (std::size_t i = 0; i < m.size(); ++i)
+        out.emplace_back(m.key(i).text(), m.value(i));
+    std::ranges::sort(out, {}, &std::pair<std::string_view, yaml::Node>::first);
+    return out;
+}
+
+}  // namespace
+
+bool same_value(yaml::Node a, yaml::Node b) {
+    const yaml::Type ta = a.type();
+    const yaml::Type tb = b.type();
+    if (is_number(ta) && is_number(tb)) return to_json(a) == to_json(b);
+    if (ta != tb) return false;
+    switch (ta) {
+        case yaml::Type::null:
+            return true;
+        case yaml::Type::boolean:
+            return a.as_bool() == b.as_bool();
+        case yaml::Type::string:
+            return a.text() == b.text();
+        case yaml::Type::seq:
+            if (a.size() != b.size()) return false;
+            for (std::size_t i = 0; i < a.size(); ++i) {
+                if (!same_value(a.item(i), b.item(i))) return false;
+            }
+            return true;
+        case yaml::Type::map: {
+            if (a.size() != b.size()) return false;
+            constexpr std::size_t kSmall = 16;
+            if (a.size() <= kSmall) {
+                for (std::size_t i = 0; i < a.size(); ++i) {
+                    yaml::Node other = b.get(a.key(i).text());
+                    if (!other || !same_value(a.value(i), other)) return false;
+                }
+                return true;
+            }
+            auto ea = sorted_entries(a);
+            auto eb = sorted_entries(b);
+            for (std::size_t i = 0; i < ea.size(); ++i) {
+                if (ea[i].first != eb[i].first || !same_value(ea[i].second, eb[i].second)) return false;
+            }
+            return true;
+        }
+        default:
+            return false;
+    }
+}
+
+bool same_value(yaml::Node a, const nlohmann::json& b) {
+    if (b.is_string()) return a.is_string() && a.text() == b.get_ref<const std::string&>();
+    if (b.is_boolean()) return a.type() == yaml::Type::boolean && a.as_bool() == b.get<bool>();
+    if (b.is_null()) return a.is_null();
+    return to_json(a) == b;
 }
 
 }  // namespace ferry

@@ -10,6 +10,90 @@
 namespace ferry {
 namespace plan_detail {
 
+void Rewrite::put(std::string key, Value value) {
+    for (Field& f : fields_) {
+        if (f.key == key) {
+            f.value = std::move(value);
+            return;
+        }
+    }
+    fields_.push_back({std::move(key), std::move(value)});
+}
+
+const Rewrite::Field* Rewrite::find(std::string_view key) const {
+    for (const Field& f : fields_) {
+        if (f.key == key) return &f;
+    }
+    return nullptr;
+}
+
+bool Rewrite::same_as(yaml::Node before, std::string_view skip_key) const {
+    if (!source_.is_map() || !before.is_map()) return false;
+    auto in_before = [&](std::string_view key) { return key == skip_key ? yaml::Node{} : before.get(key); };
+    std::size_t expected = before.size() - (!skip_key.empty() && before.key_node(skip_key) ? 1 : 0);
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < source_.size(); ++i) {
+        std::string_view key = source_.key(i).text();
+        if (find(key)) continue;
+        yaml::Node other = in_before(key);
+        if (!other || !same_value(source_.value(i), other)) return false;
+        ++count;
+    }
+    for (const Field& f : fields_) {
+        if (std::holds_alternative<std::monostate>(f.value)) continue;
+        yaml::Node other = in_before(f.key);
+        if (!other) return false;
+        bool same = std::holds_alternative<yaml::Node>(f.value) ? same_value(std::get<yaml::Node>(f.value), other)
+                                                                : same_value(other, std::get<nlohmann::json>(f.value));
+        if (!same) return false;
+        ++count;
+    }
+    return count == expected;
+}
+
+nlohmann::json Rewrite::to_json() const {
+    nlohmann::json out = ferry::to_json(source_);
+    for (const Field& f : fields_) {
+        if (std::holds_alternative<std::monostate>(f.value)) {
+            out.erase(f.key);
+        } else if (std::holds_alternative<yaml::Node>(f.value)) {
+            out[f.key] = ferry::to_json(std::get<yaml::Node>(f.value));
+        } else {
+            out[f.key] = std::get<nlohmann::json>(f.value);
+        }
+    }
+    return out;
+}
+
+std::string Rewrite::schedule_type() const {
+    nlohmann::json schedule = ferry::to_json(source_.get("schedule"));
+    if (const Field* f = find("schedule")) {
+        if (std::holds_alternative<std::monostate>(f->value)) schedule = nullptr;
+        if (std::holds_alternative<yaml::Node>(f->value)) schedule = ferry::to_json(std::get<yaml::Node>(f->value));
+        if (std::holds_alternative<nlohmann::json>(f->value)) schedule = std::get<nlohmann::json>(f->value);
+    }
+    return plan_detail::schedule_type(nlohmann::json{{"schedule", std::move(schedule)}});
+}
+
+namespace {
+
+// schedule_of() compared in place: a missing schedule, or one that is not a
+// mapping, reads as { type: manual }.
+bool same_schedule(yaml::Node a, yaml::Node b) {
+    auto of = [](yaml::Node resource) {
+        yaml::Node s = resource.is_map() ? resource.get("schedule") : yaml::Node{};
+        return s.is_map() ? s : yaml::Node{};
+    };
+    yaml::Node sa = of(a);
+    yaml::Node sb = of(b);
+    if (sa && sb) return same_value(sa, sb);
+    if (!sa && !sb) return true;
+    static const nlohmann::json manual = {{"type", "manual"}};
+    return same_value(sa ? sa : sb, manual);
+}
+
+}  // namespace
+
 bool Planner::check_permissions(Kind kind) {
     if (permission_checked_.contains(kind)) return permitted_[kind];
     permission_checked_.insert(kind);
@@ -78,11 +162,11 @@ void Planner::plan_model(const std::string& id) {
     // A file that is not a mapping was refused when loading; that error blocks the plan.
     if (!r.root().is_map()) return;
     bool ok = check_permissions(kind);
-    nlohmann::json after = to_json(r.root());
+    Rewrite after(r.root());
 
     if (auto source = r.field("source"); !source.empty()) {
         if (auto t = counterpart(Kind::sources, std::string(source), origin, code::source_not_linked)) {
-            after["source"] = *t;
+            after.set("source", *t);
         } else {
             ok = false;
         }
@@ -97,7 +181,7 @@ void Planner::plan_model(const std::string& id) {
     auto tid = target_id(kind, id);
     if (!tid) return;
     if (!links_.in_b(kind, id)) created_models_[id] = *tid;
-    if (ok) finish_change(kind, id, *tid, std::move(after));
+    if (ok) finish_change(kind, id, *tid, after);
 }
 
 void Planner::plan_sync(const std::string& id) {
@@ -107,14 +191,13 @@ void Planner::plan_sync(const std::string& id) {
     // A file that is not a mapping was refused when loading; that error blocks the plan.
     if (!r.root().is_map()) return;
     bool ok = check_permissions(kind);
-    const nlohmann::json source_value = to_json(r.root());
-    nlohmann::json after = source_value;
+    Rewrite after(r.root());
 
     std::string model(r.field("model"));
     if (const std::string* linked = links_.in_b(Kind::models, model)) {
-        after["model"] = *linked;
+        after.set("model", *linked);
     } else if (auto created = created_models_.find(model); created != created_models_.end()) {
-        after["model"] = created->second;
+        after.set("model", created->second);
     } else if (!selected_.contains({Kind::models, model})) {
         fail(code::model_not_linked,
              origin + " uses " + src(Kind::models, model) + ", which is not linked to a model of " + T.name +
@@ -126,7 +209,7 @@ void Planner::plan_sync(const std::string& id) {
     }
     if (auto destination = r.field("destination"); !destination.empty()) {
         if (auto t = counterpart(Kind::destinations, std::string(destination), origin, code::destination_not_linked)) {
-            after["destination"] = *t;
+            after.set("destination", *t);
         } else {
             ok = false;
         }
@@ -138,29 +221,28 @@ void Planner::plan_sync(const std::string& id) {
     // (whose target-owned fields are T's all the same).
     const Resource* current = T.find(kind, *tid);
     if (!current) current = T.find_draft(kind, *tid);
-    nlohmann::json existing = current ? to_json(current->root()) : nlohmann::json();
-    if (existing.is_object()) existing.erase("draft");
     const bool deploy_schedule = in_.options.with_schedule;
     bool schedule_differs = false;
 
     // SPEC 3.2: fields owned by the target.
     if (current) {
+        yaml::Node existing = current->root();
         for (const char* field : {"enabled", "alerts", "schedule"}) {
             if (std::string_view(field) == "schedule" && deploy_schedule) continue;
-            if (existing.contains(field)) {
-                after[field] = existing[field];
+            if (yaml::Node value = existing.is_map() ? existing.get(field) : yaml::Node{}) {
+                after.set(field, value);
             } else {
-                after.erase(field);
+                after.drop(field);
             }
         }
-        schedule_differs = !deploy_schedule && schedule_of(source_value) != schedule_of(existing);
+        schedule_differs = !deploy_schedule && !same_schedule(r.root(), existing);
     } else {
-        after["enabled"] = false;
-        after.erase("alerts");
-        if (!deploy_schedule) after["schedule"] = {{"type", "manual"}};
+        after.set("enabled", false);
+        after.drop("alerts");
+        if (!deploy_schedule) after.set("schedule", nlohmann::json{{"type", "manual"}});
     }
     if (deploy_schedule) {
-        std::string type = schedule_type(after);
+        std::string type = after.schedule_type();
         if (auto ext = required_extension_of_schedule(type); !ext.empty() && !T.has_extension(ext)) {
             fail(code::missing_extension,
                  origin + "'s " + type + " schedule needs the '" + std::string(ext) + "' extension, which " + T.name +
@@ -176,11 +258,11 @@ void Planner::plan_sync(const std::string& id) {
         warn(code::schedule_not_deployed, origin + "'s schedule differs from " + dst(kind, *tid) + "'s, which is kept",
              origin, "deploy it with --with-schedule");
     }
-    if (ok) finish_change(kind, id, *tid, std::move(after));
+    if (ok) finish_change(kind, id, *tid, after);
 }
 
 // Mode, diff against what T has, drafts replaced, links recorded.
-bool Planner::finish_change(Kind kind, const std::string& id, const std::string& tid, nlohmann::json after) {
+bool Planner::finish_change(Kind kind, const std::string& id, const std::string& tid, const Rewrite& rewrite) {
     const std::string origin = src(kind, id);
     if (S.find_draft(kind, id)) {
         warn(code::unpublished_draft, origin + " has a pending draft, which is not deployed: the published version is",
@@ -193,12 +275,18 @@ bool Planner::finish_change(Kind kind, const std::string& id, const std::string&
     bool approvals = T.approvals[static_cast<std::size_t>(kind)];
     Mode mode = level == Level::draft || approvals ? Mode::draft : Mode::publish;
 
+    // Nothing to deploy: told in place for the many unchanged resources.
+    const bool against_draft = mode == Mode::draft && draft;
+    if (const Resource* compared = against_draft ? draft : published) {
+        if (rewrite.same_as(compared->root(), against_draft ? "draft" : "")) return false;
+    }
+    nlohmann::json after = rewrite.to_json();
     nlohmann::json before = published ? to_json(published->root()) : nlohmann::json();
-    if (mode == Mode::draft && draft) {
+    if (against_draft) {
         before = to_json(draft->root());
         if (before.is_object()) before.erase("draft");
     }
-    if (before == after) return false;  // nothing to deploy
+    if (before == after) return false;
 
     if (mode == Mode::draft) {
         warn(code::lands_as_draft,

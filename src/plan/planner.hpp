@@ -2,6 +2,8 @@
 // the rules of SPEC 3.2 (planner.cpp). Private to src/plan/.
 #pragma once
 
+#include <variant>
+
 #include <fnmatch.h>
 
 #include <map>
@@ -42,6 +44,35 @@ inline std::string schedule_type(const nlohmann::json& resource) {
     auto it = schedule.find("type");
     return it != schedule.end() && it->is_string() ? it->get<std::string>() : "manual";
 }
+
+// What a deployment writes: the source's document with some fields set (a
+// counterpart's id, a field T owns) or dropped. Most resources of a plan
+// are unchanged, and those are compared in place, never built as JSON.
+class Rewrite {
+public:
+    explicit Rewrite(yaml::Node source) : source_(source) {}
+    void set(std::string key, nlohmann::json value) { put(std::move(key), std::move(value)); }
+    void set(std::string key, yaml::Node value) { put(std::move(key), value); }
+    void drop(std::string key) { put(std::move(key), std::monostate{}); }
+
+    // True when the result equals `before` without its top-level `skip_key`.
+    bool same_as(yaml::Node before, std::string_view skip_key) const;
+    nlohmann::json to_json() const;
+    // The schedule's type, as schedule_type() reads it from to_json().
+    std::string schedule_type() const;
+
+private:
+    using Value = std::variant<std::monostate, nlohmann::json, yaml::Node>;
+    struct Field {
+        std::string key;
+        Value value;
+    };
+    void put(std::string key, Value value);
+    const Field* find(std::string_view key) const;
+
+    yaml::Node source_;
+    std::vector<Field> fields_;
+};
 
 class Planner {
 public:
@@ -85,7 +116,7 @@ private:
     void plan_model(const std::string& id);
     void plan_sync(const std::string& id);
     // Records the change; false when it would change nothing.
-    bool finish_change(Kind kind, const std::string& id, const std::string& tid, nlohmann::json after);
+    bool finish_change(Kind kind, const std::string& id, const std::string& tid, const Rewrite& after);
 
     const PlanInput& in_;
     const Workspace& S;

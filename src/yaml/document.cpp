@@ -1,6 +1,8 @@
 #include "ferry/yaml.hpp"
 
+#include <algorithm>
 #include <cassert>
+#include <cstring>
 #include <unordered_set>
 
 namespace ferry::yaml {
@@ -108,6 +110,80 @@ std::optional<std::uint32_t> Builder::duplicate_key() const {
         if (!seen.insert(text(key)).second) return key;
     }
     return std::nullopt;
+}
+
+namespace {
+
+template <class T>
+void put(std::string& out, const T& value) {
+    out.append(reinterpret_cast<const char*>(&value), sizeof value);
+}
+
+template <class T>
+bool take(std::string_view& in, T& value) {
+    if (in.size() < sizeof value) return false;
+    std::memcpy(&value, in.data(), sizeof value);
+    in.remove_prefix(sizeof value);
+    return true;
+}
+
+template <class T>
+bool take_array(std::string_view& in, std::vector<T>& out, std::uint32_t n) {
+    if (in.size() / sizeof(T) < n) return false;
+    out.resize(n);
+    if (n) std::memcpy(out.data(), in.data(), n * sizeof(T));
+    in.remove_prefix(n * sizeof(T));
+    return true;
+}
+
+}  // namespace
+
+// root, node count, child count, text length, then the three arrays as they
+// are in memory (the cache is one machine's, written by one build).
+void Document::append_image(std::string& out) const {
+    put(out, root_);
+    put(out, static_cast<std::uint32_t>(nodes_.size()));
+    put(out, static_cast<std::uint32_t>(children_.size()));
+    put(out, static_cast<std::uint32_t>(text_.size()));
+    out.append(reinterpret_cast<const char*>(nodes_.data()), nodes_.size() * sizeof(NodeData));
+    out.append(reinterpret_cast<const char*>(children_.data()), children_.size() * sizeof(std::uint32_t));
+    out.append(text_);
+}
+
+std::optional<Document> Document::from_image(std::string_view in, std::size_t source_bytes, const Limits& limits) {
+    Document doc;
+    std::uint32_t nodes = 0, children = 0, text = 0;
+    if (!take(in, doc.root_) || !take(in, nodes) || !take(in, children) || !take(in, text)) return std::nullopt;
+    if (!take_array(in, doc.nodes_, nodes) || !take_array(in, doc.children_, children)) return std::nullopt;
+    if (in.size() != text || doc.root_ >= nodes) return std::nullopt;
+    doc.text_.assign(in);
+    // Every child comes before its parent (the builder closes children
+    // first; an alias names an earlier node): so the tree has no cycle, and
+    // depth and expanded size are found in one pass.
+    const std::uint64_t max_expanded =
+        limits.max_expanded_nodes_base + limits.max_expanded_nodes_per_byte * source_bytes;
+    std::vector<std::uint64_t> expanded(nodes);
+    std::vector<std::uint32_t> depth(nodes);
+    for (std::uint32_t i = 0; i < nodes; ++i) {
+        const NodeData& d = doc.nodes_[i];
+        if (d.type > Type::seq) return std::nullopt;
+        expanded[i] = 1;
+        depth[i] = 1;
+        if (d.type < Type::map) {
+            if (std::uint64_t{d.first} + d.count > text) return std::nullopt;
+            continue;
+        }
+        std::uint64_t slots = d.type == Type::map ? 2ull * d.count : d.count;
+        if (d.first + slots > children) return std::nullopt;
+        for (std::uint64_t s = d.first; s < d.first + slots; ++s) {
+            std::uint32_t c = doc.children_[s];
+            if (c >= i) return std::nullopt;
+            expanded[i] = std::min(expanded[i] + expanded[c], max_expanded + 1);
+            depth[i] = std::max(depth[i], depth[c] + 1);
+        }
+        if (expanded[i] > max_expanded || depth[i] > limits.max_depth + 1) return std::nullopt;
+    }
+    return doc;
 }
 
 Document Builder::finish(std::uint32_t root) {

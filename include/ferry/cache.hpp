@@ -1,0 +1,70 @@
+// SPEC 4: what ferry derived from git objects, kept between runs.
+//
+// One file per workspace folder of a repository, under
+// <gitdir>/ferry/cache/, holds the parsed document of every blob that loaded
+// cleanly (no diagnostic), keyed by its path and object id: a blob that has
+// not changed is never read, parsed or checked again. Files with problems are
+// not kept, so their diagnostics always come from a fresh load. The file is
+// replaced whole (written aside, then renamed), so readers never see half of
+// one; a missing, truncated, corrupted or foreign file reads as empty; and
+// deleting it at any time only costs time.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "ferry/yaml.hpp"
+
+namespace ferry {
+
+class ParseCache {
+public:
+    // The cache of workspace folder `root` in the repository whose git
+    // directory is `git_dir`; nullptr when FERRY_NO_CACHE=1.
+    static std::unique_ptr<ParseCache> open(const std::filesystem::path& git_dir, std::string_view root);
+
+    // The document kept for this blob at this path, if any, with the blob's
+    // size. Safe to call from several threads.
+    struct Found {
+        yaml::Document doc;
+        std::size_t blob_size;
+    };
+    std::optional<Found> find(std::string_view path, std::string_view blob_id) const;
+
+    struct Entry {
+        std::string_view path;
+        std::string_view blob_id;
+        std::size_t blob_size;
+        const yaml::Document* doc;
+    };
+    // Replaces the file with these entries, unless they are exactly what it
+    // held. Failing to write is not an error: the next run loads again.
+    void save(const std::vector<Entry>& entries) const;
+
+    // How many finds were answered, for -v.
+    std::size_t hits() const;
+
+private:
+    ParseCache(std::filesystem::path file, std::string key);
+    void read();
+
+    struct Slot {
+        std::string_view blob_id;
+        std::size_t blob_size;
+        std::string_view image;
+    };
+    std::filesystem::path file_;
+    std::string key_;  // what the file must have been written for
+    std::string bytes_;
+    std::unordered_map<std::string_view, Slot> slots_;
+    mutable std::atomic<std::size_t> hits_{0};
+};
+
+}  // namespace ferry
