@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +24,10 @@ public:
     Library(const Library&) = delete;
     Library& operator=(const Library&) = delete;
 };
+
+// A fetch's progress, for a terminal: each line replaces the one shown
+// before; `last` ends it (an empty last line erases it).
+using Progress = std::function<void(const std::string& line, bool last)>;
 
 struct Resolved {
     std::string ref;     // what was asked for, or the branch read
@@ -70,6 +75,13 @@ struct CommitInfo {
 class Repository {
 public:
     static std::expected<Repository, std::string> open(const std::filesystem::path& path);
+    // A repository named by URL, through its bare clone at `cache` (made on
+    // first use): fetched now, so that its branches are the remote's. Writes
+    // to it go to the remote: commit() pushes, and takes the commit back when
+    // the push fails.
+    static std::expected<Repository, std::string> open_remote(const std::string& url,
+                                                              const std::filesystem::path& cache,
+                                                              Progress progress = {});
     ~Repository();
     Repository(Repository&&) noexcept;
     Repository& operator=(Repository&&) noexcept;
@@ -81,14 +93,18 @@ public:
     std::expected<std::unique_ptr<TreeSource>, std::string> tree(const std::string& commit,
                                                                  const std::string& folder) const;
     std::filesystem::path git_dir() const;
+    // Whether this is a clone of a URL, written through to its remote.
+    bool remote() const;
     // A git config value (the repository's, then global ones), if set.
     std::optional<std::string> config(const char* key) const;
 
     // Writes `changes` on top of base_commit as one commit and moves the
     // branch only if it still points at base_commit (compare-and-swap). A
     // checked-out branch's clean work tree and index are updated too; a
-    // dirty one refuses the write. Returns the new commit, or nullopt when
-    // the changes change nothing.
+    // dirty one refuses the write. A remote() repository pushes the branch
+    // as part of the write; when the remote's branch moved on meanwhile, the
+    // new tip is fetched and the write fails as `moved`. Returns the new
+    // commit, or nullopt when the changes change nothing.
     std::expected<std::optional<std::string>, WriteFailure> commit(const CommitRequest& request) const;
     // What commit() would refuse before writing anything (a dirty work
     // tree), so that a change spanning several repositories can be refused
@@ -101,9 +117,11 @@ public:
     // Takes back a commit this process wrote with `request`, when a later
     // step failed (a push, another repository of the same change): the
     // branch (and its clean work trees) go back to base_commit, only if
-    // the branch still points at `commit`.
+    // the branch still points at `commit`. A remote() repository's commit
+    // has been pushed already and is left as it is (an `other` failure).
     std::expected<void, WriteFailure> undo(const CommitRequest& request, const std::string& commit) const;
-    // Pushes `branch` to its upstream's remote, else to origin.
+    // Pushes `branch` to its upstream's remote, else to origin (a remote()
+    // repository: to its URL).
     std::expected<void, WriteFailure> push(const std::string& branch) const;
 
 private:

@@ -24,20 +24,24 @@ WorkspaceRequest parse_workspace_request(std::string_view text);
 
 class Organization {
 public:
-    // Finds and reads ferry.yaml (`config_flag` is --config).
-    static std::expected<Organization, Diagnostics> open(const std::string& config_flag);
+    // Finds and reads ferry.yaml (`config_flag` is --config). `progress`
+    // shows the fetches of repositories named by URL.
+    static std::expected<Organization, Diagnostics> open(const std::string& config_flag, git::Progress progress = {});
 
     const OrganizationConfig& config() const { return config_; }
     // The workspace's configuration, or an `unknown-workspace` error.
     std::expected<const WorkspaceConfig*, Diagnostic> workspace(std::string_view name) const;
-    // The workspace's repository, opened on first use.
+    // The workspace's repository, opened on first use (a URL's clone
+    // fetched then).
     std::expected<git::Repository*, Diagnostic> repository(const WorkspaceConfig& ws);
     // Reads the workspace's tree at its branch tip or at request.ref.
     std::expected<LoadedWorkspace, Diagnostic> load(const WorkspaceRequest& request);
 
 private:
-    explicit Organization(OrganizationConfig config) : config_(std::move(config)) {}
+    Organization(OrganizationConfig config, git::Progress progress)
+        : config_(std::move(config)), progress_(std::move(progress)) {}
     OrganizationConfig config_;
+    git::Progress progress_;
     std::map<std::string, git::Repository> repositories_;
 };
 

@@ -148,14 +148,16 @@ int write_plan(const Context& ctx, Organization& org, LoadedWorkspace target, Pl
             return fail(std::move(d));
         }
         std::string branch = options.branch.empty() ? plan.to.ref : options.branch;
-        if (options.push && *commit) {
-            if (auto pushed = (*repo)->push(branch); !pushed) {
+        // A repository named by URL was pushed by the commit itself.
+        bool pushed = options.push || (*repo)->remote();
+        if (options.push && !(*repo)->remote() && *commit) {
+            if (auto sent = (*repo)->push(branch); !sent) {
                 // A deployment that did not reach the remote is not left
                 // half-done locally: running it again retries the whole.
                 if (auto undone = (*repo)->undo(request, **commit); !undone) {
                     spdlog::warn("{}: {}", plan.to.workspace, undone.error().message);
                 }
-                return fail(write_failure(pushed.error(), plan.to.workspace));
+                return fail(write_failure(sent.error(), plan.to.workspace));
             }
         }
         if (ctx.output.format == Format::json) {
@@ -163,13 +165,13 @@ int write_plan(const Context& ctx, Organization& org, LoadedWorkspace target, Pl
             out["written"] = {{"workspace", plan.to.workspace},
                               {"branch", branch},
                               {"commit", commit->value_or("")},
-                              {"pushed", options.push}};
+                              {"pushed", pushed}};
             std::cout << out.dump(2) << "\n";
         } else {
             print_plan(ctx, plan);
             if (ctx.output.format == Format::text && !ctx.output.quiet && *commit) {
                 std::cout << "Committed " << commit->value().substr(0, 12) << " to " << plan.to.workspace << " ("
-                          << branch << ")" << (options.push ? ", pushed" : "") << ".\n";
+                          << branch << ")" << (pushed ? ", pushed" : "") << ".\n";
             }
         }
         return options.detailed_exitcode && *commit ? kChanges : kOk;

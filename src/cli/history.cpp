@@ -43,7 +43,7 @@ int history(const Context& ctx, const std::string& text) {
     nlohmann::json result = {{"entries", nlohmann::json::array()}};
     auto a = parse_address(text);
     if (!a) return usage_error("'" + text + "' is not an address WORKSPACE[@REF]:KIND/ID");
-    auto org = Organization::open(ctx.config);
+    auto org = open_organization(ctx);
     if (!org) return finish(ctx, result, org.error(), kFailed);
     auto ws = org->workspace(a->workspace);
     if (!ws) return finish(ctx, result, Diagnostics{{ws.error()}}, kFailed);

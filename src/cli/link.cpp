@@ -134,7 +134,7 @@ int link(const Context& ctx, const std::string& first, const std::string& second
     } else if (second == a->workspace) {
         return usage_error("a link joins two different workspaces");
     }
-    auto org = Organization::open(ctx.config);
+    auto org = open_organization(ctx);
     if (!org) return finish(ctx, commits_json({}), org.error(), kFailed);
     Diagnostics unknown;
     for (const std::string& name : {a->workspace, listing ? second : b->workspace}) {
@@ -151,7 +151,7 @@ int unlink(const Context& ctx, const std::string& first, const std::string& seco
     if (!b) return usage_error(b.error());
     if (a->kind != b->kind) return usage_error("a link joins two resources of the same kind");
     if (a->workspace == b->workspace) return usage_error("a link joins two different workspaces");
-    auto org = Organization::open(ctx.config);
+    auto org = open_organization(ctx);
     if (!org) return finish(ctx, commits_json({}), org.error(), kFailed);
     auto actor = resolve_actor(ctx, *org, a->workspace);
     if (!actor) return finish(ctx, commits_json({}), Diagnostics{{actor.error()}}, kFailed);
@@ -192,7 +192,7 @@ int unlink(const Context& ctx, const std::string& first, const std::string& seco
 int list_links(const Context& ctx, const std::vector<std::string>& args) {
     nlohmann::json result = {{"links", nlohmann::json::array()}};
     if (args.size() > 1) return usage_error("ferry links takes at most one workspace");
-    auto org = Organization::open(ctx.config);
+    auto org = open_organization(ctx);
     if (!org) return finish(ctx, result, org.error(), kFailed);
     Diagnostics diags;
     std::string only = args.empty() ? "" : args[0];

@@ -70,7 +70,7 @@ std::expected<PreparedPlan, int> prepare_plan(const Context& ctx, const Reconcil
     }
 
     auto fail = [&](Diagnostics d) { return std::unexpected(finish(ctx, {{"status", "blocked"}}, d, kFailed)); };
-    auto org = Organization::open(ctx.config);
+    auto org = open_organization(ctx);
     if (!org) return fail(org.error());
     prepared.org = std::make_unique<Organization>(std::move(*org));
     Diagnostics unknown;

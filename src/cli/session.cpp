@@ -1,13 +1,34 @@
 #include "cli/session.hpp"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <iostream>
 #include <random>
 #include <thread>
 
 namespace ferry::cli {
+
+std::expected<Organization, Diagnostics> open_organization(const Context& ctx) {
+    git::Progress progress;
+    if (ctx.output.format == Format::text && !ctx.output.quiet && isatty(STDERR_FILENO)) {
+        // Each line overwrites the one before: padded with spaces to its width.
+        progress = [width = std::size_t{0}](const std::string& line, bool last) mutable {
+            std::cerr << '\r' << line;
+            if (line.size() < width) std::cerr << std::string(width - line.size(), ' ');
+            if (last && !line.empty()) {
+                std::cerr << '\n';
+            } else if (last) {
+                std::cerr << '\r';
+            }
+            width = last ? 0 : line.size();
+            std::cerr.flush();
+        };
+    }
+    return Organization::open(ctx.config, std::move(progress));
+}
 
 std::expected<std::string, Diagnostic> resolve_actor(const Context& ctx, Organization& org,
                                                      const std::string& target_workspace) {
@@ -117,8 +138,11 @@ std::expected<std::vector<Written>, Diagnostics> write_workspaces(Organization& 
         // Each attempt is all or nothing across repositories: when a later
         // repository fails, the commits already made are taken back.
         std::vector<std::pair<Group*, std::string>> done;
-        auto take_back = [&] {
+        auto take_back = [&](bool retrying) {
             for (auto it = done.rbegin(); it != done.rend(); ++it) {
+                // A commit pushed to a URL's remote stays (undo says so);
+                // planning again starts from it.
+                if (retrying && it->first->repo->remote()) continue;
                 if (auto undone = it->first->repo->undo(it->first->request, it->second); !undone) {
                     spdlog::warn("{}: {}", it->first->names.front(), undone.error().message);
                 }
@@ -128,9 +152,10 @@ std::expected<std::vector<Written>, Diagnostics> write_workspaces(Organization& 
             if (moved) break;
             auto commit = group.repo->commit(group.request);
             if (!commit) {
-                take_back();
                 const auto& failure = commit.error();
-                if (failure.kind == git::WriteFailure::Kind::moved && attempt < kAttempts) {
+                bool retry = failure.kind == git::WriteFailure::Kind::moved && attempt < kAttempts;
+                take_back(retry);
+                if (retry) {
                     moved = true;
                     break;
                 }

@@ -12,6 +12,11 @@
 
 namespace ferry::cli {
 
+// Finds and reads ferry.yaml for a command. Fetching a repository named by
+// URL shows its progress on standard error when that is a terminal, in
+// text output and without -q; never in json, markdown or github output.
+std::expected<Organization, Diagnostics> open_organization(const Context& ctx);
+
 // SPEC 1: --actor, else FERRY_ACTOR, else user.email of the target repository.
 std::expected<std::string, Diagnostic> resolve_actor(const Context& ctx, Organization& org,
                                                      const std::string& target_workspace);

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "cli/commands.hpp"
+#include "cli/session.hpp"
 #include "ferry/organization.hpp"
 
 namespace ferry::cli {
@@ -25,7 +26,7 @@ int validate(const Context& ctx, const std::vector<std::string>& args) {
         }
     }
     Diagnostics diags;
-    auto org = Organization::open(ctx.config);
+    auto org = open_organization(ctx);
     if (!org) return finish(ctx, result, org.error(), kFailed, "Invalid: " + count_summary(org.error()) + ".");
 
     std::vector<WorkspaceRequest> requested;

@@ -1,5 +1,9 @@
 #include "ferry/config.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -56,7 +60,70 @@ std::optional<std::string> normalize_folder(std::string_view path) {
     return out;
 }
 
+// FNV-1a: a stable hash that keeps two URLs' clones apart.
+std::string url_hash(std::string_view url) {
+    std::uint64_t h = 14695981039346656037ull;
+    for (unsigned char c : url) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+}
+
+// A readable folder name for a URL: its host and path, without scheme and
+// credentials, in safe characters.
+std::string url_folder_name(std::string_view url) {
+    if (auto scheme = url.find("://"); scheme != std::string_view::npos) url = url.substr(scheme + 3);
+    if (auto at = url.find('@'); at != std::string_view::npos && at < url.find('/')) url = url.substr(at + 1);
+    std::string out;
+    for (unsigned char c : url) {
+        bool safe = std::isalnum(c) || c == '.' || c == '_';
+        if (safe) {
+            out += static_cast<char>(c);
+        } else if (!out.empty() && out.back() != '-') {
+            out += '-';
+        }
+        if (out.size() >= 60) break;
+    }
+    while (!out.empty() && (out.back() == '-' || out.back() == '.'))
+        out.pop_back();
+    while (!out.empty() && out.front() == '.')
+        out.erase(0, 1);
+    return out.empty() ? "repo" : out;
+}
+
 }  // namespace
+
+bool is_repository_url(std::string_view repo) {
+    if (auto scheme = repo.find("://"); scheme != std::string_view::npos && scheme > 0) {
+        std::string_view name = repo.substr(0, scheme);
+        bool is_scheme = std::isalpha(static_cast<unsigned char>(name[0])) &&
+                         std::ranges::all_of(
+                             name, [](unsigned char c) { return std::isalnum(c) || c == '+' || c == '-' || c == '.'; });
+        if (is_scheme) return true;
+    }
+    auto colon = repo.find(':');
+    if (colon == std::string_view::npos || colon == 0) return false;
+    auto slash = repo.find('/');
+    return slash == std::string_view::npos || colon < slash;
+}
+
+std::expected<fs::path, std::string> repository_cache(std::string_view url) {
+    fs::path root;
+    std::error_code ec;
+    if (const char* dir = std::getenv("FERRY_REPO_CACHE"); dir && *dir) {
+        root = fs::absolute(dir, ec);
+    } else if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg && fs::path(xdg).is_absolute()) {
+        root = fs::path(xdg) / "ferry" / "repos";
+    } else if (const char* home = std::getenv("HOME"); home && *home) {
+        root = fs::path(home) / ".cache" / "ferry" / "repos";
+    } else {
+        return std::unexpected(std::string("no folder to keep clones in: set FERRY_REPO_CACHE or HOME"));
+    }
+    return root / (url_folder_name(url) + "-" + url_hash(url));
+}
 
 std::expected<OrganizationConfig, Diagnostics> load_config(const fs::path& file) {
     Diagnostics diags;
@@ -92,12 +159,28 @@ std::expected<OrganizationConfig, Diagnostics> load_config(const fs::path& file)
         WorkspaceConfig ws;
         ws.name = key.text();
         ws.location = {shown, key.mark().line, key.mark().column};
-        // One spelling per repository (`../mono` and `../mono/` are one), so
-        // that workspaces sharing it are written in one commit.
-        ws.repo = fs::weakly_canonical(file.parent_path() / std::string(entry.get("repo").text()), ec);
-        if (ec || ws.repo.empty())
-            ws.repo = (file.parent_path() / std::string(entry.get("repo").text())).lexically_normal();
-        if (ws.repo.has_relative_path() && ws.repo.filename().empty()) ws.repo = ws.repo.parent_path();
+        yaml::Node repo = entry.get("repo");
+        std::string_view repo_text = repo.text();
+        if (is_repository_url(repo_text)) {
+            // One clone per URL (`.../acme` and `.../acme/` are one), shared
+            // by the workspaces of a monorepo.
+            while (repo_text.size() > 1 && repo_text.back() == '/')
+                repo_text.remove_suffix(1);
+            ws.url = repo_text;
+            auto cache = repository_cache(ws.url);
+            if (!cache) {
+                diags.add(error(code::config, "workspace '" + ws.name + "': " + cache.error(),
+                                {shown, repo.mark().line, repo.mark().column}));
+                continue;
+            }
+            ws.repo = *cache;
+        } else {
+            // One spelling per repository (`../mono` and `../mono/` are one), so
+            // that workspaces sharing it are written in one commit.
+            ws.repo = fs::weakly_canonical(file.parent_path() / std::string(repo_text), ec);
+            if (ec || ws.repo.empty()) ws.repo = (file.parent_path() / std::string(repo_text)).lexically_normal();
+            if (ws.repo.has_relative_path() && ws.repo.filename().empty()) ws.repo = ws.repo.parent_path();
+        }
         if (yaml::Node b = entry.get("branch")) ws.branch = b.text();
         if (yaml::Node p = entry.get("path")) {
             auto folder = normalize_folder(p.text());

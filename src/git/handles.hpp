@@ -3,7 +3,9 @@
 
 #include <git2.h>
 
+#include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -49,8 +51,34 @@ inline std::string hex(const git_oid* oid) {
     return buf;
 }
 
+// An exclusive lock on `file` (created if need be) for the object's
+// lifetime. flock is released by the kernel if the process dies; a second
+// lock on the same file in one process waits like another process's would.
+class FileLock {
+public:
+    explicit FileLock(const std::filesystem::path& file);
+    ~FileLock();
+    FileLock(const FileLock&) = delete;
+    FileLock& operator=(const FileLock&) = delete;
+
+private:
+    int fd_ = -1;
+};
+
+// Serializes ferry's writers to one repository on this machine (and, for a
+// clone of a URL, its fetches), so that one never sees another's
+// half-updated work tree as uncommitted changes, nor a fetch another's
+// commit before it is pushed.
+struct WriteLock : FileLock {
+    explicit WriteLock(git_repository* repo)
+        : FileLock(std::filesystem::path(git_repository_commondir(repo)) / "ferry" / "write.lock") {}
+};
+
 struct Repository::Impl {
     RepoHandle repo;
+    std::string url;  // the URL this repository is a clone of; empty for a local repository
+    Progress progress;
+    std::set<std::string> fetched;  // refs fetched on demand in this process
 };
 
 }  // namespace ferry::git

@@ -1,6 +1,6 @@
 #include <algorithm>
 
-#include "git/handles.hpp"
+#include "git/transfer.hpp"
 
 namespace ferry::git {
 namespace {
@@ -98,6 +98,16 @@ std::filesystem::path Repository::git_dir() const {
 
 std::expected<Resolved, std::string> Repository::resolve(const std::string& branch, const std::string& ref) const {
     git_repository* repo = impl_->repo.get();
+    // A clone of a URL mirrors branches and tags; any other ref
+    // (refs/pull/7/head) is fetched when first asked for, so that it too is
+    // the remote's current one.
+    if (remote() && ref.starts_with("refs/") && !ref.starts_with("refs/heads/") && !ref.starts_with("refs/tags/") &&
+        !impl_->fetched.contains(ref)) {
+        WriteLock lock(repo);
+        if (auto fetched = fetch(repo, impl_->url, impl_->progress, {"+" + ref + ":" + ref}, false); !fetched)
+            return std::unexpected(fetched.error());
+        impl_->fetched.insert(ref);
+    }
     std::string spec = ref;
     std::string name = ref;
     if (spec.empty()) {

@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <set>
 
-#include "git/handles.hpp"
+#include "git/transfer.hpp"
 
 namespace ferry::git {
 namespace {
@@ -100,28 +100,6 @@ Checkouts checkouts_of(git_repository* repo, const std::string& ref_name) {
     git_strarray_dispose(&names);
     return out;
 }
-
-// Serializes ferry's own writers to one repository on this machine, so that
-// one never sees another's half-updated work tree as uncommitted changes.
-// flock is released by the kernel if the process dies.
-class WriteLock {
-public:
-    explicit WriteLock(git_repository* repo) {
-        std::filesystem::path dir = std::filesystem::path(git_repository_commondir(repo)) / "ferry";
-        std::error_code ec;
-        std::filesystem::create_directories(dir, ec);
-        fd_ = ::open((dir / "write.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd_ >= 0) ::flock(fd_, LOCK_EX);
-    }
-    ~WriteLock() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    WriteLock(const WriteLock&) = delete;
-    WriteLock& operator=(const WriteLock&) = delete;
-
-private:
-    int fd_ = -1;
-};
 
 // Uncommitted changes to tracked files, or an untracked file where the
 // commit will write, make the write unsafe for the work tree.
@@ -224,30 +202,55 @@ Identity committer_of(git_repository* repo) {
     return {name, email};
 }
 
-struct PushState {
-    std::string rejected;
-    int credential_attempts = 0;
-};
+// Takes back `commit` written with `request`; the caller holds the WriteLock.
+std::expected<void, WriteFailure> undo_locked(git_repository* repo, const CommitRequest& request,
+                                              const std::string& commit);
 
-int on_push_update(const char* ref, const char* status, void* payload) {
-    if (status) static_cast<PushState*>(payload)->rejected = std::string(ref) + ": " + status;
-    return 0;
+// Pushes `ref` through `remote` (`shown` names it in messages; `url`'s
+// password is never shown).
+std::expected<void, WriteFailure> push_ref(git_remote* remote, const std::string& ref, const std::string& shown,
+                                           const std::string& url = {}) {
+    Transfer transfer{shown, {}};
+    git_push_options opts = GIT_PUSH_OPTIONS_INIT;
+    opts.callbacks = callbacks(transfer);
+    std::string spec = ref + ":" + ref;
+    char* specs[] = {spec.data()};
+    git_strarray refspecs{specs, 1};
+    if (git_remote_push(remote, &refspecs, &opts) != 0) {
+        std::string message = last_error_for("push to " + shown + " failed", url);
+        // libgit2 words a refused update in several ways, by transport.
+        bool rejected = message.find("fast") != std::string::npos || message.find("reject") != std::string::npos ||
+                        message.find("not present locally") != std::string::npos;
+        return fail(rejected ? WriteFailure::Kind::push_rejected : WriteFailure::Kind::other, message);
+    }
+    if (!transfer.rejected.empty()) {
+        return fail(WriteFailure::Kind::push_rejected, shown + " rejected " + transfer.rejected);
+    }
+    return {};
 }
 
-// ssh keys from the agent; for https a token from FERRY_GIT_TOKEN,
-// GITHUB_TOKEN or GIT_TOKEN. Each kind is offered once, never in a loop.
-int on_credentials(git_credential** out, const char*, const char* username, unsigned int allowed, void* payload) {
-    auto* state = static_cast<PushState*>(payload);
-    if (++state->credential_attempts > 2) return GIT_EUSER;
-    if (allowed & GIT_CREDENTIAL_SSH_KEY) return git_credential_ssh_key_from_agent(out, username ? username : "git");
-    if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) {
-        for (const char* var : {"FERRY_GIT_TOKEN", "GITHUB_TOKEN", "GIT_TOKEN"}) {
-            if (const char* token = std::getenv(var); token && *token) {
-                return git_credential_userpass_plaintext_new(out, "x-access-token", token);
-            }
-        }
+// A clone of a URL is written through to the remote: the commit just made
+// is pushed, or taken back. A branch the remote moved meanwhile is fetched
+// and reported as `moved`, so that the caller plans again on its new tip.
+std::expected<void, WriteFailure> write_through(git_repository* repo, const std::string& url, const Progress& progress,
+                                                const CommitRequest& request, const std::string& commit) {
+    const std::string branch = request.new_branch.empty() ? request.branch : request.new_branch;
+    std::string shown = shown_url(url);
+    git_remote* raw = nullptr;
+    if (git_remote_create_anonymous(&raw, repo, url.c_str()) != 0) return fail_git("cannot push to " + shown);
+    RemoteHandle remote(raw);
+    auto pushed = push_ref(remote.get(), "refs/heads/" + branch, shown, url);
+    if (pushed) return {};
+    if (auto undone = undo_locked(repo, request, commit); !undone) return undone;
+    if (pushed.error().kind != WriteFailure::Kind::push_rejected || !request.new_branch.empty()) return pushed;
+    if (!fetch(repo, url, progress, kMirrored, true)) return pushed;
+    git_oid tip{};
+    if (git_reference_name_to_id(&tip, repo, ("refs/heads/" + branch).c_str()) == 0 &&
+        hex(&tip) != request.base_commit) {
+        return fail(WriteFailure::Kind::moved,
+                    "branch '" + branch + "' of " + shown + " moved while ferry was writing");
     }
-    return GIT_PASSTHROUGH;
+    return pushed;
 }
 
 }  // namespace
@@ -346,6 +349,10 @@ std::expected<std::optional<std::string>, WriteFailure> Repository::commit(const
         }
         return std::unexpected(failure);
     }
+    if (remote()) {
+        if (auto pushed = write_through(repo, impl_->url, impl_->progress, request, hex(&commit_oid)); !pushed)
+            return std::unexpected(pushed.error());
+    }
     return hex(&commit_oid);
 }
 
@@ -361,9 +368,10 @@ std::expected<void, WriteFailure> Repository::preflight(const CommitRequest& req
     return {};
 }
 
-std::expected<void, WriteFailure> Repository::undo(const CommitRequest& request, const std::string& commit) const {
-    git_repository* repo = impl_->repo.get();
-    WriteLock lock(repo);
+namespace {
+
+std::expected<void, WriteFailure> undo_locked(git_repository* repo, const CommitRequest& request,
+                                              const std::string& commit) {
     const std::string target = "refs/heads/" + (request.new_branch.empty() ? request.branch : request.new_branch);
     git_oid written;
     if (git_oid_fromstr(&written, commit.c_str()) != 0)
@@ -410,38 +418,48 @@ std::expected<void, WriteFailure> Repository::undo(const CommitRequest& request,
     return {};
 }
 
+}  // namespace
+
+std::expected<void, WriteFailure> Repository::undo(const CommitRequest& request, const std::string& commit) const {
+    if (remote()) {
+        return fail(WriteFailure::Kind::other, "the commit " + commit.substr(0, 12) + " was pushed to " +
+                                                   shown_url(impl_->url) + " already; it was left as it is");
+    }
+    WriteLock lock(impl_->repo.get());
+    return undo_locked(impl_->repo.get(), request, commit);
+}
+
 std::expected<void, WriteFailure> Repository::push(const std::string& branch) const {
     git_repository* repo = impl_->repo.get();
     const std::string ref = "refs/heads/" + branch;
+    git_remote* raw = nullptr;
+    if (remote()) {
+        if (git_remote_create_anonymous(&raw, repo, impl_->url.c_str()) != 0)
+            return fail_git("cannot push to " + shown_url(impl_->url));
+        RemoteHandle handle(raw);
+        return push_ref(handle.get(), ref, shown_url(impl_->url), impl_->url);
+    }
     std::string remote_name = "origin";
     BufHandle upstream;
     if (git_branch_upstream_remote(&upstream.buf, repo, ref.c_str()) == 0 && upstream.buf.ptr) {
         remote_name = upstream.buf.ptr;
     }
-    git_remote* raw = nullptr;
     if (git_remote_lookup(&raw, repo, remote_name.c_str()) != 0) {
         return fail_git("cannot push: no remote '" + remote_name + "'");
     }
-    RemoteHandle remote(raw);
-    PushState state;
-    git_push_options opts = GIT_PUSH_OPTIONS_INIT;
-    opts.callbacks.push_update_reference = on_push_update;
-    opts.callbacks.credentials = on_credentials;
-    opts.callbacks.payload = &state;
-    std::string spec = ref + ":" + ref;
-    char* specs[] = {spec.data()};
-    git_strarray refspecs{specs, 1};
-    if (git_remote_push(remote.get(), &refspecs, &opts) != 0) {
-        std::string message = last_error("push to " + remote_name + " failed");
-        // libgit2 words a refused update in several ways, by transport.
-        bool rejected = message.find("fast") != std::string::npos || message.find("reject") != std::string::npos ||
-                        message.find("not present locally") != std::string::npos;
-        return fail(rejected ? WriteFailure::Kind::push_rejected : WriteFailure::Kind::other, message);
-    }
-    if (!state.rejected.empty()) {
-        return fail(WriteFailure::Kind::push_rejected, remote_name + " rejected " + state.rejected);
-    }
-    return {};
+    RemoteHandle handle(raw);
+    return push_ref(handle.get(), ref, remote_name);
+}
+
+FileLock::FileLock(const std::filesystem::path& file) {
+    std::error_code ec;
+    std::filesystem::create_directories(file.parent_path(), ec);
+    fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+}
+
+FileLock::~FileLock() {
+    if (fd_ >= 0) ::close(fd_);
 }
 
 }  // namespace ferry::git

@@ -14,7 +14,7 @@ WorkspaceRequest parse_workspace_request(std::string_view text) {
     return {std::string(text.substr(0, at)), std::string(text.substr(at + 1))};
 }
 
-std::expected<Organization, Diagnostics> Organization::open(const std::string& config_flag) {
+std::expected<Organization, Diagnostics> Organization::open(const std::string& config_flag, git::Progress progress) {
     auto file = find_config(config_flag);
     if (!file) {
         Diagnostics d;
@@ -23,7 +23,7 @@ std::expected<Organization, Diagnostics> Organization::open(const std::string& c
     }
     auto config = load_config(*file);
     if (!config) return std::unexpected(std::move(config.error()));
-    return Organization(std::move(*config));
+    return Organization(std::move(*config), std::move(progress));
 }
 
 std::expected<const WorkspaceConfig*, Diagnostic> Organization::workspace(std::string_view name) const {
@@ -40,7 +40,15 @@ std::expected<const WorkspaceConfig*, Diagnostic> Organization::workspace(std::s
 std::expected<git::Repository*, Diagnostic> Organization::repository(const WorkspaceConfig& ws) {
     auto it = repositories_.find(ws.repo.string());
     if (it == repositories_.end()) {
-        auto repo = git::Repository::open(ws.repo);
+        auto repo =
+            ws.url.empty() ? git::Repository::open(ws.repo) : git::Repository::open_remote(ws.url, ws.repo, progress_);
+        if (!repo && !ws.url.empty()) {
+            Diagnostic d = error(code::git, "workspace '" + ws.name + "': " + repo.error(), ws.location);
+            d.hint =
+                "ferry fetches a repository named by URL on every run; check the URL, the network and the "
+                "credentials (ssh agent, FERRY_GIT_TOKEN, GITHUB_TOKEN or GIT_ASKPASS)";
+            return std::unexpected(std::move(d));
+        }
         if (!repo) {
             Diagnostic d = error(code::config, "workspace '" + ws.name + "': " + repo.error(), ws.location);
             d.hint = "`repo:` in ferry.yaml is relative to ferry.yaml's folder";
