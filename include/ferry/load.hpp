@@ -2,6 +2,7 @@
 // one workspace can answer alone.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -33,9 +34,11 @@ struct LoadedWorkspace {
 };
 
 // With a cache, blobs it holds are not read again, and the cache is
-// updated with what this load found (see cache.hpp).
+// updated with what this load found (see cache.hpp). `files_done`, when
+// given, counts the files loaded so far, for a progress display.
 LoadedWorkspace load_workspace(const TreeSource& tree, WorkspaceOrigin origin, const TreeLimits& limits = {},
-                               const SchemaSet& schemas = SchemaSet::builtin(), const ParseCache* cache = nullptr);
+                               const SchemaSet& schemas = SchemaSet::builtin(), const ParseCache* cache = nullptr,
+                               std::atomic<std::size_t>* files_done = nullptr);
 
 // The checks made on a loaded workspace alone: references, secrets, grants.
 void check_workspace(const Workspace& ws, Diagnostics& out);

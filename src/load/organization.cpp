@@ -1,7 +1,9 @@
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
 #include <map>
+#include <thread>
 
 #include "ferry/links.hpp"
 #include "ferry/organization.hpp"
@@ -75,8 +77,30 @@ std::expected<LoadedWorkspace, Diagnostic> Organization::load(const WorkspaceReq
             error(code::config, "workspace '" + request.name + "': " + tree.error(), (*ws)->location));
     auto started = std::chrono::steady_clock::now();
     auto cache = ParseCache::open((*repo)->git_dir(), (*ws)->path);
-    LoadedWorkspace loaded = load_workspace(**tree, {request.name, (*ws)->path, resolved->ref, resolved->commit}, {},
-                                            SchemaSet::builtin(), cache.get());
+    std::atomic<std::size_t> done{0};
+    LoadedWorkspace loaded;
+    {
+        // A load that takes a while says how far it is (on a terminal only:
+        // progress_ is empty otherwise). The ticker stops before `done` goes.
+        std::jthread ticker;
+        if (progress_) {
+            ticker = std::jthread([&, total = (*tree)->entries().size()](std::stop_token stop) {
+                using namespace std::chrono_literals;
+                bool shown = false;
+                for (auto wait = 300ms; !stop.stop_requested(); wait = 100ms) {
+                    std::this_thread::sleep_for(wait);
+                    if (stop.stop_requested()) break;
+                    progress_("reading " + request.name + ": " + std::to_string(done.load()) + " of " +
+                                  std::to_string(total) + " files",
+                              false);
+                    shown = true;
+                }
+                if (shown) progress_("", true);
+            });
+        }
+        loaded = load_workspace(**tree, {request.name, (*ws)->path, resolved->ref, resolved->commit}, {},
+                                SchemaSet::builtin(), cache.get(), &done);
+    }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     spdlog::debug("read {} at {} ({}) from {}: {} files ({} from the cache) in {} ms", request.name, resolved->ref,
                   resolved->commit.substr(0, 12), (*ws)->repo.string(), (*tree)->entries().size(),

@@ -88,8 +88,8 @@ std::optional<Classified> classify(std::string_view path) {
 class Loader {
 public:
     Loader(const TreeSource& tree, WorkspaceOrigin origin, const TreeLimits& limits, const SchemaSet& schemas,
-           const ParseCache* cache)
-        : tree_(tree), limits_(limits), schemas_(schemas), cache_(cache) {
+           const ParseCache* cache, std::atomic<std::size_t>* files_done)
+        : tree_(tree), limits_(limits), schemas_(schemas), cache_(cache), files_done_(files_done) {
         ws_.name = std::move(origin.name);
         ws_.root = std::move(origin.root);
         ws_.ref = std::move(origin.ref);
@@ -114,6 +114,7 @@ private:
     const TreeLimits& limits_;
     const SchemaSet& schemas_;
     const ParseCache* cache_;
+    std::atomic<std::size_t>* files_done_;
     Workspace ws_;
     Diagnostics diags_;
     std::vector<FileTask> tasks_;
@@ -300,7 +301,10 @@ void Loader::assemble_links(const yaml::Node root) {
 
 LoadedWorkspace Loader::run() {
     plan_tasks();
-    parallel_for(tasks_.size(), [&](std::size_t i) { parse_and_check(tasks_[i]); });
+    parallel_for(tasks_.size(), [&](std::size_t i) {
+        parse_and_check(tasks_[i]);
+        if (files_done_) ++*files_done_;
+    });
 
     std::vector<ParseCache::Entry> clean;  // documents the cache may keep
     for (FileTask& task : tasks_) {
@@ -345,8 +349,9 @@ LoadedWorkspace Loader::run() {
 }  // namespace
 
 LoadedWorkspace load_workspace(const TreeSource& tree, WorkspaceOrigin origin, const TreeLimits& limits,
-                               const SchemaSet& schemas, const ParseCache* cache) {
-    LoadedWorkspace loaded = Loader(tree, std::move(origin), limits, schemas, cache).run();
+                               const SchemaSet& schemas, const ParseCache* cache,
+                               std::atomic<std::size_t>* files_done) {
+    LoadedWorkspace loaded = Loader(tree, std::move(origin), limits, schemas, cache, files_done).run();
     check_workspace(loaded.workspace, loaded.diagnostics);
     return loaded;
 }

@@ -259,6 +259,9 @@ def ferry_env(env=None):
     """The inherited environment without FERRY_* and NO_COLOR, plus env
     (a value of None removes a variable)."""
     out = {k: v for k, v in os.environ.items() if not k.startswith("FERRY_") and k != "NO_COLOR"}
+    # The suite runs once with ferry's cache and once without (SPEC 4).
+    if os.environ.get("FERRY_TEST_NO_CACHE") == "1":
+        out["FERRY_NO_CACHE"] = "1"
     out.pop("GITHUB_STEP_SUMMARY", None)
     out.pop("SOURCE_DATE_EPOCH", None)
     for k, v in (env or {}).items():
