@@ -106,6 +106,8 @@ int write_plan(const Context& ctx, Organization& org, LoadedWorkspace target, Pl
     for (int attempt = 1;; ++attempt) {
         // All or nothing: a blocked plan or one without changes writes nothing.
         if (plan.status != PlanStatus::ok) {
+            // --out saves the plan whatever it says, as with --dry-run.
+            if (!options.out.empty() && !save_plan(plan, options.out)) return kFailed;
             print_plan(ctx, plan);
             return plan_exit_code(plan, options.detailed_exitcode);
         }

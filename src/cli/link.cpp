@@ -131,6 +131,7 @@ int link(const Context& ctx, const std::string& first, const std::string& second
         if (!parsed) return usage_error(parsed.error());
         b = *parsed;
         if (b->workspace == a->workspace) return usage_error("a link joins two different workspaces");
+        if (a->kind != b->kind) return usage_error("a link joins two resources of the same kind");
     } else if (second == a->workspace) {
         return usage_error("a link joins two different workspaces");
     }

@@ -27,6 +27,8 @@ bool is_secret_reference(yaml::Node n) {
 
 void find_plaintext_secrets(const std::string& addr, const Resource& r, yaml::Node n, const std::string& path,
                             Diagnostics& out) {
+    // A reference is fine anywhere, and the name inside it is no secret.
+    if (is_secret_reference(n)) return;
     if (n.is_seq()) {
         for (std::size_t i = 0; i < n.size(); ++i) {
             find_plaintext_secrets(addr, r, n.item(i), path + "[" + std::to_string(i) + "]", out);
@@ -38,8 +40,7 @@ void find_plaintext_secrets(const std::string& addr, const Resource& r, yaml::No
         std::string_view key = n.key(i).text();
         yaml::Node value = n.value(i);
         std::string child = path.empty() ? std::string(key) : path + "." + std::string(key);
-        if (names_a_secret(key)) {
-            if (is_secret_reference(value)) continue;
+        if (names_a_secret(key) && !is_secret_reference(value)) {
             // The value itself is never repeated: it may be the secret.
             Diagnostic d = error(code::plaintext_secret,
                                  "'" + child + "' must be a secret reference, not a literal value", at(r, value), addr);

@@ -216,6 +216,12 @@ class UpdateTest(WriteCase):
         self.assertEqual(saved["changes"], data["changes"])
         self.assertEqual(saved["to"]["commit"], data["to"]["commit"])
 
+    def test_out_saves_a_blocked_plan_that_writes_nothing(self):
+        out = self.tmp / "plan.json"
+        result, data = self.deploy("--select", "syncs/new-sync", "--out", str(out), code=1)
+        self.assertEqual(data["status"], "blocked")
+        self.assertEqual(json.loads(out.read_text()), data)
+
     def test_successive_deployments_stack(self):
         self.deploy()
         first = head(self.repos["prod"], "main")

@@ -723,6 +723,11 @@ class UsageTest(LinkCase):
         self.assertUsage("link", "dev sources warehouse", "prod:sources/warehouse")
         self.assertUsage("unlink", "dev sources warehouse", "prod:sources/warehouse")
 
+    def test_two_kinds_are_never_linked(self):
+        for verb in ("link", "unlink"):
+            result = self.assertUsage(verb, "dev:sources/warehouse", "prod:destinations/warehouse")
+            self.assertIn("same kind", result.stderr)
+
     def test_first_argument_must_be_an_address(self):
         self.assertUsage("link", "dev", "prod:sources/warehouse")
         self.assertUsage("link", "dev", "prod")

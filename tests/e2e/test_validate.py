@@ -515,6 +515,8 @@ class PlaintextSecretTest(FerryTestCase):
                         - api_key: { secret: API_KEY }
                       client_secret:
                         secret: CLIENT_SECRET
+                      pw: { secret: UNDER_A_NEUTRAL_KEY }
+                      keys: [{ secret: IN_A_LIST }]
                     """
                 ),
             }
