@@ -7,6 +7,7 @@
 // the expanded tree could cost (see parser.cpp).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <expected>
 #include <optional>
@@ -69,11 +70,23 @@ private:
 
 class Document {
 public:
+    // 16 bytes: a workspace holds millions of these. The type shares a word
+    // with the column (files are at most 64 MiB, so 29 bits are plenty).
     struct NodeData {
-        Type type;
-        Mark mark;
-        std::uint32_t first;  // scalar: offset in text; container: offset in children
-        std::uint32_t count;  // scalar: length; map: entries; seq: items
+        NodeData() = default;
+        NodeData(Type type, Mark mark, std::uint32_t first_, std::uint32_t count_)
+            : first(first_),
+              count(count_),
+              line(mark.line),
+              column_type((std::min(mark.column, kMaxColumn) << 3) | static_cast<std::uint32_t>(type)) {}
+        Type type() const { return static_cast<Type>(column_type & 7u); }
+        Mark mark() const { return {line, column_type >> 3}; }
+
+        static constexpr std::uint32_t kMaxColumn = (1u << 29) - 1;
+        std::uint32_t first = 0;  // scalar: offset in text; container: offset in children
+        std::uint32_t count = 0;  // scalar: length; map: entries; seq: items
+        std::uint32_t line = 0;
+        std::uint32_t column_type = 0;
     };
 
     Node root() const { return nodes_.empty() ? Node{} : Node{this, root_}; }
@@ -110,7 +123,7 @@ public:
     std::uint32_t close();
     // The second occurrence of a key in the innermost open map, if any.
     std::optional<std::uint32_t> duplicate_key() const;
-    Mark mark(std::uint32_t index) const { return doc_.nodes_[index].mark; }
+    Mark mark(std::uint32_t index) const { return doc_.nodes_[index].mark(); }
     std::string_view text(std::uint32_t index) const {
         const auto& d = doc_.nodes_[index];
         return doc_.text(d.first, d.count);

@@ -10,40 +10,40 @@ namespace ferry::yaml {
 // A null handle (a field that is absent) reads as an empty null node, so that
 // callers can chain lookups without checking each step.
 Type Node::type() const {
-    return doc_ ? doc_->data(index_).type : Type::null;
+    return doc_ ? doc_->data(index_).type() : Type::null;
 }
 Mark Node::mark() const {
-    return doc_ ? doc_->data(index_).mark : Mark{};
+    return doc_ ? doc_->data(index_).mark() : Mark{};
 }
 
 std::string_view Node::text() const {
     if (!doc_) return {};
     const auto& d = doc_->data(index_);
-    if (d.type >= Type::map) return {};
+    if (d.type() >= Type::map) return {};
     return doc_->text(d.first, d.count);
 }
 
 std::size_t Node::size() const {
     if (!doc_) return 0;
     const auto& d = doc_->data(index_);
-    return d.type >= Type::map ? d.count : 0;
+    return d.type() >= Type::map ? d.count : 0;
 }
 
 Node Node::item(std::size_t i) const {
     const auto& d = doc_->data(index_);
-    assert(d.type == Type::seq && i < d.count);
+    assert(d.type() == Type::seq && i < d.count);
     return {doc_, doc_->child(d.first + static_cast<std::uint32_t>(i))};
 }
 
 Node Node::key(std::size_t i) const {
     const auto& d = doc_->data(index_);
-    assert(d.type == Type::map && i < d.count);
+    assert(d.type() == Type::map && i < d.count);
     return {doc_, doc_->child(d.first + 2 * static_cast<std::uint32_t>(i))};
 }
 
 Node Node::value(std::size_t i) const {
     const auto& d = doc_->data(index_);
-    assert(d.type == Type::map && i < d.count);
+    assert(d.type() == Type::map && i < d.count);
     return {doc_, doc_->child(d.first + 2 * static_cast<std::uint32_t>(i) + 1)};
 }
 
@@ -166,14 +166,14 @@ std::optional<Document> Document::from_image(std::string_view in, std::size_t so
     std::vector<std::uint32_t> depth(nodes);
     for (std::uint32_t i = 0; i < nodes; ++i) {
         const NodeData& d = doc.nodes_[i];
-        if (d.type > Type::seq) return std::nullopt;
+        if (d.type() > Type::seq) return std::nullopt;
         expanded[i] = 1;
         depth[i] = 1;
-        if (d.type < Type::map) {
+        if (d.type() < Type::map) {
             if (std::uint64_t{d.first} + d.count > text) return std::nullopt;
             continue;
         }
-        std::uint64_t slots = d.type == Type::map ? 2ull * d.count : d.count;
+        std::uint64_t slots = d.type() == Type::map ? 2ull * d.count : d.count;
         if (d.first + slots > children) return std::nullopt;
         for (std::uint64_t s = d.first; s < d.first + slots; ++s) {
             std::uint32_t c = doc.children_[s];
@@ -188,6 +188,11 @@ std::optional<Document> Document::from_image(std::string_view in, std::size_t so
 
 Document Builder::finish(std::uint32_t root) {
     doc_.root_ = root;
+    // A workspace keeps tens of thousands of documents: none keeps the
+    // slack its arrays grew while parsing.
+    doc_.nodes_.shrink_to_fit();
+    doc_.children_.shrink_to_fit();
+    doc_.text_.shrink_to_fit();
     return std::move(doc_);
 }
 
