@@ -103,6 +103,12 @@ public:
     // branch (and its clean work trees) go back to base_commit, only if
     // the branch still points at `commit`.
     std::expected<void, WriteFailure> undo(const CommitRequest& request, const std::string& commit) const;
+    // Finishes what a ferry process killed while writing left half-done:
+    // the work trees of a branch it had moved (or was moving back) are
+    // brought to where the branch points. Every write does this first; a
+    // command that ends up writing nothing calls it so that running it
+    // again always leaves the repository consistent.
+    void finish_interrupted_write() const;
     // Pushes `branch` to its upstream's remote, else to origin.
     std::expected<void, WriteFailure> push(const std::string& branch) const;
 

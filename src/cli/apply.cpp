@@ -103,6 +103,7 @@ bool save_plan(const Plan& plan, const std::string& path) {
 int write_plan(const Context& ctx, Organization& org, LoadedWorkspace target, Plan plan, const WriteOptions& options,
                const Replan& replan) {
     std::mt19937 jitter(std::random_device{}());
+    finish_interrupted_writes(org, {plan.to.workspace});
     for (int attempt = 1;; ++attempt) {
         // All or nothing: a blocked plan or one without changes writes nothing.
         if (plan.status != PlanStatus::ok) {

@@ -39,6 +39,7 @@ int apply(const Context& ctx, const std::string& path, const WriteOptions& optio
     for (const std::string& name : {claims->from.workspace, claims->to.workspace}) {
         if (auto ws = org->workspace(name); !ws) return fail(ws.error());
     }
+    finish_interrupted_writes(*org, {claims->to.workspace});
     // SPEC 4: the plan is made again from the commits, options and actor it names.
     auto source = org->load({claims->from.workspace, claims->from.commit});
     if (!source) return fail(plan_mismatch("the plan's source commit cannot be read: " + source.error().message));
