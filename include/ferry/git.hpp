@@ -24,6 +24,10 @@ public:
     Library& operator=(const Library&) = delete;
 };
 
+// Whether git would create a branch of that name (a valid ref name under
+// refs/heads/, not starting with '-', not HEAD or @).
+bool is_valid_branch_name(const std::string& name);
+
 struct Resolved {
     std::string ref;     // what was asked for, or the branch read
     std::string commit;  // full hex id

@@ -72,7 +72,7 @@ Command apply_command() {
                 auto path = std::make_shared<std::string>();
                 auto options = std::make_shared<WriteOptions>();  // no --out: the plan is the file
                 sub.add_option("plan", *path, "PLAN.json")->required();
-                sub.add_option("--branch", options->branch, "write the commit on this new branch");
+                add_branch_option(sub, options->branch);
                 sub.add_flag("--push", options->push, "push the written branch");
                 sub.footer(
                     "Example:\n  ferry reconcile --from dev --to prod --dry-run --out plan.json\n"

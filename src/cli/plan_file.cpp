@@ -50,9 +50,41 @@ std::expected<PlanClaims, Diagnostic> read_claims(const nlohmann::json& file) {
     }
 }
 
+// Parsing is iterative, but comparing, printing and freeing a JSON value
+// recurse: a file nested far deeper than any plan (resources stop at 64
+// levels) is refused before it is parsed, rather than overflow the stack.
+constexpr int kMaxDepth = 256;
+
+bool nested_too_deep(std::string_view text) {
+    int depth = 0;
+    bool in_string = false, escaped = false;
+    for (char c : text) {
+        if (in_string) {
+            if (escaped) {
+                escaped = false;
+            } else if (c == '\\') {
+                escaped = true;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > kMaxDepth) return true;
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return false;
+}
+
 }  // namespace
 
 std::expected<PlanFile, Diagnostic> read_plan_file(std::string_view text, const std::string& name) {
+    if (nested_too_deep(text)) {
+        return std::unexpected(
+            plan_mismatch(name + " is nested deeper than " + std::to_string(kMaxDepth) + " levels: not a ferry plan"));
+    }
     nlohmann::json file = nlohmann::json::parse(text, nullptr, false);
     if (file.is_discarded()) return std::unexpected(plan_mismatch(name + " is not JSON"));
     if (!file.is_object()) return std::unexpected(plan_mismatch(name + " is not a ferry plan"));

@@ -140,6 +140,11 @@ int on_credentials(git_credential** out, const char*, const char* username, unsi
 
 }  // namespace
 
+bool is_valid_branch_name(const std::string& name) {
+    int valid = 0;
+    return name != "@" && git_branch_name_is_valid(&valid, name.c_str()) == 0 && valid;
+}
+
 std::optional<std::string> Repository::config(const char* key) const {
     git_config* raw = nullptr;
     if (git_repository_config_snapshot(&raw, impl_->repo.get()) != 0) return std::nullopt;
@@ -152,7 +157,8 @@ std::optional<std::string> Repository::config(const char* key) const {
 std::expected<std::optional<std::string>, WriteFailure> Repository::commit(const CommitRequest& request) const {
     git_repository* repo = impl_->repo.get();
     const std::string target = "refs/heads/" + (request.new_branch.empty() ? request.branch : request.new_branch);
-    if (!git_reference_is_valid_name(target.c_str())) {
+    if (!git_reference_is_valid_name(target.c_str()) ||
+        (!request.new_branch.empty() && !is_valid_branch_name(request.new_branch))) {
         return fail(WriteFailure::Kind::other, "'" + target.substr(11) + "' is not a valid branch name");
     }
 
