@@ -12,10 +12,8 @@ while it was being updated) is finished by the next run; and running the
 same command again completes the job: the branch at that same commit, the
 work tree clean and current, and a third run changes nothing."""
 
-import os
 import shutil
 import unittest
-from pathlib import Path
 
 from harness import (
     DeployCase,

@@ -15,22 +15,16 @@ ScaleTest)."""
 
 import json
 import os
-import subprocess
 import unittest
-from pathlib import Path
 
 from harness import (
     DeployCase,
     FerryTestCase,
-    commit,
     deploy_trees,
     file_at,
     git,
     git_fsck,
-    head,
-    isolated_env,
     make_repo,
-    parse_text_diagnostics,
     valid_tree,
     workspace_yaml,
     worktree_status,
