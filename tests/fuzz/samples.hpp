@@ -11,6 +11,14 @@
 
 namespace ferry::fuzz {
 
+// One file of the sample workspace.
+inline std::string sample_file(const std::string& name, const std::string& path) {
+    std::ifstream in(std::filesystem::path(FERRY_SAMPLES_DIR) / name / path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
 // Every file of the sample workspace, `links.yaml` left out when `with_links` is false.
 inline MemoryTree sample_tree(const std::string& name, bool with_links = true) {
     namespace fs = std::filesystem;
