@@ -178,6 +178,9 @@ class EscapingLinksFileTest(HostileCase):
         result, data = self.ferry_json("validate", "dev", cwd=self.folder)
         self.assertExit(result, 1)
         self.assertJsonDiag(result, data, "schema", file="links.yaml", line=6)
+        for warning in data["warnings"]:
+            # A hint never proposes a command that would be refused.
+            self.assertNotIn("unlink dev:sources/../", warning.get("hint", ""), result.describe())
         result, data = self.ferry_json("links", "dev", cwd=self.folder)
         for link in data.get("links", []):
             for address in (link["a"], link["b"]):
