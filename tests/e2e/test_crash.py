@@ -41,6 +41,8 @@ LINK = ("link", "dev:sources/warehouse", "prod:sources/warehouse")
 
 
 class CrashCase(DeployCase):
+    linked = None  # (repository, linked work tree) in the template, if any
+
     def setUp(self):
         super().setUp()
         self.base_env = isolated_env(self.tmp / "home", {"FERRY_ACTOR": ACTOR, "SOURCE_DATE_EPOCH": EPOCH})
@@ -64,6 +66,13 @@ class CrashCase(DeployCase):
     def attempt_folder(self, name):
         folder = self.tmp / name
         shutil.copytree(self.tmp / "template", folder, symlinks=True)
+        if self.linked:
+            # A linked work tree and its repository name each other by
+            # absolute path: point the copies at each other.
+            repo, work_tree = self.linked
+            admin = folder / repo / ".git" / "worktrees" / work_tree
+            (folder / work_tree / ".git").write_text("gitdir: %s\n" % admin)
+            (admin / "gitdir").write_text("%s\n" % (folder / work_tree / ".git"))
         return folder
 
     def heads(self, folder, repos):
@@ -86,19 +95,19 @@ class CrashCase(DeployCase):
             locks = sorted(str(p.relative_to(gitdir)) for p in gitdir.rglob("*.lock") if p.name != "write.lock")
             self.assertEqual(locks, [], "lock files left in %s %s" % (name, context))
 
-    def assertClean(self, folder, repos, checked_out, context):
-        """Every checked-out repository's work tree and index match its
-        branch (git status compares all three)."""
-        for name in checked_out:
-            repo = folder / repos[name]
-            self.assertEqual(worktree_status(repo), [], "the work tree of %s is not clean %s" % (name, context))
+    def assertClean(self, folder, checked_out, context):
+        """Every work tree that has main checked out, and its index, match
+        the branch (git status compares all three)."""
+        for path in checked_out:
+            self.assertEqual(worktree_status(folder / path), [], "the work tree %s is not clean %s" % (path, context))
 
     # ---- the loop
 
     def crash_at_every_step(self, args, repos, checked_out, stale_once_written=False):
         """Kills `ferry args` after step 1, 2, ... and checks each time;
         returns the number of steps of a whole run and how many kills left a
-        work tree that the next run had to finish. With stale_once_written
+        work tree that the next run had to finish. `checked_out`: the work
+        trees (paths in the folder) that have main checked out. With stale_once_written
         (apply), running it again after the branch moved is refused as
         stale-plan, and must still finish the work tree."""
         reference = self.attempt_folder("reference")
@@ -108,7 +117,7 @@ class CrashCase(DeployCase):
         after = self.heads(reference, repos)
         self.assertNotEqual(before, after, "the command writes something")
         self.assertConsistent(reference, repos, "after an uninterrupted run")
-        self.assertClean(reference, repos, checked_out, "after an uninterrupted run")
+        self.assertClean(reference, checked_out, "after an uninterrupted run")
 
         unfinished_work_trees = 0
         for n in range(1, MAX_STEPS + 1):
@@ -125,7 +134,7 @@ class CrashCase(DeployCase):
             for name in repos:
                 self.assertIn(now[name], (before[name], after[name]),
                               "%s's branch is exactly before or after the write %s" % (name, context))
-            dirty = [name for name in checked_out if worktree_status(folder / repos[name])]
+            dirty = [path for path in checked_out if worktree_status(folder / path)]
             unfinished_work_trees += bool(dirty)
 
             again = self.run_ferry(folder, args)
@@ -136,9 +145,9 @@ class CrashCase(DeployCase):
                 self.assertEqual(again.returncode, 0, "the same command again %s\n%s" % (context, again.describe()))
             self.assertEqual(self.heads(folder, repos), after, "running it again completes the write %s" % context)
             self.assertConsistent(folder, repos, context + " and a second run")
-            self.assertClean(folder, repos, checked_out, context + " and a second run")
-            for name in checked_out:
-                pending = folder / repos[name] / ".git" / "ferry" / "checkout-pending"
+            self.assertClean(folder, checked_out, context + " and a second run")
+            for name, path in repos.items():
+                pending = folder / path / ".git" / "ferry" / "checkout-pending"
                 self.assertFalse(pending.exists(), "%s: the record of the interrupted checkout is gone" % name)
             shutil.rmtree(folder)
         self.fail("ferry was still killed after %d steps" % MAX_STEPS)
@@ -152,6 +161,17 @@ class ReconcileCrashTest(CrashCase):
         # the work tree and its index, the record removed: every one tried.
         self.assertGreaterEqual(steps, 15)
         self.assertGreater(unfinished, 0, "some kills fell while the work tree was being updated")
+
+    def test_target_checked_out_in_a_linked_work_tree(self):
+        repos = self.make_template(bare=False)
+        template = self.tmp / "template"
+        git(template / "prod", "checkout", "-q", "-b", "elsewhere")
+        git(template / "prod", "worktree", "add", "-q", str(template / "prod-main"), "main")
+        self.linked = ("prod", "prod-main")
+        write_config(template, {"dev": {"repo": "dev"}, "prod": {"repo": "prod", "branch": "main"}})
+        steps, unfinished = self.crash_at_every_step(DEPLOY, repos, checked_out=["prod-main"])
+        self.assertGreaterEqual(steps, 15)
+        self.assertGreater(unfinished, 0)
 
     def test_bare_target(self):
         repos = self.make_template(bare=True)
