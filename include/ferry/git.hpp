@@ -29,6 +29,10 @@ public:
 // before; `last` ends it (an empty last line erases it).
 using Progress = std::function<void(const std::string& line, bool last)>;
 
+// Whether git would create a branch of that name (a valid ref name under
+// refs/heads/, not starting with '-', not HEAD or @).
+bool is_valid_branch_name(const std::string& name);
+
 struct Resolved {
     std::string ref;     // what was asked for, or the branch read
     std::string commit;  // full hex id
@@ -120,6 +124,12 @@ public:
     // the branch still points at `commit`. A remote() repository's commit
     // has been pushed already and is left as it is (an `other` failure).
     std::expected<void, WriteFailure> undo(const CommitRequest& request, const std::string& commit) const;
+    // Finishes what a ferry process killed while writing left half-done:
+    // the work trees of a branch it had moved (or was moving back) are
+    // brought to where the branch points. Every write does this first; a
+    // command that ends up writing nothing calls it so that running it
+    // again always leaves the repository consistent.
+    void finish_interrupted_write() const;
     // Pushes `branch` to its upstream's remote, else to origin (a remote()
     // repository: to its URL).
     std::expected<void, WriteFailure> push(const std::string& branch) const;

@@ -32,6 +32,20 @@ std::string count_summary(const Diagnostics& diags) {
            (warnings == 1 ? " warning" : " warnings");
 }
 
+CLI::Option* add_branch_option(CLI::App& sub, std::string& branch) {
+    // Checked before anything is read: an empty name (an unset variable in
+    // a CI script) must not fall back to writing T's own branch.
+    auto check = [](std::string& name) -> std::string {
+        return git::is_valid_branch_name(name) ? "" : "'" + name + "' is not a valid branch name";
+    };
+    return sub.add_option("--branch", branch, "write the commit on this new branch")
+        ->check(CLI::Validator(check, "NAME"));
+}
+
+std::string json_text(const nlohmann::json& result) {
+    return result.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 int usage_error(const std::string& message) {
     std::cerr << "error[usage]: " << message << "\n";
     return kUsage;
@@ -46,7 +60,7 @@ int finish(const Context& ctx, nlohmann::json result, const Diagnostics& diags, 
     switch (ctx.output.format) {
         case Format::json:
             add_diagnostics(result, diags);
-            std::cout << result.dump(2) << "\n";
+            std::cout << json_text(result) << "\n";
             break;
         case Format::github:
             print_github(std::cout, diags);

@@ -95,7 +95,7 @@ std::string plan_commit_message(const Plan& plan, const std::string& summary_lin
 
 bool save_plan(const Plan& plan, const std::string& path) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << plan_json(plan).dump(2) << "\n";
+    out << json_text(plan_json(plan)) << "\n";
     if (!out) std::cerr << "error[usage]: cannot write " << path << "\n";
     return static_cast<bool>(out);
 }
@@ -103,6 +103,7 @@ bool save_plan(const Plan& plan, const std::string& path) {
 int write_plan(const Context& ctx, Organization& org, LoadedWorkspace target, Plan plan, const WriteOptions& options,
                const Replan& replan) {
     std::mt19937 jitter(std::random_device{}());
+    finish_interrupted_writes(org, {plan.to.workspace});
     for (int attempt = 1;; ++attempt) {
         // All or nothing: a blocked plan or one without changes writes nothing.
         if (plan.status != PlanStatus::ok) {
@@ -168,7 +169,7 @@ int write_plan(const Context& ctx, Organization& org, LoadedWorkspace target, Pl
                               {"branch", branch},
                               {"commit", commit->value_or("")},
                               {"pushed", pushed}};
-            std::cout << out.dump(2) << "\n";
+            std::cout << json_text(out) << "\n";
         } else {
             print_plan(ctx, plan);
             if (ctx.output.format == Format::text && !ctx.output.quiet && *commit) {

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/plan_file.hpp"
 #include "cli/reconcile.hpp"
 #include "cli/session.hpp"
 #include "ferry/permissions.hpp"
@@ -11,59 +12,6 @@
 
 namespace ferry::cli {
 namespace {
-
-Diagnostic mismatch(std::string message, std::string hint = {}) {
-    Diagnostic d = error(code::plan_mismatch, std::move(message));
-    d.hint = hint.empty() ? "make the plan again with ferry reconcile --out" : std::move(hint);
-    return d;
-}
-
-// What a plan file says it was made from: enough to make it again.
-struct Claimed {
-    WorkspaceAt from, to;
-    std::string actor;
-    PlanOptions options;
-};
-
-std::expected<Claimed, Diagnostic> read_claims(const nlohmann::json& file) {
-    try {
-        if (file.at("format_version") != kPlanFormatVersion) {
-            return std::unexpected(mismatch("the plan has format_version " + file.at("format_version").dump() +
-                                            "; this ferry writes and applies version " +
-                                            std::to_string(kPlanFormatVersion)));
-        }
-        Claimed c;
-        for (auto [at, key] : {std::pair{&c.from, "from"}, std::pair{&c.to, "to"}}) {
-            const auto& w = file.at(key);
-            *at = {w.at("workspace").get<std::string>(), w.at("ref").get<std::string>(),
-                   w.at("commit").get<std::string>()};
-        }
-        c.actor = file.at("actor").get<std::string>();
-        const auto& o = file.at("options");
-        c.options.select = o.at("select").get<std::vector<std::string>>();
-        c.options.exclude = o.at("exclude").get<std::vector<std::string>>();
-        c.options.all = o.at("all").get<bool>();
-        c.options.with_schedule = o.at("with_schedule").get<bool>();
-        c.options.include_dependencies = o.at("include_dependencies").get<bool>();
-        for (const auto& text : o.at("link").get<std::vector<std::string>>()) {
-            auto eq = text.find('=');
-            auto a = parse_address(text.substr(0, eq));
-            auto b = eq == std::string::npos ? std::nullopt : parse_address(text.substr(eq + 1));
-            if (!a || !b || a->kind != b->kind)
-                return std::unexpected(mismatch("the plan's --link '" + text + "' is not A=B"));
-            c.options.links.push_back({a->kind, a->id, b->id});
-        }
-        for (const auto* list : {&c.options.select, &c.options.exclude}) {
-            for (const auto& p : *list) {
-                if (!parse_pattern(p))
-                    return std::unexpected(mismatch("the plan's pattern '" + p + "' is not KIND/ID"));
-            }
-        }
-        return c;
-    } catch (const nlohmann::json::exception& e) {
-        return std::unexpected(mismatch(std::string("the plan file is not a ferry plan: ") + e.what()));
-    }
-}
 
 int apply(const Context& ctx, const std::string& path, const WriteOptions& options) {
     auto fail = [&](Diagnostic d) {
@@ -73,29 +21,28 @@ int apply(const Context& ctx, const std::string& path, const WriteOptions& optio
     if (!in) return fail(error(code::plan_mismatch, "cannot read " + path));
     std::stringstream text;
     text << in.rdbuf();
-    nlohmann::json file = nlohmann::json::parse(text.str(), nullptr, false);
-    if (file.is_discarded()) return fail(mismatch(path + " is not JSON"));
-    if (!file.is_object()) return fail(mismatch(path + " is not a ferry plan"));
-    auto claims = read_claims(file);
-    if (!claims) return fail(claims.error());
+    auto file = read_plan_file(text.str(), path);
+    if (!file) return fail(file.error());
+    const PlanClaims* claims = &file->claims;
 
     // The plan was checked for its actor; applying it as someone else would
     // write what was never checked for them.
     std::string explicit_actor = ctx.actor;
     if (const char* env = std::getenv("FERRY_ACTOR"); explicit_actor.empty() && env && *env) explicit_actor = env;
     if (!explicit_actor.empty() && lowercase(explicit_actor) != lowercase(claims->actor)) {
-        return fail(mismatch("the plan was made for " + claims->actor + ", not " + explicit_actor,
-                             "plan again as " + explicit_actor + ": ferry reconcile --from " + claims->from.workspace +
-                                 " --to " + claims->to.workspace + " --out " + path));
+        return fail(plan_mismatch("the plan was made for " + claims->actor + ", not " + explicit_actor,
+                                  "plan again as " + explicit_actor + ": ferry reconcile --from " +
+                                      claims->from.workspace + " --to " + claims->to.workspace + " --out " + path));
     }
     auto org = open_organization(ctx);
     if (!org) return finish(ctx, {{"status", "blocked"}}, org.error(), kFailed);
     for (const std::string& name : {claims->from.workspace, claims->to.workspace}) {
         if (auto ws = org->workspace(name); !ws) return fail(ws.error());
     }
+    finish_interrupted_writes(*org, {claims->to.workspace});
     // SPEC 4: the plan is made again from the commits, options and actor it names.
     auto source = org->load({claims->from.workspace, claims->from.commit});
-    if (!source) return fail(mismatch("the plan's source commit cannot be read: " + source.error().message));
+    if (!source) return fail(plan_mismatch("the plan's source commit cannot be read: " + source.error().message));
     auto target = org->load({claims->to.workspace, {}});
     if (!target) return fail(target.error());
     if (target->workspace.commit != claims->to.commit) {
@@ -111,10 +58,9 @@ int apply(const Context& ctx, const std::string& path, const WriteOptions& optio
     PreparedPlan prepared{nullptr, claims->options, claims->actor, std::move(*source), std::move(*target)};
     Plan plan = plan_prepared(prepared);
     nlohmann::json expected = plan_json(plan);
-    file.erase("written");
-    if (expected != file) {
-        return fail(mismatch(path + " is not the plan ferry makes from the commits, options and actor it names "
-                                    "(edited by hand, or made by another version of ferry)"));
+    if (expected != file->plan) {
+        return fail(plan_mismatch(path + " is not the plan ferry makes from the commits, options and actor it names "
+                                         "(edited by hand, or made by another version of ferry)"));
     }
     return write_plan(ctx, *org, std::move(prepared.target), std::move(plan), options, nullptr);
 }
@@ -126,7 +72,7 @@ Command apply_command() {
                 auto path = std::make_shared<std::string>();
                 auto options = std::make_shared<WriteOptions>();  // no --out: the plan is the file
                 sub.add_option("plan", *path, "PLAN.json")->required();
-                sub.add_option("--branch", options->branch, "write the commit on this new branch");
+                add_branch_option(sub, options->branch);
                 sub.add_flag("--push", options->push, "push the written branch");
                 sub.footer(
                     "Example:\n  ferry reconcile --from dev --to prod --dry-run --out plan.json\n"

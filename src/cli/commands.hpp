@@ -33,11 +33,18 @@ Command history_command();
 int finish(const Context& ctx, nlohmann::json result, const Diagnostics& diags, int exit_code,
            const std::string& summary = {});
 
+// A JSON result as printed: indented, and bytes that are not UTF-8 (an
+// argument can hold any) replaced rather than fatal.
+std::string json_text(const nlohmann::json& result);
+
 // "2 errors, 1 warning"
 std::string count_summary(const Diagnostics& diags);
 
 // SPEC 4: colour only on a terminal, and never when NO_COLOR is set.
 bool color_allowed(int fd);
+
+// `--branch NAME` of the writing commands: a name git accepts for a new branch.
+CLI::Option* add_branch_option(CLI::App& sub, std::string& branch);
 
 // A usage error (exit 64), said on standard error.
 int usage_error(const std::string& message);

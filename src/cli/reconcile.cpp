@@ -108,7 +108,7 @@ Plan plan_prepared(const PreparedPlan& p) {
 int print_plan(const Context& ctx, const Plan& plan) {
     switch (ctx.output.format) {
         case Format::json:
-            std::cout << plan_json(plan).dump(2) << "\n";
+            std::cout << json_text(plan_json(plan)) << "\n";
             break;
         case Format::markdown:
             std::cout << plan_markdown(plan);
@@ -163,7 +163,7 @@ Command reconcile_command() {
                 sub.add_option("--link", args->link, "link A=B (sources, destinations) as part of the deployment");
                 sub.add_flag("--dry-run", args->dry_run, "print the plan; write nothing");
                 sub.add_option("--out", args->out, "save the plan as JSON");
-                sub.add_option("--branch", args->branch, "write the commit on this new branch");
+                add_branch_option(sub, args->branch);
                 sub.add_flag("--push", args->push, "push the written branch");
                 sub.add_option("--message", args->message, "the commit message's summary line");
                 sub.add_flag("--detailed-exitcode", args->detailed_exitcode, "exit 0 no changes, 2 changes, 1 blocked");

@@ -74,11 +74,20 @@ Diagnostic write_failure(const git::WriteFailure& failure, const std::string& wo
     return error(code, workspace + ": " + failure.message, {}, workspace);
 }
 
+void finish_interrupted_writes(Organization& org, const std::vector<std::string>& workspaces) {
+    for (const auto& name : workspaces) {
+        auto config = org.workspace(name);
+        if (!config) continue;
+        if (auto repo = org.repository(**config)) (*repo)->finish_interrupted_write();
+    }
+}
+
 std::expected<std::vector<Written>, Diagnostics> write_workspaces(Organization& org,
                                                                   const std::vector<std::string>& workspaces,
                                                                   const std::string& actor, const std::string& message,
                                                                   const ComputeChanges& compute) {
     std::mt19937 jitter(std::random_device{}());
+    finish_interrupted_writes(org, workspaces);
     for (int attempt = 1;; ++attempt) {
         std::vector<LoadedWorkspace> loaded;
         Diagnostics problems;

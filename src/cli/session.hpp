@@ -28,6 +28,11 @@ git::Identity author_for(const std::string& actor, git::Repository& repo);
 // A refused write as a diagnostic with its SPEC code.
 Diagnostic write_failure(const git::WriteFailure& failure, const std::string& workspace);
 
+// A write killed half-way can leave a work tree behind its branch: every
+// command that writes finishes that first, for the repositories of
+// `workspaces`, even when it then writes nothing or is refused.
+void finish_interrupted_writes(Organization& org, const std::vector<std::string>& workspaces);
+
 // Files to write into one workspace's tree, computed from its loaded state.
 struct WorkspaceChange {
     const Workspace* workspace;

@@ -46,7 +46,10 @@ std::expected<fs::path, Diagnostic> find_config(const std::string& flag) {
 namespace {
 
 // A folder inside a repository: relative, '/'-separated, no '.' or '..' parts.
+// An absolute path is refused rather than read as relative: `/etc` most
+// likely means a folder outside the repository.
 std::optional<std::string> normalize_folder(std::string_view path) {
+    if (path.starts_with('/')) return std::nullopt;
     std::string out;
     while (!path.empty()) {
         auto slash = path.find('/');

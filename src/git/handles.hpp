@@ -31,6 +31,7 @@ using StatusListHandle = std::unique_ptr<git_status_list, Deleter<git_status_lis
 using ConfigHandle = std::unique_ptr<git_config, Deleter<git_config, git_config_free>>;
 using RemoteHandle = std::unique_ptr<git_remote, Deleter<git_remote, git_remote_free>>;
 using IndexHandle = std::unique_ptr<git_index, Deleter<git_index, git_index_free>>;
+using DiffHandle = std::unique_ptr<git_diff, Deleter<git_diff, git_diff_free>>;
 
 struct BufHandle {
     git_buf buf = GIT_BUF_INIT;

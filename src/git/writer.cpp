@@ -6,12 +6,11 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdlib>
-#include <filesystem>
-#include <set>
 
+#include "git/handles.hpp"
 #include "git/transfer.hpp"
+#include "git/worktrees.hpp"
 
 namespace ferry::git {
 namespace {
@@ -46,92 +45,6 @@ bool path_exists(git_tree* tree, const std::string& path) {
     if (git_tree_entry_bypath(&e, tree, path.c_str()) != 0) return false;
     git_tree_entry_free(e);
     return true;
-}
-
-// The work trees that have `ref_name` checked out and so must be kept in
-// step: the main one and any linked one (`git worktree add`).
-struct Checkouts {
-    std::vector<git_repository*> repos;
-    std::vector<RepoHandle> owned;  // linked work trees, opened here
-};
-
-// Brings a work tree from `from` to `to` (both trees of the repository),
-// refusing to overwrite anything changed meanwhile. A linked work tree is a
-// repository object of its own: the trees are looked up there.
-int checkout_between(git_repository* checkout, const git_oid* from, const git_oid* to) {
-    git_tree* to_tree = nullptr;
-    git_tree* from_tree = nullptr;
-    if (git_tree_lookup(&to_tree, checkout, to) != 0) return -1;
-    TreeHandle to_handle(to_tree);
-    if (from && git_tree_lookup(&from_tree, checkout, from) != 0) return -1;
-    TreeHandle from_handle(from_tree);
-    git_checkout_options opts = GIT_CHECKOUT_OPTIONS_INIT;
-    opts.checkout_strategy = GIT_CHECKOUT_SAFE;
-    opts.baseline = from_tree;
-    return git_checkout_tree(checkout, reinterpret_cast<git_object*>(to_tree), &opts);
-}
-
-bool has_checked_out(git_repository* repo, const std::string& ref_name) {
-    if (git_repository_is_bare(repo)) return false;
-    git_reference* head = nullptr;
-    if (git_reference_lookup(&head, repo, "HEAD") != 0) return false;
-    ReferenceHandle h(head);
-    return git_reference_type(head) == GIT_REFERENCE_SYMBOLIC && ref_name == git_reference_symbolic_target(head);
-}
-
-Checkouts checkouts_of(git_repository* repo, const std::string& ref_name) {
-    Checkouts out;
-    if (has_checked_out(repo, ref_name)) out.repos.push_back(repo);
-    git_strarray names{};
-    if (git_worktree_list(&names, repo) != 0) return out;
-    for (std::size_t i = 0; i < names.count; ++i) {
-        git_worktree* wt = nullptr;
-        if (git_worktree_lookup(&wt, repo, names.strings[i]) != 0) continue;
-        git_repository* opened = nullptr;
-        if (git_worktree_validate(wt) == 0 && git_repository_open_from_worktree(&opened, wt) == 0) {
-            RepoHandle handle(opened);
-            if (has_checked_out(opened, ref_name)) {
-                out.repos.push_back(opened);
-                out.owned.push_back(std::move(handle));
-            }
-        }
-        git_worktree_free(wt);
-    }
-    git_strarray_dispose(&names);
-    return out;
-}
-
-// Uncommitted changes to tracked files, or an untracked file where the
-// commit will write, make the write unsafe for the work tree.
-std::expected<void, WriteFailure> require_clean(git_repository* repo, const std::vector<FileChange>& changes) {
-    git_status_options opts = GIT_STATUS_OPTIONS_INIT;
-    opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
-    opts.flags =
-        GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
-    git_status_list* raw = nullptr;
-    if (git_status_list_new(&raw, repo, &opts) != 0) return fail_git("cannot read the work tree's status");
-    StatusListHandle list(raw);
-    std::set<std::string> written;
-    for (const auto& c : changes)
-        written.insert(c.path);
-    for (std::size_t i = 0, n = git_status_list_entrycount(raw); i < n; ++i) {
-        const git_status_entry* e = git_status_byindex(raw, i);
-        const git_diff_delta* delta = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
-        std::string path = delta && delta->new_file.path ? delta->new_file.path : "";
-        if (e->status == GIT_STATUS_CURRENT || e->status == GIT_STATUS_IGNORED) continue;
-        // An untracked file is in the way only where the commit writes: at
-        // a written path, or under one (a folder named like the file).
-        auto in_the_way = [&](const std::string& untracked) {
-            return std::ranges::any_of(written, [&](const std::string& w) {
-                return untracked == w || untracked.starts_with(w + "/") || w.starts_with(untracked + "/");
-            });
-        };
-        if (e->status == GIT_STATUS_WT_NEW && !in_the_way(path)) continue;
-        return fail(WriteFailure::Kind::worktree_dirty,
-                    "the branch is checked out in " + std::string(git_repository_workdir(repo)) +
-                        " with uncommitted changes (" + path + "); commit or stash them first");
-    }
-    return {};
 }
 
 // A branch that moved is reported as such before anything else: the caller
@@ -172,6 +85,7 @@ std::expected<TreeHandle, WriteFailure> build_tree(git_repository* repo, git_tre
             if (git_blob_create_from_buffer(&u.id, repo, c.content->data(), c.content->size()) != 0) {
                 return fail_git("cannot write " + c.path);
             }
+            test_write_step();
             u.action = GIT_TREE_UPDATE_UPSERT;
             u.filemode = GIT_FILEMODE_BLOB;
         } else {
@@ -184,6 +98,7 @@ std::expected<TreeHandle, WriteFailure> build_tree(git_repository* repo, git_tre
     if (git_tree_create_updated(&tree_id, repo, base, updates.size(), updates.data()) != 0) {
         return fail_git("cannot build the new tree");
     }
+    test_write_step();
     git_tree* t = nullptr;
     if (git_tree_lookup(&t, repo, &tree_id) != 0) return fail_git("cannot read the new tree");
     return TreeHandle(t);
@@ -255,6 +170,11 @@ std::expected<void, WriteFailure> write_through(git_repository* repo, const std:
 
 }  // namespace
 
+bool is_valid_branch_name(const std::string& name) {
+    int valid = 0;
+    return name != "@" && git_branch_name_is_valid(&valid, name.c_str()) == 0 && valid;
+}
+
 std::optional<std::string> Repository::config(const char* key) const {
     git_config* raw = nullptr;
     if (git_repository_config_snapshot(&raw, impl_->repo.get()) != 0) return std::nullopt;
@@ -267,7 +187,8 @@ std::optional<std::string> Repository::config(const char* key) const {
 std::expected<std::optional<std::string>, WriteFailure> Repository::commit(const CommitRequest& request) const {
     git_repository* repo = impl_->repo.get();
     const std::string target = "refs/heads/" + (request.new_branch.empty() ? request.branch : request.new_branch);
-    if (!git_reference_is_valid_name(target.c_str())) {
+    if (!git_reference_is_valid_name(target.c_str()) ||
+        (!request.new_branch.empty() && !is_valid_branch_name(request.new_branch))) {
         return fail(WriteFailure::Kind::other, "'" + target.substr(11) + "' is not a valid branch name");
     }
 
@@ -291,6 +212,7 @@ std::expected<std::optional<std::string>, WriteFailure> Repository::commit(const
     if (base_tree && git_oid_equal(git_tree_id(tree->get()), git_tree_id(base_tree.get()))) return std::nullopt;
 
     WriteLock lock(repo);
+    finish_pending_checkout(repo);
     if (auto still = still_at_base(repo, request); !still) return std::unexpected(still.error());
     Checkouts checkouts = request.new_branch.empty() ? checkouts_of(repo, target) : Checkouts{};
     for (git_repository* checkout : checkouts.repos) {
@@ -307,6 +229,11 @@ std::expected<std::optional<std::string>, WriteFailure> Repository::commit(const
                           tree->get(), base_commit ? 1 : 0, parents) != 0) {
         return fail_git("cannot write the commit");
     }
+    test_write_step();
+    if (!checkouts.repos.empty()) {
+        auto recorded = record_pending_checkout(repo, {target, base_oid, commit_oid});
+        if (!recorded) return std::unexpected(recorded.error());
+    }
 
     // The compare-and-swap: libgit2 locks the ref and checks its value.
     std::string log = "ferry: " + request.message.substr(0, request.message.find('\n'));
@@ -321,6 +248,7 @@ std::expected<std::optional<std::string>, WriteFailure> Repository::commit(const
         rc = git_reference_create_matching(&moved, repo, target.c_str(), &commit_oid, 1, &base_oid, log.c_str());
     }
     ReferenceHandle moved_handle(moved);
+    if (rc != 0 && !checkouts.repos.empty()) clear_pending_checkout(repo);
     if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS) {
         return fail(WriteFailure::Kind::moved, "branch '" + request.branch + "' moved while ferry was writing");
     }
@@ -329,26 +257,31 @@ std::expected<std::optional<std::string>, WriteFailure> Repository::commit(const
                     "branch '" + target.substr(11) + "' is locked by another git process (" + target + ".lock exists)");
     }
     if (rc != 0) return fail_git("cannot move branch '" + target.substr(11) + "'");
+    test_write_step();
 
     const git_oid* from = base_tree ? git_tree_id(base_tree.get()) : nullptr;
     for (std::size_t i = 0; i < checkouts.repos.size(); ++i) {
         if (checkout_between(checkouts.repos[i], from, git_tree_id(tree->get())) == 0) continue;
         // Something in the way appeared after the check: take the write back
-        // (the work trees already updated, then the branch) and say so.
+        // (the branch, then the work trees already updated) and say so. The
+        // pending record still names both commits, should this be cut short.
         WriteFailure failure{WriteFailure::Kind::worktree_dirty,
                              last_error(std::string("the work tree ") + git_repository_workdir(checkouts.repos[i]) +
                                         " could not be updated; nothing was written")};
         if (from) {
-            for (std::size_t j = 0; j < i; ++j)
-                checkout_between(checkouts.repos[j], git_tree_id(tree->get()), from);
             git_reference* back = nullptr;
             if (git_reference_create_matching(&back, repo, target.c_str(), &base_oid, 1, &commit_oid,
                                               "ferry: undo a failed write") == 0) {
                 git_reference_free(back);
+                test_write_step();
             }
+            for (std::size_t j = 0; j < i; ++j)
+                checkout_between(checkouts.repos[j], git_tree_id(tree->get()), from);
         }
+        clear_pending_checkout(repo);
         return std::unexpected(failure);
     }
+    if (!checkouts.repos.empty()) clear_pending_checkout(repo);
     if (remote()) {
         if (auto pushed = write_through(repo, impl_->url, impl_->progress, request, hex(&commit_oid)); !pushed)
             return std::unexpected(pushed.error());
@@ -360,6 +293,7 @@ std::expected<void, WriteFailure> Repository::preflight(const CommitRequest& req
     git_repository* repo = impl_->repo.get();
     if (!request.new_branch.empty()) return {};
     WriteLock lock(repo);
+    finish_pending_checkout(repo);
     if (auto still = still_at_base(repo, request); !still) return still;
     Checkouts checkouts = checkouts_of(repo, "refs/heads/" + request.branch);
     for (git_repository* checkout : checkouts.repos) {
@@ -390,12 +324,17 @@ std::expected<void, WriteFailure> undo_locked(git_repository* repo, const Commit
     }
     git_oid base;
     git_oid_fromstr(&base, request.base_commit.c_str());
+    if (!checkouts.repos.empty()) {
+        if (auto recorded = record_pending_checkout(repo, {target, base, written}); !recorded) return recorded;
+    }
     git_reference* moved = nullptr;
     if (git_reference_create_matching(&moved, repo, target.c_str(), &base, 1, &written, "ferry: undo a failed write") !=
         0) {
+        if (!checkouts.repos.empty()) clear_pending_checkout(repo);
         return fail_git("cannot move " + target + " back");
     }
     git_reference_free(moved);
+    test_write_step();
     git_commit* old_commit = nullptr;
     git_commit* new_commit = nullptr;
     if (git_commit_lookup(&old_commit, repo, &base) != 0 || git_commit_lookup(&new_commit, repo, &written) != 0) {
@@ -415,6 +354,7 @@ std::expected<void, WriteFailure> undo_locked(git_repository* repo, const Commit
                             " could not be restored");
         }
     }
+    if (!checkouts.repos.empty()) clear_pending_checkout(repo);
     return {};
 }
 
@@ -427,6 +367,13 @@ std::expected<void, WriteFailure> Repository::undo(const CommitRequest& request,
     }
     WriteLock lock(impl_->repo.get());
     return undo_locked(impl_->repo.get(), request, commit);
+}
+
+void Repository::finish_interrupted_write() const {
+    git_repository* repo = impl_->repo.get();
+    if (!has_pending_checkout(repo)) return;
+    WriteLock lock(repo);
+    finish_pending_checkout(repo);
 }
 
 std::expected<void, WriteFailure> Repository::push(const std::string& branch) const {

@@ -83,7 +83,10 @@ LinkSet resolve_links(const Workspace& a, const Workspace& b, Diagnostics& out) 
                                    " is stale: " + missing + " does not exist; it is ignored",
                                {s.said_by->links_file, s.entry->mark.line, s.entry->mark.column},
                                address(s.said_by->name, kind, s.entry->local_id));
-        d.hint = "ferry unlink " + address(a.name, kind, s.a_id) + " " + address(b.name, kind, s.b_id);
+        // `ferry unlink` takes only addresses that can name a file of a tree.
+        d.hint = is_valid_id(s.a_id) && is_valid_id(s.b_id)
+                     ? "ferry unlink " + address(a.name, kind, s.a_id) + " " + address(b.name, kind, s.b_id)
+                     : "remove the entry from links.yaml in " + s.said_by->name + ": it names no possible resource";
         out.add(std::move(d));
     }
 

@@ -1,0 +1,209 @@
+"""Crash safety of the write path (SPEC 4.2: a write never leaves a partial
+commit or a moved branch behind): ferry is killed with SIGKILL after its
+Nth write step, for N = 1, 2, ... until a run gets through whole, by the
+test hook FERRY_TEST_KILL_AFTER_WRITES (src/git/worktrees.hpp: every
+object, the pending-checkout record, the branch move, each file of the work
+tree and the work tree's index count as steps).
+
+After each kill: `git fsck --strict` passes, no lock file is left, the
+branch is exactly where it was or exactly at the commit an uninterrupted
+run makes, a checked-out work tree is clean at one of the two or (killed
+while it was being updated) is finished by the next run; and running the
+same command again completes the job: the branch at that same commit, the
+work tree clean and current, and a third run changes nothing."""
+
+import shutil
+import unittest
+
+from harness import (
+    DeployCase,
+    deploy_trees,
+    git,
+    git_fsck,
+    head,
+    isolated_env,
+    make_repo,
+    run,
+    valid_tree,
+    worktree_status,
+    write_config,
+)
+
+ACTOR = "alice@acme.com"
+EPOCH = "1790000000"  # fixed times: an uninterrupted run always makes the same commit
+MAX_STEPS = 200  # a deployment of a few files takes a few dozen steps at most
+# A published write over a draft of prod, so that the work tree loses a
+# file as well as gaining and changing some.
+PROD_DRAFT = {"drafts/models/users.yaml": "draft: { author: bob@acme.com, approval: none }\n"
+                                           "name: Users\nsource: warehouse\ntype: sql\nsql: select 9\n"}
+DEPLOY = ("reconcile", "--from", "dev", "--to", "prod", "--select", "models/*", "--select", "syncs/*")
+LINK = ("link", "dev:sources/warehouse", "prod:sources/warehouse")
+
+
+class CrashCase(DeployCase):
+    linked = None  # (repository, linked work tree) in the template, if any
+
+    def setUp(self):
+        super().setUp()
+        self.base_env = isolated_env(self.tmp / "home", {"FERRY_ACTOR": ACTOR, "SOURCE_DATE_EPOCH": EPOCH})
+
+    def make_template(self, bare):
+        """The organization every attempt starts from: dev and prod of
+        deploy_trees (prod with a draft the deployment replaces), prod
+        checked out on main or a bare clone. Returns {name: repo path}."""
+        folder = self.tmp / "template"
+        dev, prod = deploy_trees(prod_extra=PROD_DRAFT)
+        make_repo(folder / "dev", dev)
+        if bare:
+            make_repo(self.tmp / "src-prod", prod)
+            git(self.tmp, "clone", "-q", "--bare", str(self.tmp / "src-prod"), str(folder / "prod.git"))
+            write_config(folder, {"dev": {"repo": "dev"}, "prod": {"repo": "prod.git", "branch": "main"}})
+            return {"dev": "dev", "prod": "prod.git"}
+        make_repo(folder / "prod", prod)
+        write_config(folder, {"dev": {"repo": "dev"}, "prod": {"repo": "prod"}})
+        return {"dev": "dev", "prod": "prod"}
+
+    def attempt_folder(self, name):
+        folder = self.tmp / name
+        shutil.copytree(self.tmp / "template", folder, symlinks=True)
+        if self.linked:
+            # A linked work tree and its repository name each other by
+            # absolute path: point the copies at each other.
+            repo, work_tree = self.linked
+            admin = folder / repo / ".git" / "worktrees" / work_tree
+            (folder / work_tree / ".git").write_text("gitdir: %s\n" % admin)
+            (admin / "gitdir").write_text("%s\n" % (folder / work_tree / ".git"))
+        return folder
+
+    def heads(self, folder, repos):
+        return {name: head(folder / path, "refs/heads/main") for name, path in repos.items()}
+
+    def run_ferry(self, folder, args, kill_after=None):
+        env = dict(self.base_env)
+        if kill_after is not None:
+            env["FERRY_TEST_KILL_AFTER_WRITES"] = str(kill_after)
+        return run(*args, cwd=folder, env=env)
+
+    # ---- what must hold after every kill
+
+    def assertConsistent(self, folder, repos, context):
+        for name, path in repos.items():
+            repo = folder / path
+            rc, out = git_fsck(repo)
+            self.assertEqual(rc, 0, "git fsck --strict failed in %s %s:\n%s" % (name, context, out))
+            gitdir = repo if path.endswith(".git") else repo / ".git"
+            locks = sorted(str(p.relative_to(gitdir)) for p in gitdir.rglob("*.lock") if p.name != "write.lock")
+            self.assertEqual(locks, [], "lock files left in %s %s" % (name, context))
+
+    def assertClean(self, folder, checked_out, context):
+        """Every work tree that has main checked out, and its index, match
+        the branch (git status compares all three)."""
+        for path in checked_out:
+            self.assertEqual(worktree_status(folder / path), [], "the work tree %s is not clean %s" % (path, context))
+
+    # ---- the loop
+
+    def crash_at_every_step(self, args, repos, checked_out, stale_once_written=False):
+        """Kills `ferry args` after step 1, 2, ... and checks each time;
+        returns the number of steps of a whole run and how many kills left a
+        work tree that the next run had to finish. `checked_out`: the work
+        trees (paths in the folder) that have main checked out. With stale_once_written
+        (apply), running it again after the branch moved is refused as
+        stale-plan, and must still finish the work tree."""
+        reference = self.attempt_folder("reference")
+        before = self.heads(reference, repos)
+        whole = self.run_ferry(reference, args)
+        self.assertEqual(whole.returncode, 0, whole.describe())
+        after = self.heads(reference, repos)
+        self.assertNotEqual(before, after, "the command writes something")
+        self.assertConsistent(reference, repos, "after an uninterrupted run")
+        self.assertClean(reference, checked_out, "after an uninterrupted run")
+
+        unfinished_work_trees = 0
+        for n in range(1, MAX_STEPS + 1):
+            folder = self.attempt_folder("kill-%d" % n)
+            context = "after a kill at step %d" % n
+            result = self.run_ferry(folder, args, kill_after=n)
+            if result.returncode == 0:
+                self.assertEqual(self.heads(folder, repos), after, "a run that was not killed writes the same")
+                shutil.rmtree(folder)
+                return n - 1, unfinished_work_trees
+            self.assertEqual(result.returncode, -9, "killed by SIGKILL %s\n%s" % (context, result.describe()))
+            self.assertConsistent(folder, repos, context)
+            now = self.heads(folder, repos)
+            for name in repos:
+                self.assertIn(now[name], (before[name], after[name]),
+                              "%s's branch is exactly before or after the write %s" % (name, context))
+            dirty = [path for path in checked_out if worktree_status(folder / path)]
+            unfinished_work_trees += bool(dirty)
+
+            again = self.run_ferry(folder, args)
+            if stale_once_written and now == after:
+                self.assertEqual(again.returncode, 1, again.describe())
+                self.assertIn("error[stale-plan]", again.stderr, again.describe())
+            else:
+                self.assertEqual(again.returncode, 0, "the same command again %s\n%s" % (context, again.describe()))
+            self.assertEqual(self.heads(folder, repos), after, "running it again completes the write %s" % context)
+            self.assertConsistent(folder, repos, context + " and a second run")
+            self.assertClean(folder, checked_out, context + " and a second run")
+            for name, path in repos.items():
+                pending = folder / path / ".git" / "ferry" / "checkout-pending"
+                self.assertFalse(pending.exists(), "%s: the record of the interrupted checkout is gone" % name)
+            shutil.rmtree(folder)
+        self.fail("ferry was still killed after %d steps" % MAX_STEPS)
+
+
+class ReconcileCrashTest(CrashCase):
+    def test_checked_out_target(self):
+        repos = self.make_template(bare=False)
+        steps, unfinished = self.crash_at_every_step(DEPLOY, repos, checked_out=["prod"])
+        # 5 files, their tree and commit, the record, the branch, 6 files of
+        # the work tree and its index, the record removed: every one tried.
+        self.assertGreaterEqual(steps, 15)
+        self.assertGreater(unfinished, 0, "some kills fell while the work tree was being updated")
+
+    def test_target_checked_out_in_a_linked_work_tree(self):
+        repos = self.make_template(bare=False)
+        template = self.tmp / "template"
+        git(template / "prod", "checkout", "-q", "-b", "elsewhere")
+        git(template / "prod", "worktree", "add", "-q", str(template / "prod-main"), "main")
+        self.linked = ("prod", "prod-main")
+        write_config(template, {"dev": {"repo": "dev"}, "prod": {"repo": "prod", "branch": "main"}})
+        steps, unfinished = self.crash_at_every_step(DEPLOY, repos, checked_out=["prod-main"])
+        self.assertGreaterEqual(steps, 15)
+        self.assertGreater(unfinished, 0)
+
+    def test_bare_target(self):
+        repos = self.make_template(bare=True)
+        steps, _ = self.crash_at_every_step(DEPLOY, repos, checked_out=[])
+        self.assertGreaterEqual(steps, 8)
+
+    def test_apply_of_a_saved_plan(self):
+        repos = self.make_template(bare=False)
+        plan = self.tmp / "plan.json"
+        saved = self.run_ferry(self.tmp / "template", DEPLOY + ("--dry-run", "--out", plan))
+        self.assertEqual(saved.returncode, 0, saved.describe())
+        steps, unfinished = self.crash_at_every_step(("apply", plan), repos, checked_out=["prod"],
+                                                     stale_once_written=True)
+        self.assertGreaterEqual(steps, 15)
+        self.assertGreater(unfinished, 0)
+
+
+class LinkCrashTest(CrashCase):
+    """`ferry link` writes two repositories, one commit each: killed
+    between them, one links.yaml states the link (links are the union of
+    both files, so the link holds) and running it again repairs the other."""
+
+    def test_link_across_two_checked_out_repositories(self):
+        folder = self.tmp / "template"
+        make_repo(folder / "dev", valid_tree())
+        make_repo(folder / "prod", valid_tree())
+        write_config(folder, {"dev": {"repo": "dev"}, "prod": {"repo": "prod"}})
+        repos = {"dev": "dev", "prod": "prod"}
+        steps, unfinished = self.crash_at_every_step(LINK, repos, checked_out=["dev", "prod"])
+        self.assertGreaterEqual(steps, 10)
+        self.assertGreater(unfinished, 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
