@@ -70,6 +70,9 @@ struct CommitInfo {
 class Repository {
 public:
     static std::expected<Repository, std::string> open(const std::filesystem::path& path);
+    // The repository that holds `start` (its work tree or git folder, or a
+    // folder inside them), searching parent folders as git does.
+    static std::expected<Repository, std::string> discover(const std::filesystem::path& start);
     ~Repository();
     Repository(Repository&&) noexcept;
     Repository& operator=(Repository&&) noexcept;
@@ -81,6 +84,12 @@ public:
     std::expected<std::unique_ptr<TreeSource>, std::string> tree(const std::string& commit,
                                                                  const std::string& folder) const;
     std::filesystem::path git_dir() const;
+    // The work tree's root; empty for a bare repository.
+    std::filesystem::path work_dir() const;
+    // The branch HEAD names, even one with no commit yet.
+    std::expected<std::string, std::string> head_branch() const;
+    // No commit on any branch yet (a fresh `git init`).
+    bool empty() const;
     // A git config value (the repository's, then global ones), if set.
     std::optional<std::string> config(const char* key) const;
 
@@ -109,6 +118,8 @@ public:
 private:
     struct Impl;
     explicit Repository(std::unique_ptr<Impl> impl);
+    static std::expected<Repository, std::string> open_ext(const std::filesystem::path& path, unsigned flags,
+                                                           std::string_view failure);
     std::unique_ptr<Impl> impl_;
 };
 
