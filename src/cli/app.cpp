@@ -13,8 +13,8 @@ namespace ferry::cli {
 namespace {
 
 std::vector<Command> commands() {
-    return {validate_command(),  links_command(), link_command(),    unlink_command(),
-            reconcile_command(), apply_command(), publish_command(), history_command()};
+    return {init_command(),      validate_command(), links_command(),   link_command(),   unlink_command(),
+            reconcile_command(), apply_command(),    publish_command(), history_command()};
 }
 
 }  // namespace

@@ -9,18 +9,25 @@
 
 namespace ferry::cli {
 
-std::expected<std::string, Diagnostic> resolve_actor(const Context& ctx, Organization& org,
+std::expected<std::string, Diagnostic> resolve_actor(const Context& ctx, const git::Repository* repo,
                                                      const std::string& target_workspace) {
     if (!ctx.actor.empty()) return ctx.actor;
     if (const char* env = std::getenv("FERRY_ACTOR"); env && *env) return std::string(env);
-    if (auto ws = org.workspace(target_workspace)) {
-        if (auto repo = org.repository(**ws)) {
-            if (auto email = (*repo)->config("user.email")) return *email;
-        }
+    if (repo) {
+        if (auto email = repo->config("user.email")) return *email;
     }
     Diagnostic d = error(code::permission_denied, "no actor: ferry acts on someone's behalf and could not tell whose");
     d.hint = "pass --actor EMAIL, set FERRY_ACTOR, or set user.email in the " + target_workspace + " repository";
     return std::unexpected(std::move(d));
+}
+
+std::expected<std::string, Diagnostic> resolve_actor(const Context& ctx, Organization& org,
+                                                     const std::string& target_workspace) {
+    const git::Repository* repo = nullptr;
+    if (auto ws = org.workspace(target_workspace)) {
+        if (auto r = org.repository(**ws)) repo = *r;
+    }
+    return resolve_actor(ctx, repo, target_workspace);
 }
 
 namespace {
@@ -28,14 +35,13 @@ namespace {
 // Enough for a handful of concurrent writers to one branch: each round, one wins.
 constexpr int kAttempts = 25;
 
-// SPEC 4.2's trailers end every message ferry writes.
+}  // namespace
+
 std::string with_trailers(const std::string& message, const std::string& from, const std::string& actor) {
     std::string out = message + "\n\n";
     if (!from.empty()) out += "Ferry-From: " + from + "\n";
     return out + "Ferry-Actor: " + actor + "\n";
 }
-
-}  // namespace
 
 git::Identity author_for(const std::string& actor, git::Repository& repo) {
     if (auto email = repo.config("user.email"); email && *email == actor) {

@@ -15,6 +15,12 @@ namespace ferry::cli {
 // SPEC 1: --actor, else FERRY_ACTOR, else user.email of the target repository.
 std::expected<std::string, Diagnostic> resolve_actor(const Context& ctx, Organization& org,
                                                      const std::string& target_workspace);
+std::expected<std::string, Diagnostic> resolve_actor(const Context& ctx, const git::Repository* repo,
+                                                     const std::string& target_workspace);
+
+// SPEC 4.2's trailers end every message ferry writes (Ferry-From only when
+// `from` is set).
+std::string with_trailers(const std::string& message, const std::string& from, const std::string& actor);
 
 // The commit author for the actor: the repository's user.name when it is
 // the actor's own email, else the email's local part.
