@@ -88,10 +88,10 @@ int apply(const Context& ctx, const std::string& path, const WriteOptions& optio
                              "plan again as " + explicit_actor + ": ferry reconcile --from " + claims->from.workspace +
                                  " --to " + claims->to.workspace + " --out " + path));
     }
-    auto org = Organization::open(ctx.config);
+    auto org = open_organization(ctx);
     if (!org) return finish(ctx, {{"status", "blocked"}}, org.error(), kFailed);
-    for (const std::string& name : {claims->from.workspace, claims->to.workspace}) {
-        if (auto ws = org->workspace(name); !ws) return fail(ws.error());
+    if (auto unknown = unknown_workspaces(*org, {claims->from.workspace, claims->to.workspace}); unknown.has_errors()) {
+        return finish(ctx, {{"status", "blocked"}}, unknown, kFailed);
     }
     // SPEC 4: the plan is made again from the commits, options and actor it names.
     auto source = org->load({claims->from.workspace, claims->from.commit});

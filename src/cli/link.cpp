@@ -134,12 +134,9 @@ int link(const Context& ctx, const std::string& first, const std::string& second
     } else if (second == a->workspace) {
         return usage_error("a link joins two different workspaces");
     }
-    auto org = Organization::open(ctx.config);
+    auto org = open_organization(ctx);
     if (!org) return finish(ctx, commits_json({}), org.error(), kFailed);
-    Diagnostics unknown;
-    for (const std::string& name : {a->workspace, listing ? second : b->workspace}) {
-        if (auto ws = org->workspace(name); !ws) unknown.add(ws.error());
-    }
+    Diagnostics unknown = unknown_workspaces(*org, {a->workspace, listing ? second : b->workspace});
     if (unknown.has_errors()) return finish(ctx, commits_json({}), unknown, kFailed);
     return listing ? list_candidates(ctx, *org, *a, second) : link_pair(ctx, *org, *a, *b);
 }
@@ -151,8 +148,10 @@ int unlink(const Context& ctx, const std::string& first, const std::string& seco
     if (!b) return usage_error(b.error());
     if (a->kind != b->kind) return usage_error("a link joins two resources of the same kind");
     if (a->workspace == b->workspace) return usage_error("a link joins two different workspaces");
-    auto org = Organization::open(ctx.config);
+    auto org = open_organization(ctx);
     if (!org) return finish(ctx, commits_json({}), org.error(), kFailed);
+    if (auto unknown = unknown_workspaces(*org, {a->workspace, b->workspace}); unknown.has_errors())
+        return finish(ctx, commits_json({}), unknown, kFailed);
     auto actor = resolve_actor(ctx, *org, a->workspace);
     if (!actor) return finish(ctx, commits_json({}), Diagnostics{{actor.error()}}, kFailed);
     auto written = write_workspaces(
@@ -192,12 +191,13 @@ int unlink(const Context& ctx, const std::string& first, const std::string& seco
 int list_links(const Context& ctx, const std::vector<std::string>& args) {
     nlohmann::json result = {{"links", nlohmann::json::array()}};
     if (args.size() > 1) return usage_error("ferry links takes at most one workspace");
-    auto org = Organization::open(ctx.config);
+    auto org = open_organization(ctx);
     if (!org) return finish(ctx, result, org.error(), kFailed);
     Diagnostics diags;
     std::string only = args.empty() ? "" : args[0];
     if (!only.empty()) {
-        if (auto ws = org->workspace(only); !ws) return finish(ctx, result, Diagnostics{{ws.error()}}, kFailed);
+        if (auto unknown = unknown_workspaces(*org, {only}); unknown.has_errors())
+            return finish(ctx, result, unknown, kFailed);
     }
     std::vector<LoadedWorkspace> loaded;
     for (const auto& w : org->config().workspaces) {

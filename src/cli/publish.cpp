@@ -36,10 +36,10 @@ void check_published_references(const Workspace& ws, Kind kind, const nlohmann::
 int publish(const Context& ctx, const std::string& text) {
     auto a = parse_address(text);
     if (!a || !a->ref.empty()) return usage_error("'" + text + "' is not an address WORKSPACE:KIND/ID");
-    auto org = Organization::open(ctx.config);
+    auto org = open_organization(ctx);
     if (!org) return finish(ctx, commits_json({}), org.error(), kFailed);
-    if (auto ws = org->workspace(a->workspace); !ws)
-        return finish(ctx, commits_json({}), Diagnostics{{ws.error()}}, kFailed);
+    if (auto unknown = unknown_workspaces(*org, {a->workspace}); unknown.has_errors())
+        return finish(ctx, commits_json({}), unknown, kFailed);
     auto actor = resolve_actor(ctx, *org, a->workspace);
     if (!actor) return finish(ctx, commits_json({}), Diagnostics{{actor.error()}}, kFailed);
     const std::string addr = a->str();

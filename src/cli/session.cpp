@@ -1,5 +1,7 @@
 #include "cli/session.hpp"
 
+#include "ferry/schema.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -28,6 +30,41 @@ std::expected<std::string, Diagnostic> resolve_actor(const Context& ctx, Organiz
         if (auto r = org.repository(**ws)) repo = *r;
     }
     return resolve_actor(ctx, repo, target_workspace);
+}
+
+std::expected<Organization, Diagnostics> open_organization(const Context& ctx) {
+    auto file = find_config(ctx.config);
+    if (!file) {
+        Diagnostic d = file.error();
+        const char* env = std::getenv("FERRY_CONFIG");
+        // Nothing named a file and none was found: most likely a first run.
+        if (ctx.config.empty() && !(env && *env)) {
+            d.hint +=
+                "; new here? ferry init WORKSPACE --org NAME, run in a repository, scaffolds a workspace "
+                "and prints its ferry.yaml entry";
+        }
+        return std::unexpected(Diagnostics{{std::move(d)}});
+    }
+    return Organization::open(file->string());
+}
+
+Diagnostics unknown_workspaces(const Organization& org, const std::vector<std::string>& names) {
+    Diagnostics out;
+    std::vector<std::string> known;
+    for (const auto& w : org.config().workspaces)
+        known.push_back(w.name);
+    for (const std::string& name : names) {
+        auto ws = org.workspace(name);
+        if (ws) continue;
+        Diagnostic d = ws.error();
+        if (std::string close = did_you_mean(name, known); !close.empty()) {
+            d.hint = "did you mean '" + close + "'? " + d.hint;
+        } else {
+            d.hint += "; a new one: ferry init " + name + " --org NAME in its repository, then add it to ferry.yaml";
+        }
+        out.add(std::move(d));
+    }
+    return out;
 }
 
 namespace {

@@ -18,6 +18,14 @@ std::expected<std::string, Diagnostic> resolve_actor(const Context& ctx, Organiz
 std::expected<std::string, Diagnostic> resolve_actor(const Context& ctx, const git::Repository* repo,
                                                      const std::string& target_workspace);
 
+// Organization::open for a command, with a hint toward `ferry init` when no
+// ferry.yaml was named or found.
+std::expected<Organization, Diagnostics> open_organization(const Context& ctx);
+
+// `unknown-workspace` for each of `names` that ferry.yaml does not define,
+// with a hint: the name meant, or how to add a new workspace.
+Diagnostics unknown_workspaces(const Organization& org, const std::vector<std::string>& names);
+
 // SPEC 4.2's trailers end every message ferry writes (Ferry-From only when
 // `from` is set).
 std::string with_trailers(const std::string& message, const std::string& from, const std::string& actor);

@@ -3,8 +3,7 @@
 #include <iostream>
 #include <set>
 
-#include "cli/commands.hpp"
-#include "ferry/organization.hpp"
+#include "cli/session.hpp"
 
 namespace ferry::cli {
 namespace {
@@ -25,18 +24,16 @@ int validate(const Context& ctx, const std::vector<std::string>& args) {
         }
     }
     Diagnostics diags;
-    auto org = Organization::open(ctx.config);
+    auto org = open_organization(ctx);
     if (!org) return finish(ctx, result, org.error(), kFailed, "Invalid: " + count_summary(org.error()) + ".");
 
     std::vector<WorkspaceRequest> requested;
+    std::vector<std::string> names;
     for (const auto& arg : args) {
-        WorkspaceRequest r = parse_workspace_request(arg);
-        if (auto ws = org->workspace(r.name); !ws) {
-            diags.add(ws.error());
-            continue;
-        }
-        requested.push_back(std::move(r));
+        requested.push_back(parse_workspace_request(arg));
+        names.push_back(requested.back().name);
     }
+    diags = unknown_workspaces(*org, names);
     if (diags.has_errors()) return finish(ctx, result, diags, kFailed, "Invalid: " + count_summary(diags) + ".");
     if (requested.empty()) {
         for (const auto& w : org->config().workspaces)

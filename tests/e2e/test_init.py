@@ -201,5 +201,48 @@ class InitTest(IsolatedEnvCase):
         self.assertEqual(data["errors"], [])
 
 
+class HintsTest(IsolatedEnvCase):
+    """Errors that a newcomer meets first say what to run next."""
+
+    def setUp(self):
+        super().setUp()
+        self.base_env = isolated_env(self.tmp / "home")
+
+    def test_no_ferry_yaml_suggests_init(self):
+        result = self.ferry("validate")
+        self.assertExit(result, 1)
+        self.assertTextDiag(result, "config")
+        self.assertIn("ferry init", result.stderr)
+        # A file named explicitly and missing: no guessing.
+        result = self.ferry("validate", "--config", self.tmp / "nope.yaml")
+        self.assertNotIn("ferry init", result.stderr)
+
+    def test_unknown_workspace_lists_the_known_ones(self):
+        self.make_org({"dev": valid_tree(), "prod": valid_tree()})
+        result = self.ferry("validate", "prd")
+        self.assertExit(result, 1)
+        self.assertTextDiag(result, "unknown-workspace")
+        self.assertIn("did you mean 'prod'?", result.stderr)
+        self.assertIn("dev, prod", result.stderr)
+        result, data = self.ferry_json("reconcile", "--from", "dev", "--to", "qa", "--dry-run")
+        self.assertExit(result, 1)
+        hint = data["errors"][0]["hint"]
+        self.assertIn("dev, prod", hint)
+        self.assertIn("ferry init qa", hint)
+
+    def test_every_command_gives_the_hint(self):
+        self.make_org({"dev": valid_tree(), "prod": valid_tree()})
+        for args in (("links", "prd"), ("link", "prd:sources/warehouse", "dev:sources/warehouse"),
+                     ("unlink", "prd:sources/warehouse", "dev:sources/warehouse"),
+                     ("publish", "prd:models/active-users"), ("history", "prd:models/active-users"),
+                     ("reconcile", "--from", "prd", "--to", "dev")):
+            with self.subTest(args=args):
+                result = self.ferry(*args, "--actor", "alice@acme.com")
+                self.assertExit(result, 1)
+                diags = parse_text_diagnostics(result.stderr)
+                self.assertEqual([d["code"] for d in diags], ["unknown-workspace"], result.describe())
+                self.assertIn("did you mean 'prod'?", result.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
