@@ -86,6 +86,9 @@ public:
     static std::expected<Repository, std::string> open_remote(const std::string& url,
                                                               const std::filesystem::path& cache,
                                                               Progress progress = {});
+    // The repository that holds `start` (its work tree or git folder, or a
+    // folder inside them), searching parent folders as git does.
+    static std::expected<Repository, std::string> discover(const std::filesystem::path& start);
     ~Repository();
     Repository(Repository&&) noexcept;
     Repository& operator=(Repository&&) noexcept;
@@ -99,6 +102,12 @@ public:
     std::filesystem::path git_dir() const;
     // Whether this is a clone of a URL, written through to its remote.
     bool remote() const;
+    // The work tree's root; empty for a bare repository.
+    std::filesystem::path work_dir() const;
+    // The branch HEAD names, even one with no commit yet.
+    std::expected<std::string, std::string> head_branch() const;
+    // No commit on any branch yet (a fresh `git init`).
+    bool empty() const;
     // A git config value (the repository's, then global ones), if set.
     std::optional<std::string> config(const char* key) const;
 
@@ -137,6 +146,8 @@ public:
 private:
     struct Impl;
     explicit Repository(std::unique_ptr<Impl> impl);
+    static std::expected<Repository, std::string> open_ext(const std::filesystem::path& path, unsigned flags,
+                                                           std::string_view failure);
     std::unique_ptr<Impl> impl_;
 };
 

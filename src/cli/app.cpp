@@ -8,13 +8,42 @@
 
 #include "cli/commands.hpp"
 #include "ferry/git.hpp"
+#include "ferry/schema.hpp"
 
 namespace ferry::cli {
 namespace {
 
 std::vector<Command> commands() {
-    return {validate_command(),  links_command(), link_command(),    unlink_command(),
-            reconcile_command(), apply_command(), publish_command(), history_command()};
+    return {init_command(),      validate_command(), links_command(),   link_command(),   unlink_command(),
+            reconcile_command(), apply_command(),    publish_command(), history_command()};
+}
+
+constexpr const char* kExamples =
+    "Examples:\n"
+    "  ferry init dev --org acme                  scaffold a workspace in this repository\n"
+    "  ferry validate                             check every workspace of ferry.yaml\n"
+    "  ferry link dev:sources/wh-dev prod:sources/wh\n"
+    "  ferry reconcile --from dev --to prod --dry-run\n"
+    "  ferry reconcile --from dev --to prod --select 'models/*'\n"
+    "  ferry publish prod:syncs/users-to-salesforce\n"
+    "\n"
+    "ferry finds ferry.yaml through --config, $FERRY_CONFIG, or the current folder and its parents.\n"
+    "Run 'ferry COMMAND --help' for a command's options and examples; 'man ferry' for the whole manual.\n"
+    "Exit codes: 0 success, 1 blocked or invalid, 2 changes (--detailed-exitcode), 64 usage error.";
+
+// `ferry valdate`: the command meant, when one is close.
+int unknown_command(const CLI::App& app, const std::vector<Command>& table) {
+    for (const std::string& word : app.remaining()) {
+        if (word.starts_with("-")) continue;
+        std::vector<std::string> names;
+        for (const Command& c : table)
+            names.emplace_back(c.name);
+        std::string close = did_you_mean(word, names);
+        return usage_error("unknown command '" + word + "'" +
+                           (close.empty() ? "" : "; did you mean 'ferry " + close + "'?") +
+                           " Run 'ferry --help' for the list.");
+    }
+    return usage_error("name a command; run 'ferry --help' for the list");
 }
 
 }  // namespace
@@ -85,6 +114,7 @@ int run(int argc, char** argv) {
     CLI::App app{"ferry: promote data-activation configuration between workspaces kept in git", "ferry"};
     app.require_subcommand(1);
     app.fallthrough();
+    app.footer(kExamples);
     app.set_version_flag("--version", "ferry 0.1.0");
 
     Context ctx;
@@ -97,7 +127,8 @@ int run(int argc, char** argv) {
     app.add_flag("-q,--quiet", quiet, "print nothing but errors");
 
     std::function<int(const Context&)> chosen;
-    for (const Command& c : commands()) {
+    const std::vector<Command> table = commands();
+    for (const Command& c : table) {
         CLI::App* sub = app.add_subcommand(c.name, c.summary);
         auto runner = c.setup(*sub);
         sub->callback([&chosen, runner] { chosen = runner; });
@@ -106,6 +137,9 @@ int run(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
+        bool no_command = app.get_subcommands().empty() && e.get_exit_code() != 0;
+        if (no_command && (dynamic_cast<const CLI::ExtrasError*>(&e) || dynamic_cast<const CLI::RequiredError*>(&e)))
+            return unknown_command(app, table);
         int rc = app.exit(e);
         return rc == 0 ? kOk : kUsage;
     }

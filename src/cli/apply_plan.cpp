@@ -36,8 +36,8 @@ int apply(const Context& ctx, const std::string& path, const WriteOptions& optio
     }
     auto org = open_organization(ctx);
     if (!org) return finish(ctx, {{"status", "blocked"}}, org.error(), kFailed);
-    for (const std::string& name : {claims->from.workspace, claims->to.workspace}) {
-        if (auto ws = org->workspace(name); !ws) return fail(ws.error());
+    if (auto unknown = unknown_workspaces(*org, {claims->from.workspace, claims->to.workspace}); unknown.has_errors()) {
+        return finish(ctx, {{"status", "blocked"}}, unknown, kFailed);
     }
     finish_interrupted_writes(*org, {claims->to.workspace});
     // SPEC 4: the plan is made again from the commits, options and actor it names.

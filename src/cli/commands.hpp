@@ -18,6 +18,7 @@ struct Command {
     std::function<std::function<int(const Context&)>(CLI::App& sub)> setup;
 };
 
+Command init_command();
 Command validate_command();
 Command link_command();
 Command unlink_command();

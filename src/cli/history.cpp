@@ -45,8 +45,9 @@ int history(const Context& ctx, const std::string& text) {
     if (!a) return usage_error("'" + text + "' is not an address WORKSPACE[@REF]:KIND/ID");
     auto org = open_organization(ctx);
     if (!org) return finish(ctx, result, org.error(), kFailed);
+    if (auto unknown = unknown_workspaces(*org, {a->workspace}); unknown.has_errors())
+        return finish(ctx, result, unknown, kFailed);
     auto ws = org->workspace(a->workspace);
-    if (!ws) return finish(ctx, result, Diagnostics{{ws.error()}}, kFailed);
     auto repo = org->repository(**ws);
     if (!repo) return finish(ctx, result, Diagnostics{{repo.error()}}, kFailed);
     auto resolved = (*repo)->resolve((*ws)->branch, a->ref);

@@ -137,10 +137,7 @@ int link(const Context& ctx, const std::string& first, const std::string& second
     }
     auto org = open_organization(ctx);
     if (!org) return finish(ctx, commits_json({}), org.error(), kFailed);
-    Diagnostics unknown;
-    for (const std::string& name : {a->workspace, listing ? second : b->workspace}) {
-        if (auto ws = org->workspace(name); !ws) unknown.add(ws.error());
-    }
+    Diagnostics unknown = unknown_workspaces(*org, {a->workspace, listing ? second : b->workspace});
     if (unknown.has_errors()) return finish(ctx, commits_json({}), unknown, kFailed);
     return listing ? list_candidates(ctx, *org, *a, second) : link_pair(ctx, *org, *a, *b);
 }
@@ -154,6 +151,8 @@ int unlink(const Context& ctx, const std::string& first, const std::string& seco
     if (a->workspace == b->workspace) return usage_error("a link joins two different workspaces");
     auto org = open_organization(ctx);
     if (!org) return finish(ctx, commits_json({}), org.error(), kFailed);
+    if (auto unknown = unknown_workspaces(*org, {a->workspace, b->workspace}); unknown.has_errors())
+        return finish(ctx, commits_json({}), unknown, kFailed);
     auto actor = resolve_actor(ctx, *org, a->workspace);
     if (!actor) return finish(ctx, commits_json({}), Diagnostics{{actor.error()}}, kFailed);
     auto written = write_workspaces(
@@ -198,7 +197,8 @@ int list_links(const Context& ctx, const std::vector<std::string>& args) {
     Diagnostics diags;
     std::string only = args.empty() ? "" : args[0];
     if (!only.empty()) {
-        if (auto ws = org->workspace(only); !ws) return finish(ctx, result, Diagnostics{{ws.error()}}, kFailed);
+        if (auto unknown = unknown_workspaces(*org, {only}); unknown.has_errors())
+            return finish(ctx, result, unknown, kFailed);
     }
     std::vector<LoadedWorkspace> loaded;
     for (const auto& w : org->config().workspaces) {

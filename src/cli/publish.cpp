@@ -38,8 +38,8 @@ int publish(const Context& ctx, const std::string& text) {
     if (!a || !a->ref.empty()) return usage_error("'" + text + "' is not an address WORKSPACE:KIND/ID");
     auto org = open_organization(ctx);
     if (!org) return finish(ctx, commits_json({}), org.error(), kFailed);
-    if (auto ws = org->workspace(a->workspace); !ws)
-        return finish(ctx, commits_json({}), Diagnostics{{ws.error()}}, kFailed);
+    if (auto unknown = unknown_workspaces(*org, {a->workspace}); unknown.has_errors())
+        return finish(ctx, commits_json({}), unknown, kFailed);
     auto actor = resolve_actor(ctx, *org, a->workspace);
     if (!actor) return finish(ctx, commits_json({}), Diagnostics{{actor.error()}}, kFailed);
     const std::string addr = a->str();

@@ -73,10 +73,7 @@ std::expected<PreparedPlan, int> prepare_plan(const Context& ctx, const Reconcil
     auto org = open_organization(ctx);
     if (!org) return fail(org.error());
     prepared.org = std::make_unique<Organization>(std::move(*org));
-    Diagnostics unknown;
-    for (const std::string& name : {from.name, args.to}) {
-        if (auto ws = prepared.org->workspace(name); !ws) unknown.add(ws.error());
-    }
+    Diagnostics unknown = unknown_workspaces(*prepared.org, {from.name, args.to});
     if (unknown.has_errors()) return fail(std::move(unknown));
     auto actor = resolve_actor(ctx, *prepared.org, args.to);
     if (!actor) return fail(Diagnostics{{actor.error()}});

@@ -9,9 +9,44 @@
 #include <random>
 #include <thread>
 
+#include "ferry/schema.hpp"
+
 namespace ferry::cli {
 
+std::expected<std::string, Diagnostic> resolve_actor(const Context& ctx, const git::Repository* repo,
+                                                     const std::string& target_workspace) {
+    if (!ctx.actor.empty()) return ctx.actor;
+    if (const char* env = std::getenv("FERRY_ACTOR"); env && *env) return std::string(env);
+    if (repo) {
+        if (auto email = repo->config("user.email")) return *email;
+    }
+    Diagnostic d = error(code::permission_denied, "no actor: ferry acts on someone's behalf and could not tell whose");
+    d.hint = "pass --actor EMAIL, set FERRY_ACTOR, or set user.email in the " + target_workspace + " repository";
+    return std::unexpected(std::move(d));
+}
+
+std::expected<std::string, Diagnostic> resolve_actor(const Context& ctx, Organization& org,
+                                                     const std::string& target_workspace) {
+    const git::Repository* repo = nullptr;
+    if (auto ws = org.workspace(target_workspace)) {
+        if (auto r = org.repository(**ws)) repo = *r;
+    }
+    return resolve_actor(ctx, repo, target_workspace);
+}
+
 std::expected<Organization, Diagnostics> open_organization(const Context& ctx) {
+    auto file = find_config(ctx.config);
+    if (!file) {
+        Diagnostic d = file.error();
+        const char* env = std::getenv("FERRY_CONFIG");
+        // Nothing named a file and none was found: most likely a first run.
+        if (ctx.config.empty() && !(env && *env)) {
+            d.hint +=
+                "; new here? ferry init WORKSPACE --org NAME, run in a repository, scaffolds a workspace "
+                "and prints its ferry.yaml entry";
+        }
+        return std::unexpected(Diagnostics{{std::move(d)}});
+    }
     git::Progress progress;
     if (ctx.output.format == Format::text && !ctx.output.quiet && isatty(STDERR_FILENO)) {
         // Each line overwrites the one before: padded with spaces to its width.
@@ -27,21 +62,26 @@ std::expected<Organization, Diagnostics> open_organization(const Context& ctx) {
             std::cerr.flush();
         };
     }
-    return Organization::open(ctx.config, std::move(progress));
+    return Organization::open(file->string(), std::move(progress));
 }
 
-std::expected<std::string, Diagnostic> resolve_actor(const Context& ctx, Organization& org,
-                                                     const std::string& target_workspace) {
-    if (!ctx.actor.empty()) return ctx.actor;
-    if (const char* env = std::getenv("FERRY_ACTOR"); env && *env) return std::string(env);
-    if (auto ws = org.workspace(target_workspace)) {
-        if (auto repo = org.repository(**ws)) {
-            if (auto email = (*repo)->config("user.email")) return *email;
+Diagnostics unknown_workspaces(const Organization& org, const std::vector<std::string>& names) {
+    Diagnostics out;
+    std::vector<std::string> known;
+    for (const auto& w : org.config().workspaces)
+        known.push_back(w.name);
+    for (const std::string& name : names) {
+        auto ws = org.workspace(name);
+        if (ws) continue;
+        Diagnostic d = ws.error();
+        if (std::string close = did_you_mean(name, known); !close.empty()) {
+            d.hint = "did you mean '" + close + "'? " + d.hint;
+        } else {
+            d.hint += "; a new one: ferry init " + name + " --org NAME in its repository, then add it to ferry.yaml";
         }
+        out.add(std::move(d));
     }
-    Diagnostic d = error(code::permission_denied, "no actor: ferry acts on someone's behalf and could not tell whose");
-    d.hint = "pass --actor EMAIL, set FERRY_ACTOR, or set user.email in the " + target_workspace + " repository";
-    return std::unexpected(std::move(d));
+    return out;
 }
 
 namespace {
@@ -49,14 +89,13 @@ namespace {
 // Enough for a handful of concurrent writers to one branch: each round, one wins.
 constexpr int kAttempts = 25;
 
-// SPEC 4.2's trailers end every message ferry writes.
+}  // namespace
+
 std::string with_trailers(const std::string& message, const std::string& from, const std::string& actor) {
     std::string out = message + "\n\n";
     if (!from.empty()) out += "Ferry-From: " + from + "\n";
     return out + "Ferry-Actor: " + actor + "\n";
 }
-
-}  // namespace
 
 git::Identity author_for(const std::string& actor, git::Repository& repo) {
     if (auto email = repo.config("user.email"); email && *email == actor) {

@@ -12,14 +12,25 @@
 
 namespace ferry::cli {
 
-// Finds and reads ferry.yaml for a command. Fetching a repository named by
-// URL shows its progress on standard error when that is a terminal, in
-// text output and without -q; never in json, markdown or github output.
+// Finds and reads ferry.yaml for a command, with a hint toward `ferry init`
+// when no ferry.yaml was named or found. Fetches and long loads show their
+// progress on standard error when that is a terminal, in text output and
+// without -q; never in json, markdown or github output.
 std::expected<Organization, Diagnostics> open_organization(const Context& ctx);
 
 // SPEC 1: --actor, else FERRY_ACTOR, else user.email of the target repository.
 std::expected<std::string, Diagnostic> resolve_actor(const Context& ctx, Organization& org,
                                                      const std::string& target_workspace);
+std::expected<std::string, Diagnostic> resolve_actor(const Context& ctx, const git::Repository* repo,
+                                                     const std::string& target_workspace);
+
+// `unknown-workspace` for each of `names` that ferry.yaml does not define,
+// with a hint: the name meant, or how to add a new workspace.
+Diagnostics unknown_workspaces(const Organization& org, const std::vector<std::string>& names);
+
+// SPEC 4.2's trailers end every message ferry writes (Ferry-From only when
+// `from` is set).
+std::string with_trailers(const std::string& message, const std::string& from, const std::string& actor);
 
 // The commit author for the actor: the repository's user.name when it is
 // the actor's own email, else the email's local part.

@@ -30,14 +30,12 @@ int validate(const Context& ctx, const std::vector<std::string>& args) {
     if (!org) return finish(ctx, result, org.error(), kFailed, "Invalid: " + count_summary(org.error()) + ".");
 
     std::vector<WorkspaceRequest> requested;
+    std::vector<std::string> names;
     for (const auto& arg : args) {
-        WorkspaceRequest r = parse_workspace_request(arg);
-        if (auto ws = org->workspace(r.name); !ws) {
-            diags.add(ws.error());
-            continue;
-        }
-        requested.push_back(std::move(r));
+        requested.push_back(parse_workspace_request(arg));
+        names.push_back(requested.back().name);
     }
+    diags = unknown_workspaces(*org, names);
     if (diags.has_errors()) return finish(ctx, result, diags, kFailed, "Invalid: " + count_summary(diags) + ".");
     if (requested.empty()) {
         for (const auto& w : org->config().workspaces)

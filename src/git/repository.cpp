@@ -80,20 +80,61 @@ Repository::~Repository() = default;
 Repository::Repository(Repository&&) noexcept = default;
 Repository& Repository::operator=(Repository&&) noexcept = default;
 
-std::expected<Repository, std::string> Repository::open(const std::filesystem::path& path) {
+std::expected<Repository, std::string> Repository::open_ext(const std::filesystem::path& path, unsigned flags,
+                                                            std::string_view failure) {
     git_repository* raw = nullptr;
-    // No search upwards: the configured folder must itself be a repository
-    // (or its .git), never a parent's.
-    if (git_repository_open_ext(&raw, path.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0) {
-        return std::unexpected(last_error(path.string() + " is not a git repository"));
+    if (git_repository_open_ext(&raw, path.c_str(), flags, nullptr) != 0) {
+        return std::unexpected(last_error(path.string() + std::string(failure)));
     }
     auto impl = std::make_unique<Impl>();
     impl->repo.reset(raw);
     return Repository(std::move(impl));
 }
 
+std::expected<Repository, std::string> Repository::open(const std::filesystem::path& path) {
+    // No search upwards: the configured folder must itself be a repository
+    // (or its .git), never a parent's.
+    return open_ext(path, GIT_REPOSITORY_OPEN_NO_SEARCH, " is not a git repository");
+}
+
+std::expected<Repository, std::string> Repository::discover(const std::filesystem::path& start) {
+    return open_ext(start, 0, " is not in a git repository");
+}
+
 std::filesystem::path Repository::git_dir() const {
     return git_repository_path(impl_->repo.get());
+}
+
+std::filesystem::path Repository::work_dir() const {
+    const char* dir = git_repository_workdir(impl_->repo.get());
+    return dir ? std::filesystem::path(dir) : std::filesystem::path();
+}
+
+bool Repository::empty() const {
+    // Not git_repository_is_empty(): it also asks that HEAD name the
+    // configured default branch.
+    git_repository* repo = impl_->repo.get();
+    if (git_repository_head_unborn(repo) != 1) return false;
+    git_reference_iterator* raw = nullptr;
+    if (git_reference_iterator_new(&raw, repo) != 0) return false;
+    const char* name = nullptr;
+    bool any = git_reference_next_name(&name, raw) == 0;
+    git_reference_iterator_free(raw);
+    return !any;
+}
+
+std::expected<std::string, std::string> Repository::head_branch() const {
+    // HEAD names the default branch, even when that branch has no commit yet.
+    git_reference* head = nullptr;
+    if (git_reference_lookup(&head, impl_->repo.get(), "HEAD") != 0) {
+        return std::unexpected(last_error("cannot read HEAD"));
+    }
+    ReferenceHandle h(head);
+    if (git_reference_type(head) != GIT_REFERENCE_SYMBOLIC) {
+        return std::unexpected(std::string("HEAD is detached; name a branch in ferry.yaml"));
+    }
+    std::string name = git_reference_symbolic_target(head);
+    return name.starts_with("refs/heads/") ? name.substr(11) : name;
 }
 
 std::expected<Resolved, std::string> Repository::resolve(const std::string& branch, const std::string& ref) const {
@@ -113,15 +154,9 @@ std::expected<Resolved, std::string> Repository::resolve(const std::string& bran
     if (spec.empty()) {
         std::string branch_name = branch;
         if (branch_name.empty()) {
-            // HEAD names the default branch, even when that branch has no commit yet.
-            git_reference* head = nullptr;
-            if (git_reference_lookup(&head, repo, "HEAD") != 0) return std::unexpected(last_error("cannot read HEAD"));
-            ReferenceHandle h(head);
-            if (git_reference_type(head) != GIT_REFERENCE_SYMBOLIC) {
-                return std::unexpected(std::string("HEAD is detached; name a branch in ferry.yaml"));
-            }
-            branch_name = git_reference_symbolic_target(head);
-            if (branch_name.starts_with("refs/heads/")) branch_name = branch_name.substr(11);
+            auto head = head_branch();
+            if (!head) return std::unexpected(head.error());
+            branch_name = *head;
         }
         name = branch_name;
         spec = "refs/heads/" + branch_name;

@@ -27,7 +27,8 @@ std::string render_links_file(const std::vector<LinkEntry>& entries) {
     std::map<Kind, std::map<std::string, std::map<std::string, std::string>>> tree;
     for (const LinkEntry& e : entries)
         tree[e.kind][e.local_id][e.other_workspace] = e.other_id;
-    std::string out;
+    if (tree.empty()) return {};
+    std::string out = schema_comment("links.schema.json");
     for (const auto& [kind, ids] : tree) {
         out += kind_name(kind);
         out += ":\n";

@@ -126,16 +126,28 @@ void emit(YAML::Emitter& out, const json& v, std::span<const std::string_view> o
     }
 }
 
-}  // namespace
-
-std::string render_resource(Kind kind, const json& resource) {
+// The comment line, then `value` in block style; a final newline.
+std::string render_document(std::string_view schema, const json& value, std::span<const std::string_view> order) {
     YAML::Emitter out;
     out.SetNullFormat(YAML::LowerNull);
     out.SetIndent(2);
-    emit(out, resource, field_order(kind), {});
-    std::string text = out.c_str();
-    if (text.empty() || text.back() != '\n') text += '\n';
+    emit(out, value, order, {});
+    std::string text = schema_comment(schema) + out.c_str();
+    if (text.back() != '\n') text += '\n';
     return text;
+}
+
+}  // namespace
+
+std::string render_resource(Kind kind, const json& resource) {
+    bool draft = has_drafts(kind) && resource.is_object() && resource.contains("draft");
+    return render_document(schema_file(kind, draft), resource, field_order(kind));
+}
+
+std::string render_workspace_file(const json& workspace) {
+    static constexpr std::array<std::string_view, 6> order = {"name",      "organization", "members",
+                                                              "approvals", "extensions",   "alerts"};
+    return render_document("workspace.schema.json", workspace, order);
 }
 
 }  // namespace ferry

@@ -40,6 +40,7 @@ from harness import (
     make_repo,
     parse_text_diagnostics,
     plan_schema_errors,
+    schema_line,
     worktree_status,
     write_config,
 )
@@ -960,7 +961,7 @@ class PublishHandDraftTest(PublishCase):
         self.assertEqual(info["author_email"], BOB)
         self.assertEqual(changed_paths(self.prod, "main"), ["drafts/models/users.yaml", "models/users.yaml"])
         self.assertEqual(file_at(self.prod, "main", "models/users.yaml"),
-                         "name: Users\nsource: warehouse\ntype: sql\nsql: select 9\n")
+                         schema_line("model.schema.json") + "name: Users\nsource: warehouse\ntype: sql\nsql: select 9\n")
         # Not from a deployment: no Ferry-From, the actor's trailer last.
         self.assertNotIn("Ferry-From", info["message"])
         self.assertEqual(last_lines(info["message"], 1), ["Ferry-Actor: %s" % BOB])
@@ -1308,9 +1309,9 @@ class ConcurrentReconcileTest(ApplyCase):
         ids = ["m%d" % i for i in range(self.WRITERS)]
         for i in ids:
             self.assertEqual(file_at(prod, "main", "models/%s.yaml" % i),
-                             "name: M%s\nsource: warehouse\ntype: table\ntable: t%s\n" % (i[1:], i[1:]))
+                             schema_line("model.schema.json") + "name: M%s\nsource: warehouse\ntype: table\ntable: t%s\n" % (i[1:], i[1:]))
         self.assertEqual(file_at(prod, "main", "links.yaml"),
-                         "models:\n" + "".join("  %s: { dev: %s }\n" % (i, i) for i in ids))
+                         schema_line("links.schema.json") + "models:\n" + "".join("  %s: { dev: %s }\n" % (i, i) for i in ids))
         commits = git(prod, "rev-list", "--first-parent", "%s..main" % initial).split()
         self.assertEqual(len(commits), self.WRITERS, "one deployment commit per writer")
         self.assertEqual(git(prod, "rev-list", "--merges", "%s..main" % initial), "", "no merges: a straight line")

@@ -28,6 +28,7 @@ from harness import (
     make_repo,
     make_repo_cached,
     parse_text_diagnostics,
+    schema_line,
     tree_listing,
     valid_tree,
     workspace_yaml,
@@ -35,6 +36,8 @@ from harness import (
 )
 
 ALICE = "alice@acme.com"
+# The first line of every links.yaml ferry writes.
+LINKS = schema_line("links.schema.json")
 EPOCH = 1800000000
 
 
@@ -223,8 +226,8 @@ class LinkWritesBothSidesTest(LinkCase):
         result, data = self.link("dev:sources/warehouse", "prod:sources/warehouse")
         commits = self.assertCommits(result, data, ["dev", "prod"])
         self.assertEqual(data["warnings"], [], result.describe())
-        self.assertEqual(self.links_yaml("dev"), "sources:\n  warehouse: { prod: warehouse }\n")
-        self.assertEqual(self.links_yaml("prod"), "sources:\n  warehouse: { dev: warehouse }\n")
+        self.assertEqual(self.links_yaml("dev"), LINKS + "sources:\n  warehouse: { prod: warehouse }\n")
+        self.assertEqual(self.links_yaml("prod"), LINKS + "sources:\n  warehouse: { dev: warehouse }\n")
         for name in ("dev", "prod"):
             meta = self.commit_meta(name)
             self.assertEqual(meta["parents"], [before[name]], "the commit sits on the branch tip")
@@ -234,13 +237,13 @@ class LinkWritesBothSidesTest(LinkCase):
     def test_link_destinations(self):
         result, data = self.link("prod:destinations/crm", "dev:destinations/crm")
         self.assertCommits(result, data, ["dev", "prod"])
-        self.assertEqual(self.links_yaml("dev"), "destinations:\n  crm: { prod: crm }\n")
-        self.assertEqual(self.links_yaml("prod"), "destinations:\n  crm: { dev: crm }\n")
+        self.assertEqual(self.links_yaml("dev"), LINKS + "destinations:\n  crm: { prod: crm }\n")
+        self.assertEqual(self.links_yaml("prod"), LINKS + "destinations:\n  crm: { dev: crm }\n")
 
     def test_link_different_ids(self):
         self.link("dev:sources/warehouse-2", "prod:sources/warehouse")
-        self.assertEqual(self.links_yaml("dev"), "sources:\n  warehouse-2: { prod: warehouse }\n")
-        self.assertEqual(self.links_yaml("prod"), "sources:\n  warehouse: { dev: warehouse-2 }\n")
+        self.assertEqual(self.links_yaml("dev"), LINKS + "sources:\n  warehouse-2: { prod: warehouse }\n")
+        self.assertEqual(self.links_yaml("prod"), LINKS + "sources:\n  warehouse: { dev: warehouse-2 }\n")
 
     def test_written_links_validate_cleanly(self):
         self.link("dev:sources/warehouse", "prod:sources/warehouse")
@@ -264,7 +267,7 @@ class LinkWritesBothSidesTest(LinkCase):
             self.link(a, b)
         self.assertEqual(
             self.links_yaml("dev"),
-            dedent(
+            LINKS + dedent(
                 """
                 sources:
                   app-db: { prod: app-db }
@@ -278,7 +281,7 @@ class LinkWritesBothSidesTest(LinkCase):
         )
         self.assertEqual(
             self.links_yaml("prod"),
-            dedent(
+            LINKS + dedent(
                 """
                 sources:
                   app-db: { dev: app-db }
@@ -331,7 +334,7 @@ class LinkWritesBothSidesTest(LinkCase):
         result, data = self.link("dev:sources/warehouse", "prod:sources/warehouse")
         self.assertCommits(result, data, ["dev"])
         self.assertEqual(self.heads()["prod"], before["prod"])
-        self.assertEqual(self.links_yaml("dev"), "sources:\n  warehouse: { prod: warehouse }\n")
+        self.assertEqual(self.links_yaml("dev"), LINKS + "sources:\n  warehouse: { prod: warehouse }\n")
 
     def test_existing_entries_are_kept_and_the_file_rewritten_canonically(self):
         commit(
@@ -358,7 +361,7 @@ class LinkWritesBothSidesTest(LinkCase):
         self.link("dev:sources/warehouse", "prod:sources/warehouse")
         self.assertEqual(
             self.links_yaml("dev"),
-            dedent(
+            LINKS + dedent(
                 """
                 sources:
                   warehouse: { prod: warehouse }
@@ -371,7 +374,7 @@ class LinkWritesBothSidesTest(LinkCase):
         )
         self.assertEqual(
             self.links_yaml("prod"),
-            "sources:\n  warehouse: { dev: warehouse }\nmodels:\n  active-users: { dev: active-users }\n",
+            LINKS + "sources:\n  warehouse: { dev: warehouse }\nmodels:\n  active-users: { dev: active-users }\n",
         )
         _, data = self.listing("dev")
         self.assertIn(("models", "dev:models/active-users", "prod:models/active-users"), pairs(data))
@@ -384,7 +387,7 @@ class LinkWritesBothSidesTest(LinkCase):
         self.assertFalse(parse_text_diagnostics(result.stderr), result.describe())
         self.assertIn("dev:sources/warehouse", result.stdout, result.describe())
         self.assertIn("prod:sources/warehouse", result.stdout, result.describe())
-        self.assertEqual(self.links_yaml("dev"), "sources:\n  warehouse: { prod: warehouse }\n")
+        self.assertEqual(self.links_yaml("dev"), LINKS + "sources:\n  warehouse: { prod: warehouse }\n")
         self.assertFsck()
 
     def test_quiet_prints_nothing_on_success(self):
@@ -392,7 +395,7 @@ class LinkWritesBothSidesTest(LinkCase):
         self.assertExit(result, 0)
         self.assertEqual(result.stdout, "", result.describe())
         self.assertEqual(result.stderr, "", result.describe())
-        self.assertEqual(self.links_yaml("prod"), "sources:\n  warehouse: { dev: warehouse }\n")
+        self.assertEqual(self.links_yaml("prod"), LINKS + "sources:\n  warehouse: { dev: warehouse }\n")
 
     def test_config_flag_and_environment_from_another_folder(self):
         elsewhere = self.tmp / "elsewhere"
@@ -587,7 +590,7 @@ class LinkRulesTest(LinkCase):
         self.link("dev:sources/warehouse", "prod:sources/warehouse")
         self.assertRefused("link", "dev:sources/warehouse", "prod:sources/warehouse-2", "already-linked",
                            address="dev:sources/warehouse")
-        self.assertEqual(self.links_yaml("dev"), "sources:\n  warehouse: { prod: warehouse }\n")
+        self.assertEqual(self.links_yaml("dev"), LINKS + "sources:\n  warehouse: { prod: warehouse }\n")
 
     def test_already_linked_second(self):
         self.link("dev:sources/warehouse", "prod:sources/warehouse")
@@ -606,7 +609,7 @@ class LinkRulesTest(LinkCase):
     def test_a_link_to_another_workspace_does_not_count(self):
         self.link("dev:sources/warehouse", "staging:sources/warehouse-2")
         self.link("dev:sources/warehouse", "prod:sources/warehouse")
-        self.assertEqual(self.links_yaml("dev"), "sources:\n  warehouse: { prod: warehouse, staging: warehouse-2 }\n")
+        self.assertEqual(self.links_yaml("dev"), LINKS + "sources:\n  warehouse: { prod: warehouse, staging: warehouse-2 }\n")
 
 
     def test_unknown_workspace(self):
@@ -628,7 +631,7 @@ class LinkRulesTest(LinkCase):
     def test_yml_resource_can_be_linked(self):
         commit(self.repos["prod"], {"sources/lake.yaml": None, "sources/lake2.yml": source("Lake", "bigquery")}, "yml")
         self.link("dev:sources/lake", "prod:sources/lake2")
-        self.assertEqual(self.links_yaml("prod"), "sources:\n  lake2: { dev: lake }\n")
+        self.assertEqual(self.links_yaml("prod"), LINKS + "sources:\n  lake2: { dev: lake }\n")
 
     def test_link_conflict_in_existing_files_blocks_the_write(self):
         commit(self.repos["dev"], {"links.yaml": "sources:\n  warehouse: { prod: warehouse }\n"}, "by hand")
@@ -694,8 +697,8 @@ class PermissionTest(LinkCase):
         self.link("dev:sources/warehouse", "prod:sources/warehouse")
         self.assertRefused("unlink", "dev:sources/warehouse", "prod:sources/warehouse", "permission-denied",
                            env={"FERRY_ACTOR": "dave@acme.com"})
-        self.assertEqual(self.links_yaml("dev"), "sources:\n  warehouse: { prod: warehouse }\n")
-        self.assertEqual(self.links_yaml("prod"), "sources:\n  warehouse: { dev: warehouse }\n")
+        self.assertEqual(self.links_yaml("dev"), LINKS + "sources:\n  warehouse: { prod: warehouse }\n")
+        self.assertEqual(self.links_yaml("prod"), LINKS + "sources:\n  warehouse: { dev: warehouse }\n")
 
 
 class UsageTest(LinkCase):
@@ -763,8 +766,8 @@ class MonorepoTest(LinkCase):
         self.assertEqual(commits["dev"], commits["prod"], result.describe())
         self.assertEqual(git(mono, "rev-list", "--count", "%s..main" % before), "1")
         self.assertEqual(changed_paths(mono, "main"), ["dev/links.yaml", "prod/links.yaml"])
-        self.assertEqual(file_at(mono, "main", "dev/links.yaml"), "sources:\n  warehouse: { prod: warehouse }\n")
-        self.assertEqual(file_at(mono, "main", "prod/links.yaml"), "sources:\n  warehouse: { dev: warehouse }\n")
+        self.assertEqual(file_at(mono, "main", "dev/links.yaml"), LINKS + "sources:\n  warehouse: { prod: warehouse }\n")
+        self.assertEqual(file_at(mono, "main", "prod/links.yaml"), LINKS + "sources:\n  warehouse: { dev: warehouse }\n")
         self.assertIsNone(file_at(mono, "main", "links.yaml"), "nothing at the repository root")
         result, data = self.assertValid()
         self.assertEqual(data["warnings"], [], result.describe())
@@ -787,10 +790,10 @@ class MonorepoTest(LinkCase):
         commits = self.assertCommits(result, data, ["dev", "staging"])
         self.assertNotEqual(commits["dev"], commits["staging"])
         self.assertEqual(changed_paths(self.tmp / "mono", "main"), ["dev/links.yaml"])
-        self.assertEqual(self.links_yaml("staging"), "sources:\n  warehouse: { dev: warehouse }\n")
+        self.assertEqual(self.links_yaml("staging"), LINKS + "sources:\n  warehouse: { dev: warehouse }\n")
         # Then both monorepo workspaces link to staging's one: still one commit per repository.
         self.link("prod:sources/warehouse", "staging:sources/warehouse")
-        self.assertEqual(self.links_yaml("staging"), "sources:\n  warehouse: { dev: warehouse, prod: warehouse }\n")
+        self.assertEqual(self.links_yaml("staging"), LINKS + "sources:\n  warehouse: { dev: warehouse, prod: warehouse }\n")
         self.assertValid()
 
     def test_three_workspaces_in_one_repository(self):
@@ -800,7 +803,7 @@ class MonorepoTest(LinkCase):
         self.link("dev:sources/warehouse", "staging:sources/warehouse")
         self.link("staging:sources/warehouse", "prod:sources/warehouse")
         self.assertEqual(git(mono, "rev-list", "--count", "%s..main" % start), "2")
-        self.assertEqual(self.links_yaml("staging"), "sources:\n  warehouse: { dev: warehouse, prod: warehouse }\n")
+        self.assertEqual(self.links_yaml("staging"), LINKS + "sources:\n  warehouse: { dev: warehouse, prod: warehouse }\n")
         _, data = self.listing()
         self.assertEqual(len(data["links"]), 2)
 
@@ -817,9 +820,9 @@ class ChainTest(LinkCase):
         self.link("dev:sources/warehouse", "staging:sources/warehouse-2")
         self.link("staging:sources/warehouse-2", "prod:sources/warehouse")
         self.link("prod:sources/warehouse", "dev:sources/warehouse")
-        self.assertEqual(self.links_yaml("dev"), "sources:\n  warehouse: { prod: warehouse, staging: warehouse-2 }\n")
-        self.assertEqual(self.links_yaml("staging"), "sources:\n  warehouse-2: { dev: warehouse, prod: warehouse }\n")
-        self.assertEqual(self.links_yaml("prod"), "sources:\n  warehouse: { dev: warehouse, staging: warehouse-2 }\n")
+        self.assertEqual(self.links_yaml("dev"), LINKS + "sources:\n  warehouse: { prod: warehouse, staging: warehouse-2 }\n")
+        self.assertEqual(self.links_yaml("staging"), LINKS + "sources:\n  warehouse-2: { dev: warehouse, prod: warehouse }\n")
+        self.assertEqual(self.links_yaml("prod"), LINKS + "sources:\n  warehouse: { dev: warehouse, staging: warehouse-2 }\n")
         _, data = self.listing()
         self.assertEqual(
             unordered(data),
@@ -862,12 +865,12 @@ class ChainTest(LinkCase):
         self.assertEqual(self.heads()["dev"], before["dev"])
         self.assertEqual(
             self.links_yaml("staging"),
-            "sources:\n  warehouse: { dev: warehouse }\ndestinations:\n  crm: { dev: crm }\n",
+            LINKS + "sources:\n  warehouse: { dev: warehouse }\ndestinations:\n  crm: { dev: crm }\n",
         )
         self.assertIsNone(self.links_yaml("prod"), "prod's only link is gone, and with it its links.yaml")
         self.assertEqual(
             self.links_yaml("dev"),
-            "sources:\n  warehouse: { staging: warehouse }\ndestinations:\n  crm: { staging: crm }\n",
+            LINKS + "sources:\n  warehouse: { staging: warehouse }\ndestinations:\n  crm: { staging: crm }\n",
         )
         self.assertValid()
 
@@ -883,8 +886,8 @@ class UnlinkTest(LinkCase):
         trees = {name: tree_listing(self.repos[name], "main") for name in ("dev", "prod")}
         result, data = self.unlink("dev:sources/warehouse", "prod:sources/warehouse")
         commits = self.assertCommits(result, data, ["dev", "prod"])
-        self.assertEqual(self.links_yaml("dev"), "destinations:\n  crm: { prod: crm }\n")
-        self.assertEqual(self.links_yaml("prod"), "destinations:\n  crm: { dev: crm }\n")
+        self.assertEqual(self.links_yaml("dev"), LINKS + "destinations:\n  crm: { prod: crm }\n")
+        self.assertEqual(self.links_yaml("prod"), LINKS + "destinations:\n  crm: { dev: crm }\n")
         for name in ("dev", "prod"):
             self.assertEqual(changed_paths(self.repos[name], commits[name]), ["links.yaml"])
             after = tree_listing(self.repos[name], "main")
@@ -916,7 +919,7 @@ class UnlinkTest(LinkCase):
         self.link("dev:sources/warehouse", "prod:sources/warehouse")
         self.unlink("dev:sources/warehouse", "prod:sources/warehouse")
         self.link("dev:sources/warehouse", "prod:sources/warehouse-2")
-        self.assertEqual(self.links_yaml("dev"), "sources:\n  warehouse: { prod: warehouse-2 }\n")
+        self.assertEqual(self.links_yaml("dev"), LINKS + "sources:\n  warehouse: { prod: warehouse-2 }\n")
 
     def test_not_linked(self):
         self.assertRefused("unlink", "dev:sources/warehouse", "prod:sources/warehouse", "not-linked")
@@ -926,7 +929,7 @@ class UnlinkTest(LinkCase):
         self.assertRefused("unlink", "dev:sources/warehouse", "prod:sources/warehouse-2", "not-linked")
         self.assertRefused("unlink", "dev:sources/warehouse-2", "prod:sources/warehouse", "not-linked")
         self.assertRefused("unlink", "dev:sources/warehouse", "staging:sources/warehouse", "not-linked")
-        self.assertEqual(self.links_yaml("dev"), "sources:\n  warehouse: { prod: warehouse }\n")
+        self.assertEqual(self.links_yaml("dev"), LINKS + "sources:\n  warehouse: { prod: warehouse }\n")
 
     def test_unlink_unknown_workspace(self):
         self.assertRefused("unlink", "dev:sources/warehouse", "qa:sources/warehouse", "unknown-workspace")
@@ -1194,7 +1197,8 @@ class SamplesLinkTest(LinkCase):
         result, data = self.ferry_json("unlink", "dev:sources/app-db-dev", "prod:sources/app-db", cwd=cwd)
         self.assertExit(result, 0)
         self.assertFsck()
-        self.assertEqual(self.links_yaml("dev"), file_at(self.repos["dev"], "main~2", "links.yaml"))
+        # The sample's own file, rewritten by ferry: the same links, after the schema line.
+        self.assertEqual(self.links_yaml("dev"), LINKS + file_at(self.repos["dev"], "main~2", "links.yaml"))
 
 
 if __name__ == "__main__":

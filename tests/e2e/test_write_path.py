@@ -28,6 +28,7 @@ from harness import (
     head,
     isolated_env,
     make_repo,
+    schema_line,
     tree_listing,
     valid_tree,
     workspace_yaml,
@@ -36,8 +37,10 @@ from harness import (
 )
 
 ALICE = "alice@acme.com"
-DEV_LINK = "sources:\n  warehouse: { prod: warehouse }\n"
-PROD_LINK = "sources:\n  warehouse: { dev: warehouse }\n"
+# links.yaml as ferry writes it: the schema line for editors, then the links.
+LINKS = schema_line("links.schema.json")
+DEV_LINK = LINKS + "sources:\n  warehouse: { prod: warehouse }\n"
+PROD_LINK = LINKS + "sources:\n  warehouse: { dev: warehouse }\n"
 
 
 def numbered_tree(count, organization="acme"):
@@ -49,7 +52,7 @@ def numbered_tree(count, organization="acme"):
 
 
 def numbered_links(other, ids):
-    return "sources:\n" + "".join("  %s: { %s: %s }\n" % (i, other, i) for i in sorted(ids))
+    return LINKS + "sources:\n" + "".join("  %s: { %s: %s }\n" % (i, other, i) for i in sorted(ids))
 
 
 class WriteCase(IsolatedEnvCase):
@@ -177,7 +180,7 @@ class CheckedOutCleanTest(WriteCase):
         self.unlink()
         for name in ("dev", "prod"):
             self.assertCleanAndCurrent(name)
-        self.assertEqual((self.repos["dev"] / "links.yaml").read_text(), "destinations:\n  crm: { prod: crm }\n")
+        self.assertEqual((self.repos["dev"] / "links.yaml").read_text(), LINKS + "destinations:\n  crm: { prod: crm }\n")
 
     def test_other_files_in_the_work_tree_are_untouched(self):
         before = {p: (self.repos["dev"] / p).read_bytes() for p in tree_listing(self.repos["dev"])}

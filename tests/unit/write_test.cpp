@@ -13,12 +13,12 @@ TEST_CASE("render_links_file: canonical order and style") {
         {Kind::sources, "wh", "prod", "warehouse", {}},
         {Kind::sources, "123", "prod", "true", {}},
     };
-    CHECK(render_links_file(entries) ==
-          "sources:\n"
-          "  \"123\": { prod: \"true\" }\n"
-          "  wh: { prod: warehouse, staging: wh-stg }\n"
-          "models:\n"
-          "  users: { prod: users }\n");
+    CHECK(render_links_file(entries) == schema_comment("links.schema.json") +
+                                            "sources:\n"
+                                            "  \"123\": { prod: \"true\" }\n"
+                                            "  wh: { prod: warehouse, staging: wh-stg }\n"
+                                            "models:\n"
+                                            "  users: { prod: users }\n");
     CHECK(render_links_file({}).empty());
 }
 
@@ -45,12 +45,12 @@ TEST_CASE("render_resource: canonical order, and every value reads back the same
         {"draft", {{"origin", "dev@abc"}, {"author", "a@b.c"}, {"approval", "requested"}}},
     };
     std::string text = render_resource(Kind::syncs, sync);
-    CHECK(text ==
-          "draft:\n  author: a@b.c\n  approval: requested\n  origin: dev@abc\n"
-          "name: Users\nmodel: users\ndestination: sf\nenabled: false\n"
-          "schedule:\n  type: interval\n  every: 1h\n"
-          "alerts: []\n"
-          "config:\n  mappings:\n    - from: email\n      to: Email\n  object: Contact\n  zeta: null\n");
+    CHECK(text == schema_comment("draft-sync.schema.json") +
+                      "draft:\n  author: a@b.c\n  approval: requested\n  origin: dev@abc\n"
+                      "name: Users\nmodel: users\ndestination: sf\nenabled: false\n"
+                      "schedule:\n  type: interval\n  every: 1h\n"
+                      "alerts: []\n"
+                      "config:\n  mappings:\n    - from: email\n      to: Email\n  object: Contact\n  zeta: null\n");
 
     for (std::string tricky :
          {"select 1\nfrom t\n", "no final newline\nx", "two\n\n", "\n", "  leading\nx\n", "true", "123", "~", "",
@@ -61,4 +61,59 @@ TEST_CASE("render_resource: canonical order, and every value reads back the same
         REQUIRE_MESSAGE(doc.has_value(), out);
         CHECK_MESSAGE(to_json(doc->root()) == model, out);
     }
+}
+
+TEST_CASE("schema_comment: the yaml-language-server line, naming the configured schemas") {
+    CHECK(schema_comment("model.schema.json") ==
+          "# yaml-language-server: $schema=" + std::string(schema_base()) + "/model.schema.json\n");
+    CHECK_FALSE(schema_base().empty());
+    CHECK(schema_base().back() != '/');
+    CHECK(schema_file(Kind::sources, false) == "source.schema.json");
+    CHECK(schema_file(Kind::destinations, false) == "destination.schema.json");
+    CHECK(schema_file(Kind::models, true) == "draft-model.schema.json");
+    CHECK(schema_file(Kind::syncs, true) == "draft-sync.schema.json");
+    CHECK(schema_file(Kind::audiences, false) == "audience.schema.json");
+}
+
+TEST_CASE("render_resource: a published file names its kind's schema, a draft the draft schema") {
+    nlohmann::json model = {{"name", "Users"}, {"source", "wh"}, {"type", "sql"}, {"sql", "select 1"}};
+    CHECK(render_resource(Kind::models, model) ==
+          schema_comment("model.schema.json") + "name: Users\nsource: wh\ntype: sql\nsql: select 1\n");
+    model["draft"] = {{"author", "a@b.c"}, {"approval", "requested"}};
+    std::string draft = render_resource(Kind::models, model);
+    CHECK(draft.starts_with(schema_comment("draft-model.schema.json") + "draft:\n"));
+    // A source has no drafts: whatever it holds, its own schema.
+    CHECK(render_resource(Kind::sources, {{"name", "W"}, {"type", "snowflake"}})
+              .starts_with(schema_comment("source.schema.json")));
+}
+
+TEST_CASE("render_workspace_file: what ferry init writes loads as a valid workspace") {
+    nlohmann::json ws = {{"organization", "acme"}, {"members", {{"alice@acme.com", "admin"}}}, {"name", "dev"}};
+    std::string text = render_workspace_file(ws);
+    CHECK(text == schema_comment("workspace.schema.json") +
+                      "name: dev\norganization: acme\nmembers:\n  alice@acme.com: admin\n");
+    // Odd names and emails stay strings.
+    for (std::string who : {"*weird@acme.com", "o'brien@acme.com", "true", "# x@y"}) {
+        nlohmann::json odd = {{"name", "123"}, {"organization", "yes"}, {"members", {{who, "admin"}}}};
+        MemoryTree tree;
+        tree.add("workspace.yaml", render_workspace_file(odd));
+        auto loaded = test::load(tree);
+        CHECK_MESSAGE(!loaded.diagnostics.has_errors(), render_workspace_file(odd));
+        CHECK(loaded.workspace.organization == "yes");
+        auto doc = yaml::parse(render_workspace_file(odd));
+        REQUIRE(doc.has_value());
+        CHECK(to_json(doc->root()) == odd);
+    }
+}
+
+TEST_CASE("a scaffolded tree: .gitkeep files in the kind folders are ignored") {
+    MemoryTree tree;
+    tree.add("workspace.yaml",
+             render_workspace_file({{"organization", "acme"}, {"members", {{"a@acme.com", "admin"}}}}));
+    for (Kind kind : kAllKinds)
+        tree.add(std::string(kind_name(kind)) + "/.gitkeep", "");
+    auto loaded = test::load(tree);
+    CHECK(loaded.diagnostics.items.empty());
+    for (const auto& resources : loaded.workspace.resources)
+        CHECK(resources.empty());
 }
