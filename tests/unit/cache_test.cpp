@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "ferry/cache.hpp"
 #include "ferry/value.hpp"
 
@@ -25,7 +27,13 @@ constexpr std::string_view kSync =
     "config:\n  mappings:\n    - { from: a, to: b }\n    - { from: c, to: 12 }\n";
 
 struct TempGitDir {
-    fs::path path = fs::temp_directory_path() / ("ferry-cache-test-" + std::to_string(std::rand()));
+    // Unique across the processes ctest runs side by side, and within one.
+    fs::path path = fs::temp_directory_path() /
+                    ("ferry-cache-test-" + std::to_string(::getpid()) + "-" + std::to_string(next_id()));
+    static int next_id() {
+        static int n = 0;
+        return ++n;
+    }
     TempGitDir() { fs::create_directories(path); }
     ~TempGitDir() { fs::remove_all(path); }
     fs::path cache_file() const {
