@@ -100,6 +100,9 @@ public:
     std::expected<std::unique_ptr<TreeSource>, std::string> tree(const std::string& commit,
                                                                  const std::string& folder) const;
     std::filesystem::path git_dir() const;
+    // The file every ferry writer to this repository (any of its work trees)
+    // locks: <commondir>/ferry/write.lock.
+    std::filesystem::path lock_file() const;
     // Whether this is a clone of a URL, written through to its remote.
     bool remote() const;
     // The work tree's root; empty for a bare repository.
@@ -150,5 +153,27 @@ private:
                                                            std::string_view failure);
     std::unique_ptr<Impl> impl_;
 };
+
+class FileLock;
+
+// One repository's write lock, held until destroyed: other ferry processes
+// (and threads) wait to write to it, while this thread's own commit(),
+// undo() and preflight() go through.
+class WriteHold {
+public:
+    explicit WriteHold(std::unique_ptr<FileLock> lock);
+    WriteHold(WriteHold&&) noexcept;
+    WriteHold& operator=(WriteHold&&) noexcept;
+    ~WriteHold();
+
+private:
+    std::unique_ptr<FileLock> lock_;
+};
+
+// Holds the write locks of all of `repos` (in a fixed order, so that two
+// writers to overlapping sets never wait for each other), for a change that
+// spans them: no one else can commit between one repository's commit and
+// its undo when a later repository fails.
+std::vector<WriteHold> hold_writes(const std::vector<const Repository*>& repos);
 
 }  // namespace ferry::git

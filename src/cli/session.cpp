@@ -174,6 +174,12 @@ std::expected<std::vector<Written>, Diagnostics> write_workspaces(Organization& 
         auto refuse = [&](const std::vector<std::string>& names, const git::WriteFailure& failure) {
             return std::unexpected(Diagnostics{{write_failure(failure, names.front())}});
         };
+        // Held from the checks to the last commit (or undo), so that no other
+        // writer commits on a repository between its commit and its undo.
+        std::vector<const git::Repository*> repos;
+        for (const auto& [key, group] : groups)
+            repos.push_back(group.repo);
+        std::vector<git::WriteHold> holds = git::hold_writes(repos);
         bool moved = false;
         for (auto& [key, group] : groups) {
             auto ok = group.repo->preflight(group.request);
@@ -221,6 +227,7 @@ std::expected<std::vector<Written>, Diagnostics> write_workspaces(Organization& 
         }
         // Another writer moved a branch: back off a little and start over
         // from the new tips.
+        holds.clear();
         std::this_thread::sleep_for(std::chrono::milliseconds(5 + jitter() % (10 * attempt)));
     }
 }

@@ -53,8 +53,10 @@ inline std::string hex(const git_oid* oid) {
 }
 
 // An exclusive lock on `file` (created if need be) for the object's
-// lifetime. flock is released by the kernel if the process dies; a second
-// lock on the same file in one process waits like another process's would.
+// lifetime. flock is released by the kernel if the process dies. Locks
+// nest within a thread: a thread that holds `file` already (a write spanning
+// several repositories holds them all) takes it again at once; another
+// thread, like another process, waits.
 class FileLock {
 public:
     explicit FileLock(const std::filesystem::path& file);
@@ -63,13 +65,14 @@ public:
     FileLock& operator=(const FileLock&) = delete;
 
 private:
-    int fd_ = -1;
+    std::string key_;  // the file's canonical path: what nesting is counted by
 };
 
 // Serializes ferry's writers to one repository on this machine (and, for a
 // clone of a URL, its fetches), so that one never sees another's
 // half-updated work tree as uncommitted changes, nor a fetch another's
 // commit before it is pushed.
+// Repository::lock_file() names the same file.
 struct WriteLock : FileLock {
     explicit WriteLock(git_repository* repo)
         : FileLock(std::filesystem::path(git_repository_commondir(repo)) / "ferry" / "write.lock") {}

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <map>
 
 #include "git/handles.hpp"
 #include "git/transfer.hpp"
@@ -398,15 +399,54 @@ std::expected<void, WriteFailure> Repository::push(const std::string& branch) co
     return push_ref(handle.get(), ref, remote_name);
 }
 
+namespace {
+
+// The files this thread holds, with how many FileLocks hold each.
+struct Held {
+    int fd = -1;
+    int depth = 0;
+};
+thread_local std::map<std::string, Held> held_by_thread;
+
+}  // namespace
+
 FileLock::FileLock(const std::filesystem::path& file) {
     std::error_code ec;
     std::filesystem::create_directories(file.parent_path(), ec);
-    fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+    std::filesystem::path canonical = std::filesystem::weakly_canonical(file, ec);
+    key_ = ec ? file.string() : canonical.string();
+    Held& held = held_by_thread[key_];
+    if (held.depth++ > 0) return;
+    held.fd = ::open(key_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (held.fd >= 0) ::flock(held.fd, LOCK_EX);
 }
 
 FileLock::~FileLock() {
-    if (fd_ >= 0) ::close(fd_);
+    auto it = held_by_thread.find(key_);
+    if (it == held_by_thread.end() || --it->second.depth > 0) return;
+    if (it->second.fd >= 0) ::close(it->second.fd);
+    held_by_thread.erase(it);
+}
+
+WriteHold::WriteHold(std::unique_ptr<FileLock> lock) : lock_(std::move(lock)) {}
+WriteHold::WriteHold(WriteHold&&) noexcept = default;
+WriteHold& WriteHold::operator=(WriteHold&&) noexcept = default;
+WriteHold::~WriteHold() = default;
+
+std::filesystem::path Repository::lock_file() const {
+    return std::filesystem::path(git_repository_commondir(impl_->repo.get())) / "ferry" / "write.lock";
+}
+
+std::vector<WriteHold> hold_writes(const std::vector<const Repository*>& repos) {
+    // Always in the order of the lock files' paths, so that two processes
+    // holding overlapping sets cannot each wait for the other.
+    std::map<std::filesystem::path, const Repository*> ordered;
+    for (const Repository* repo : repos)
+        ordered.emplace(std::filesystem::weakly_canonical(repo->lock_file()), repo);
+    std::vector<WriteHold> holds;
+    for (const auto& [file, repo] : ordered)
+        holds.emplace_back(WriteHold(std::make_unique<FileLock>(file)));
+    return holds;
 }
 
 }  // namespace ferry::git

@@ -1,0 +1,78 @@
+// A change spanning several repositories holds all their write locks, so that
+// nobody commits on one between its commit and its undo.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "ferry/git.hpp"
+
+using namespace ferry;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempRepos {
+    fs::path root = fs::temp_directory_path() / ("ferry-lock-test-" + std::to_string(::getpid()));
+    TempRepos() {
+        fs::remove_all(root);
+        for (const char* name : {"dev", "prod"}) {
+            std::string cmd = "git init -q -b main '" + (root / name).string() + "'";
+            REQUIRE(std::system(cmd.c_str()) == 0);
+        }
+    }
+    ~TempRepos() { fs::remove_all(root); }
+    git::Repository open(const char* name) const {
+        auto repo = git::Repository::open(root / name);
+        REQUIRE(repo);
+        return std::move(*repo);
+    }
+};
+
+git::CommitRequest request(const std::string& base, const std::string& file) {
+    return {"main", base, "", {{file, "x: 1\n"}}, "test", {"Test", "test@example.com"}};
+}
+
+}  // namespace
+
+TEST_CASE("hold_writes: this thread's writes go through, another's wait until released") {
+    TempRepos repos;
+    git::Repository dev = repos.open("dev");
+    git::Repository prod = repos.open("prod");
+    auto first = dev.commit(request("", "a.yaml"));
+    REQUIRE(first);
+    REQUIRE(*first);
+    const std::string base = **first;
+
+    std::atomic<bool> other_done = false;
+    std::thread other;
+    {
+        std::vector<git::WriteHold> holds = git::hold_writes({&prod, &dev, &dev});
+        auto mine = dev.commit(request(base, "b.yaml"));
+        REQUIRE(mine);
+        REQUIRE(*mine);
+
+        other = std::thread([&repos, &other_done, seen = **mine] {
+            git::Repository again = repos.open("dev");
+            auto theirs = again.commit(request(seen, "c.yaml"));
+            CHECK_FALSE(theirs);  // dev went back to base before the lock was free
+            if (!theirs) CHECK(theirs.error().kind == git::WriteFailure::Kind::moved);
+            other_done = true;
+        });
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        CHECK_FALSE(other_done.load());
+
+        // The undo a failure on prod would make: dev has not moved on.
+        auto undone = dev.undo(request(base, "b.yaml"), **mine);
+        CHECK(undone);
+    }
+    other.join();
+    CHECK(other_done.load());
+    auto tip = dev.resolve("main", "");
+    REQUIRE(tip);
+    CHECK(tip->commit == base);
+}
