@@ -6,7 +6,9 @@
 #include <charconv>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <stdexcept>
+#include <tuple>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
@@ -110,6 +112,13 @@ public:
                 expand(&*add, out, 0);
             }
         }
+        return out;
+    }
+
+    // `s` with what it refers to and combines.
+    std::vector<const json*> resolve(const json* s) const {
+        std::vector<const json*> out;
+        expand(s, out, 0);
         return out;
     }
 
@@ -316,6 +325,39 @@ Finding describe(const std::string& description, const Place& place) {
     return {priority, where + text, place.node.mark(), {}};
 }
 
+// valijson 1.0 reports a key that fails `propertyNames` only as a wrapper
+// ("failed to validate against additional properties schema") on some
+// enclosing node, or not at all: every such key is found here, with the
+// path of the mapping that holds it.
+struct BadKey {
+    std::string map_path;
+    Finding finding;
+};
+void find_bad_keys(const Place& place, const SchemaWalker& walker, std::vector<BadKey>& out, int depth = 0) {
+    if (!place.node.is_map() || depth > 64 || out.size() >= 256) return;
+    bool keys_are_ids = false;
+    for (const json* s : place.schemas) {
+        auto names = s->find("propertyNames");
+        if (names == s->end()) continue;
+        for (const json* n : walker.resolve(&*names)) {
+            if (auto p = n->find("pattern"); p != n->end() && p->is_string() && p->get<std::string>() == kIdPattern)
+                keys_are_ids = true;
+        }
+    }
+    const std::string where = place.path.empty() ? "" : place.path + ": ";
+    for (std::size_t i = 0; i < place.node.size(); ++i) {
+        std::string key(place.node.key(i).text());
+        if (keys_are_ids && !is_valid_id(key)) {
+            out.push_back(
+                {place.path,
+                 {3, where + "key " + in_quotes(key) + " " + std::string(kNotAnId), place.node.key(i).mark(), {}}});
+        }
+        Place next{place.node.value(i), place.path + (place.path.empty() ? "" : ".") + key,
+                   walker.step(place.schemas, key, false)};
+        find_bad_keys(next, walker, out, depth + 1);
+    }
+}
+
 }  // namespace
 
 void SchemaSet::check(std::string_view schema, yaml::Node root, const std::string& file, const std::string& address,
@@ -344,7 +386,11 @@ void SchemaSet::check(std::string_view schema, yaml::Node root, const std::strin
         return a.size() < b.size() && std::equal(a.begin(), a.end(), b.begin());
     };
     SchemaWalker walker(it->second.document);
+    std::vector<BadKey> bad_keys;
+    find_bad_keys({root, "", walker.at_root()}, walker, bad_keys);
     std::map<std::vector<std::string>, std::vector<Finding>> by_place;
+    for (BadKey& k : bad_keys)
+        by_place[{"<key>", k.map_path, k.finding.message}].push_back(std::move(k.finding));
     for (const auto& e : errors) {
         Place place = locate(e.context, root, walker);
         Finding f = describe(e.description, place);
@@ -352,6 +398,11 @@ void SchemaSet::check(std::string_view schema, yaml::Node root, const std::strin
             bool deeper =
                 std::ranges::any_of(errors, [&](const auto& other) { return is_prefix(e.context, other.context); });
             if (deeper) continue;
+            // A wrapper about a key found below says nothing more.
+            bool about_key = std::ranges::any_of(bad_keys, [&](const BadKey& k) {
+                return place.path.empty() || k.map_path == place.path || k.map_path.starts_with(place.path + ".");
+            });
+            if (f.priority == kWrapperPriority && about_key) continue;
         }
         auto& findings = by_place[e.context];
         if (!f.unknown_field.empty()) {
@@ -361,13 +412,12 @@ void SchemaSet::check(std::string_view schema, yaml::Node root, const std::strin
         }
         findings.push_back(std::move(f));
     }
+    std::set<std::tuple<std::string, std::uint32_t, std::uint32_t>> seen;  // a key can be found twice
     for (auto& [context, findings] : by_place) {
         if (findings.empty()) continue;
         int best = std::ranges::min(findings, {}, &Finding::priority).priority;
-        std::vector<std::string> seen;
         for (auto& f : findings) {
-            if (f.priority != best || std::ranges::find(seen, f.message) != seen.end()) continue;
-            seen.push_back(f.message);
+            if (f.priority != best || !seen.emplace(f.message, f.mark.line, f.mark.column).second) continue;
             Diagnostic d = error(code::schema, std::move(f.message), {file, f.mark.line, f.mark.column}, address);
             d.hint = std::move(f.hint);
             out.add(std::move(d));

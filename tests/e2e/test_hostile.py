@@ -178,6 +178,13 @@ class EscapingLinksFileTest(HostileCase):
         result, data = self.ferry_json("validate", "dev", cwd=self.folder)
         self.assertExit(result, 1)
         self.assertJsonDiag(result, data, "schema", file="links.yaml", line=6)
+        # Keys that are not ids are named, each where it is written.
+        self.assertJsonDiag(result, data, "schema", file="links.yaml", line=3, column=3,
+                            message_contains="key '../../outside/keep' must be an id")
+        self.assertJsonDiag(result, data, "schema", file="links.yaml", line=4, column=3,
+                            message_contains="key '.git' must be an id")
+        self.assertJsonDiag(result, data, "schema", file="links.yaml", line=4, column=11,
+                            message_contains="key '../prod' must be an id")
         for warning in data["warnings"]:
             # A hint never proposes a command that would be refused.
             self.assertNotIn("unlink dev:sources/../", warning.get("hint", ""), result.describe())
