@@ -25,6 +25,15 @@ class Checksum {
 public:
     void add(std::string_view bytes) {
         size_ += bytes.size();
+        // Whole words straight from the input once no partial word waits.
+        if (pending_ == 0) {
+            while (bytes.size() >= 8) {
+                std::uint64_t w;
+                std::memcpy(&w, bytes.data(), 8);
+                mix(w);
+                bytes.remove_prefix(8);
+            }
+        }
         while (!bytes.empty()) {
             std::size_t n = std::min(bytes.size(), 8 - pending_);
             std::memcpy(word_ + pending_, bytes.data(), n);
@@ -128,9 +137,18 @@ std::unique_ptr<ParseCache> ParseCache::open(const std::filesystem::path& git_di
 ParseCache::ParseCache(std::filesystem::path file, std::string key) : file_(std::move(file)), key_(std::move(key)) {}
 
 void ParseCache::read() {
-    std::ifstream in(file_, std::ios::binary);
+    // One read of the whole file: a stream iterator's byte at a time cost a
+    // fifth of a warm plan.
+    std::ifstream in(file_, std::ios::binary | std::ios::ate);
     if (!in) return;
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::streamoff length = in.tellg();
+    if (length <= 0) return;
+    std::string bytes;
+    bytes.resize_and_overwrite(static_cast<std::size_t>(length), [&](char* data, std::size_t n) {
+        in.seekg(0);
+        in.read(data, static_cast<std::streamsize>(n));
+        return static_cast<std::size_t>(in.gcount());
+    });
     Reader header{bytes};
     std::string_view magic = header.bytes(sizeof kMagic);
     auto size = header.number<std::uint64_t>();
