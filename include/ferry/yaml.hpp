@@ -128,7 +128,11 @@ public:
         const auto& d = doc_.nodes_[index];
         return doc_.text(d.first, d.count);
     }
+    // The document, sized exactly; the builder is then empty again, and
+    // reuses what it allocated for the next one.
     Document finish(std::uint32_t root);
+    // Empties the builder (after a failed parse, for one).
+    void reset();
 
 private:
     struct Open {

@@ -187,13 +187,33 @@ std::optional<Document> Document::from_image(std::string_view in, std::size_t so
 }
 
 Document Builder::finish(std::uint32_t root) {
-    doc_.root_ = root;
-    // A workspace keeps tens of thousands of documents: none keeps the
-    // slack its arrays grew while parsing.
-    doc_.nodes_.shrink_to_fit();
-    doc_.children_.shrink_to_fit();
-    doc_.text_.shrink_to_fit();
-    return std::move(doc_);
+    // A workspace keeps tens of thousands of documents: each gets arrays of
+    // exactly its size, copied once, while the builder keeps its grown
+    // arrays for the next document.
+    Document out;
+    out.root_ = root;
+    out.nodes_.assign(doc_.nodes_.begin(), doc_.nodes_.end());
+    out.children_.assign(doc_.children_.begin(), doc_.children_.end());
+    out.text_.assign(doc_.text_);
+    reset();
+    return out;
+}
+
+void Builder::reset() {
+    // What an unusually large file grew is given back rather than kept.
+    constexpr std::size_t kKeep = 1 << 20;
+    doc_.nodes_.clear();
+    doc_.children_.clear();
+    doc_.text_.clear();
+    open_.clear();
+    pending_.clear();
+    if (doc_.nodes_.capacity() * sizeof(Document::NodeData) > kKeep || doc_.text_.capacity() > kKeep ||
+        doc_.children_.capacity() * sizeof(std::uint32_t) > kKeep ||
+        pending_.capacity() * sizeof(std::uint32_t) > kKeep) {
+        doc_ = Document();
+        std::vector<std::uint32_t>().swap(pending_);
+        std::vector<Open>().swap(open_);
+    }
 }
 
 }  // namespace ferry::yaml
