@@ -44,8 +44,10 @@ public:
         std::size_t blob_size;
         const yaml::Document* doc;
     };
-    // Replaces the file with these entries, unless they are exactly what it
-    // held. Failing to write is not an error: the next run loads again.
+    // Replaces the file with these entries, unless it held nearly all of
+    // them and little else (then parsing the few others again costs less
+    // than rewriting it). Failing to write is not an error: the next run
+    // loads again.
     void save(const std::vector<Entry>& entries) const;
 
     // How many finds were answered, for -v.
@@ -58,11 +60,13 @@ private:
     struct Slot {
         std::string_view blob_id;
         std::size_t blob_size;
-        std::string_view image;
+        std::string_view image;  // with its padding
+        std::uint32_t length;    // without
+        std::uint64_t checksum;  // of the image, checked when it is found
     };
     std::filesystem::path file_;
-    std::string key_;  // what the file must have been written for
-    std::string bytes_;
+    std::string key_;                           // what the file must have been written for
+    std::shared_ptr<const std::string> bytes_;  // the file; documents found point into it
     std::unordered_map<std::string_view, Slot> slots_;
     mutable std::atomic<std::size_t> hits_{0};
 };

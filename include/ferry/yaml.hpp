@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <expected>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -89,26 +90,36 @@ public:
         std::uint32_t column_type = 0;
     };
 
-    Node root() const { return nodes_.empty() ? Node{} : Node{this, root_}; }
-    std::size_t node_count() const { return nodes_.size(); }
+    Node root() const { return node_count_ == 0 ? Node{} : Node{this, root_}; }
+    std::size_t node_count() const { return node_count_; }
     const NodeData& data(std::uint32_t i) const { return nodes_[i]; }
     std::string_view text(std::uint32_t offset, std::uint32_t length) const {
-        return std::string_view(text_).substr(offset, length);
+        return std::string_view(text_, text_size_).substr(offset, length);
     }
     std::uint32_t child(std::uint32_t slot) const { return children_[slot]; }
 
     // A flat image of the document, appended to `out` (the load cache keeps
     // these). from_image reads one back and checks every index, the depth
     // and the expanded size against `limits` for a text of `source_bytes`:
-    // a damaged or forged image is refused, never trusted.
+    // a damaged or forged image is refused, never trusted. With an `owner`
+    // that keeps the image's bytes alive, and an image aligned to 8 bytes,
+    // the document points into the image instead of copying it.
     void append_image(std::string& out) const;
-    static std::optional<Document> from_image(std::string_view image, std::size_t source_bytes, const Limits& limits);
+    static std::optional<Document> from_image(std::string_view image, std::size_t source_bytes, const Limits& limits,
+                                              std::shared_ptr<const void> owner = {});
 
 private:
     friend class Builder;
-    std::vector<NodeData> nodes_;
-    std::vector<std::uint32_t> children_;  // map: key, value, key, value...; seq: items
-    std::string text_;
+    // The three arrays, in one block of memory this document shares: its
+    // own, or the cache buffer it was read from. Documents never change, so
+    // copies share it too.
+    std::shared_ptr<const void> storage_;
+    const NodeData* nodes_ = nullptr;
+    const std::uint32_t* children_ = nullptr;  // map: key, value, key, value...; seq: items
+    const char* text_ = nullptr;
+    std::uint32_t node_count_ = 0;
+    std::uint32_t child_count_ = 0;
+    std::uint32_t text_size_ = 0;
     std::uint32_t root_ = 0;
 };
 
@@ -123,10 +134,10 @@ public:
     std::uint32_t close();
     // The second occurrence of a key in the innermost open map, if any.
     std::optional<std::uint32_t> duplicate_key() const;
-    Mark mark(std::uint32_t index) const { return doc_.nodes_[index].mark(); }
+    Mark mark(std::uint32_t index) const { return nodes_[index].mark(); }
     std::string_view text(std::uint32_t index) const {
-        const auto& d = doc_.nodes_[index];
-        return doc_.text(d.first, d.count);
+        const auto& d = nodes_[index];
+        return std::string_view(text_).substr(d.first, d.count);
     }
     // The document, sized exactly; the builder is then empty again, and
     // reuses what it allocated for the next one.
@@ -140,7 +151,9 @@ private:
         Mark mark;
         std::size_t first_pending;
     };
-    Document doc_;
+    std::vector<Document::NodeData> nodes_;
+    std::vector<std::uint32_t> children_;
+    std::string text_;
     std::vector<Open> open_;
     std::vector<std::uint32_t> pending_;
 };

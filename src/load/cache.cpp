@@ -15,7 +15,7 @@ namespace {
 
 // Raise when what a load derives from a blob changes (parsing, typing,
 // checks, the image layout): files written before are then foreign.
-constexpr std::uint32_t kFormat = 1;
+constexpr std::uint32_t kFormat = 3;
 constexpr char kMagic[8] = {'F', 'E', 'R', 'R', 'Y', 'C', '\0', '\1'};
 
 // 64-bit words mixed by multiplication: fast, and enough to tell a damaged
@@ -123,6 +123,19 @@ struct Reader {
 
 }  // namespace
 
+// The file: magic, then the sizes of the index and of the images and the
+// index's checksum; the index (the key, then per entry its path, blob id,
+// blob size, and its image's offset, length and checksum); the images. The
+// index is checked when the file is opened; an image when it is asked for,
+// by the worker that asks, so that a warm load checks its documents on
+// every core. The index and every image are padded with zeros to a multiple
+// of 8 bytes (the padding is summed too), so that documents can point into
+// the file's bytes instead of copying them.
+constexpr std::size_t kHeaderSize = sizeof kMagic + 3 * sizeof(std::uint64_t);
+constexpr std::size_t padded(std::size_t n) {
+    return (n + 7) & ~std::size_t{7};
+}
+
 std::unique_ptr<ParseCache> ParseCache::open(const std::filesystem::path& git_dir, std::string_view root) {
     const char* off = std::getenv("FERRY_NO_CACHE");
     if (off && std::string_view(off) == "1") return nullptr;
@@ -142,8 +155,9 @@ void ParseCache::read() {
     std::ifstream in(file_, std::ios::binary | std::ios::ate);
     if (!in) return;
     const std::streamoff length = in.tellg();
-    if (length <= 0) return;
-    std::string bytes;
+    if (length < static_cast<std::streamoff>(kHeaderSize)) return;
+    auto buffer = std::make_shared<std::string>();
+    std::string& bytes = *buffer;
     bytes.resize_and_overwrite(static_cast<std::size_t>(length), [&](char* data, std::size_t n) {
         in.seekg(0);
         in.read(data, static_cast<std::streamsize>(n));
@@ -151,12 +165,16 @@ void ParseCache::read() {
     });
     Reader header{bytes};
     std::string_view magic = header.bytes(sizeof kMagic);
-    auto size = header.number<std::uint64_t>();
-    auto sum = header.number<std::uint64_t>();
-    if (!header.ok || magic != std::string_view(kMagic, sizeof kMagic) || header.in.size() != size ||
-        checksum(header.in) != sum)
+    auto index_size = header.number<std::uint64_t>();
+    auto images_size = header.number<std::uint64_t>();
+    auto index_sum = header.number<std::uint64_t>();
+    if (!header.ok || magic != std::string_view(kMagic, sizeof kMagic) || index_size % 8 != 0 ||
+        index_size > header.in.size() || images_size != header.in.size() - index_size)
         return;
-    Reader r{header.in};
+    std::string_view index = header.in.substr(0, index_size);
+    std::string_view images = header.in.substr(index_size);
+    if (checksum(index) != index_sum) return;
+    Reader r{index};
     if (r.text() != key_) return;
     auto count = r.number<std::uint32_t>();
     std::unordered_map<std::string_view, Slot> slots;
@@ -164,22 +182,28 @@ void ParseCache::read() {
         std::string_view path = r.text();
         std::string_view blob_id = r.text();
         auto blob_size = r.number<std::uint64_t>();
-        std::string_view image = r.text();
-        if (r.ok) slots[path] = {blob_id, static_cast<std::size_t>(blob_size), image};
+        auto offset = r.number<std::uint64_t>();
+        auto size = r.number<std::uint32_t>();
+        auto sum = r.number<std::uint64_t>();
+        if (!r.ok || offset % 8 != 0 || offset > images.size() || padded(size) > images.size() - offset) return;
+        slots[path] = {blob_id, static_cast<std::size_t>(blob_size), images.substr(offset, padded(size)), size, sum};
     }
-    if (!r.ok || !r.in.empty()) return;
-    // The views point into bytes_: keep both or neither.
-    bytes_ = std::move(bytes);
+    if (!r.ok || r.in.size() >= 8 || r.in.find_first_not_of('\0') != std::string_view::npos) return;
+    // The views point into the buffer: keep both or neither.
+    bytes_ = std::move(buffer);
     slots_ = std::move(slots);
 }
 
 std::optional<ParseCache::Found> ParseCache::find(std::string_view path, std::string_view blob_id) const {
     auto it = slots_.find(path);
     if (it == slots_.end() || it->second.blob_id != blob_id || blob_id.empty()) return std::nullopt;
-    auto doc = yaml::Document::from_image(it->second.image, it->second.blob_size, yaml::Limits{});
+    const Slot& slot = it->second;
+    if (checksum(slot.image) != slot.checksum) return std::nullopt;
+    // The document points into the buffer, and keeps it alive.
+    auto doc = yaml::Document::from_image(slot.image.substr(0, slot.length), slot.blob_size, yaml::Limits{}, bytes_);
     if (!doc) return std::nullopt;
     ++hits_;
-    return Found{std::move(*doc), it->second.blob_size};
+    return Found{std::move(*doc), slot.blob_size};
 }
 
 std::size_t ParseCache::hits() const {
@@ -187,7 +211,14 @@ std::size_t ParseCache::hits() const {
 }
 
 void ParseCache::save(const std::vector<Entry>& entries) const {
-    if (entries.size() == slots_.size() && hits_ == entries.size()) return;  // nothing new to keep
+    // Rewriting a large file costs more than parsing a few files again: the
+    // file is rewritten when a tenth of what this load kept was not in it,
+    // or a tenth of what it holds was not asked for (files since changed or
+    // removed). Either way, what it holds stays right: it is keyed by blob.
+    const std::size_t hits = hits_;
+    const std::size_t missed = entries.size() - std::min(hits, entries.size());
+    const std::size_t unused = slots_.size() - std::min(hits, slots_.size());
+    if (!slots_.empty() && missed * 10 <= entries.size() && unused * 10 <= slots_.size()) return;
 
     // Written aside under a name no other process uses, then renamed over
     // the old file: a reader sees the old file or the new one, whole.
@@ -196,42 +227,55 @@ void ParseCache::save(const std::vector<Entry>& entries) const {
     std::filesystem::path temp = file_;
     temp += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}());
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    std::string header(kMagic, sizeof kMagic);
-    put(header, std::uint64_t{0});  // size and checksum, filled in at the end
-    put(header, std::uint64_t{0});
-    out.write(header.data(), static_cast<std::streamsize>(header.size()));
+
+    // The index's size is known before the images are made: header and
+    // index are written as placeholders, then again once the images are.
+    std::size_t index_size = sizeof(std::uint32_t) + key_.size() + sizeof(std::uint32_t);
+    for (const Entry& e : entries) {
+        index_size += 2 * sizeof(std::uint32_t) + e.path.size() + e.blob_id.size() + 2 * sizeof(std::uint64_t) +
+                      sizeof(std::uint32_t) + sizeof(std::uint64_t);
+    }
+    index_size = padded(index_size);
+    const std::string placeholder(kHeaderSize + index_size, '\0');
+    out.write(placeholder.data(), static_cast<std::streamsize>(placeholder.size()));
 
     // Entry by entry, so the file never sits whole in memory.
-    std::uint64_t size = 0;
-    Checksum sum;
+    std::string index;
+    index.reserve(index_size);
+    put_text(index, key_);
+    put(index, static_cast<std::uint32_t>(entries.size()));
+    std::uint64_t offset = 0;
     std::string chunk;
-    auto flush = [&] {
-        sum.add(chunk);
-        size += chunk.size();
-        out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-        chunk.clear();
-    };
-    put_text(chunk, key_);
-    put(chunk, static_cast<std::uint32_t>(entries.size()));
+    std::string image;
     for (const Entry& e : entries) {
-        put_text(chunk, e.path);
-        put_text(chunk, e.blob_id);
-        put(chunk, static_cast<std::uint64_t>(e.blob_size));
-        std::size_t at = chunk.size();
-        put(chunk, std::uint32_t{0});
-        e.doc->append_image(chunk);
-        auto length = static_cast<std::uint32_t>(chunk.size() - at - sizeof(std::uint32_t));
-        std::memcpy(chunk.data() + at, &length, sizeof length);
-        if (chunk.size() > (1u << 20)) flush();
+        image.clear();
+        e.doc->append_image(image);
+        const auto length = static_cast<std::uint32_t>(image.size());
+        image.resize(padded(image.size()), '\0');
+        put_text(index, e.path);
+        put_text(index, e.blob_id);
+        put(index, static_cast<std::uint64_t>(e.blob_size));
+        put(index, offset);
+        put(index, length);
+        put(index, checksum(image));
+        offset += image.size();
+        chunk += image;
+        if (chunk.size() > (1u << 20)) {
+            out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+            chunk.clear();
+        }
     }
-    flush();
-    header.resize(sizeof kMagic);
-    put(header, size);
-    put(header, sum.value());
+    out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    index.resize(padded(index.size()), '\0');
+    std::string header(kMagic, sizeof kMagic);
+    put(header, static_cast<std::uint64_t>(index.size()));
+    put(header, offset);
+    put(header, checksum(index));
     out.seekp(0);
     out.write(header.data(), static_cast<std::streamsize>(header.size()));
+    out.write(index.data(), static_cast<std::streamsize>(index.size()));
     out.close();
-    if (!out) {
+    if (!out || index.size() != index_size) {
         std::filesystem::remove(temp, ec);
         return;
     }

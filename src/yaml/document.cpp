@@ -65,10 +65,10 @@ Node Node::get(std::string_view name) const {
 }
 
 std::uint32_t Builder::scalar(Type type, Mark mark, std::string_view text) {
-    auto offset = static_cast<std::uint32_t>(doc_.text_.size());
-    doc_.text_.append(text);
-    doc_.nodes_.push_back({type, mark, offset, static_cast<std::uint32_t>(text.size())});
-    return static_cast<std::uint32_t>(doc_.nodes_.size() - 1);
+    auto offset = static_cast<std::uint32_t>(text_.size());
+    text_.append(text);
+    nodes_.push_back({type, mark, offset, static_cast<std::uint32_t>(text.size())});
+    return static_cast<std::uint32_t>(nodes_.size() - 1);
 }
 
 void Builder::open(Type container, Mark mark) {
@@ -78,14 +78,13 @@ void Builder::open(Type container, Mark mark) {
 std::uint32_t Builder::close() {
     Open o = open_.back();
     open_.pop_back();
-    auto first = static_cast<std::uint32_t>(doc_.children_.size());
+    auto first = static_cast<std::uint32_t>(children_.size());
     std::size_t n = pending_.size() - o.first_pending;
-    doc_.children_.insert(doc_.children_.end(), pending_.begin() + static_cast<std::ptrdiff_t>(o.first_pending),
-                          pending_.end());
+    children_.insert(children_.end(), pending_.begin() + static_cast<std::ptrdiff_t>(o.first_pending), pending_.end());
     pending_.resize(o.first_pending);
     auto count = static_cast<std::uint32_t>(o.type == Type::map ? n / 2 : n);
-    doc_.nodes_.push_back({o.type, o.mark, first, count});
-    return static_cast<std::uint32_t>(doc_.nodes_.size() - 1);
+    nodes_.push_back({o.type, o.mark, first, count});
+    return static_cast<std::uint32_t>(nodes_.size() - 1);
 }
 
 std::optional<std::uint32_t> Builder::duplicate_key() const {
@@ -127,48 +126,65 @@ bool take(std::string_view& in, T& value) {
     return true;
 }
 
-template <class T>
-bool take_array(std::string_view& in, std::vector<T>& out, std::uint32_t n) {
-    if (in.size() / sizeof(T) < n) return false;
-    out.resize(n);
-    if (n) std::memcpy(out.data(), in.data(), n * sizeof(T));
-    in.remove_prefix(n * sizeof(T));
-    return true;
-}
-
 }  // namespace
+
+// One block for the three arrays: nodes, then children, then text. A byte
+// array provides storage for the objects copied into it, and is aligned for
+// any of them.
+std::shared_ptr<std::byte[]> allocate_block(std::size_t nodes, std::size_t children, std::size_t text) {
+    std::size_t bytes = nodes * sizeof(Document::NodeData) + children * sizeof(std::uint32_t) + text;
+    return std::shared_ptr<std::byte[]>(new std::byte[std::max<std::size_t>(bytes, 1)]);
+}
 
 // root, node count, child count, text length, then the three arrays as they
 // are in memory (the cache is one machine's, written by one build).
 void Document::append_image(std::string& out) const {
     put(out, root_);
-    put(out, static_cast<std::uint32_t>(nodes_.size()));
-    put(out, static_cast<std::uint32_t>(children_.size()));
-    put(out, static_cast<std::uint32_t>(text_.size()));
-    out.append(reinterpret_cast<const char*>(nodes_.data()), nodes_.size() * sizeof(NodeData));
-    out.append(reinterpret_cast<const char*>(children_.data()), children_.size() * sizeof(std::uint32_t));
-    out.append(text_);
+    put(out, node_count_);
+    put(out, child_count_);
+    put(out, text_size_);
+    out.append(reinterpret_cast<const char*>(nodes_), node_count_ * sizeof(NodeData));
+    out.append(reinterpret_cast<const char*>(children_), child_count_ * sizeof(std::uint32_t));
+    out.append(text_, text_size_);
 }
 
-std::optional<Document> Document::from_image(std::string_view in, std::size_t source_bytes, const Limits& limits) {
+std::optional<Document> Document::from_image(std::string_view in, std::size_t source_bytes, const Limits& limits,
+                                             std::shared_ptr<const void> owner) {
     Document doc;
     std::uint32_t nodes = 0, children = 0, text = 0;
     if (!take(in, doc.root_) || !take(in, nodes) || !take(in, children) || !take(in, text)) return std::nullopt;
-    if (!take_array(in, doc.nodes_, nodes) || !take_array(in, doc.children_, children)) return std::nullopt;
-    if (in.size() != text || doc.root_ >= nodes) return std::nullopt;
-    doc.text_.assign(in);
+    const std::uint64_t arrays = std::uint64_t{nodes} * sizeof(NodeData) + std::uint64_t{children} * 4;
+    if (in.size() < arrays || in.size() - arrays != text || doc.root_ >= nodes) return std::nullopt;
+    doc.node_count_ = nodes;
+    doc.child_count_ = children;
+    doc.text_size_ = text;
+    if (owner && reinterpret_cast<std::uintptr_t>(in.data()) % 8 == 0) {
+        // Node data and children are 4-byte words in the image, as in memory.
+        doc.storage_ = std::move(owner);
+        doc.nodes_ = reinterpret_cast<const NodeData*>(in.data());
+        doc.children_ = reinterpret_cast<const std::uint32_t*>(in.data() + std::size_t{nodes} * sizeof(NodeData));
+        doc.text_ = in.data() + arrays;
+    } else {
+        auto block = allocate_block(nodes, children, text);
+        auto* base = reinterpret_cast<char*>(block.get());
+        if (!in.empty()) std::memcpy(base, in.data(), in.size());
+        doc.nodes_ = reinterpret_cast<const NodeData*>(base);
+        doc.children_ = reinterpret_cast<const std::uint32_t*>(base + std::size_t{nodes} * sizeof(NodeData));
+        doc.text_ = base + arrays;
+        doc.storage_ = std::move(block);
+    }
     // Every child comes before its parent (the builder closes children
     // first; an alias names an earlier node): so the tree has no cycle, and
     // depth and expanded size are found in one pass.
     const std::uint64_t max_expanded =
         limits.max_expanded_nodes_base + limits.max_expanded_nodes_per_byte * source_bytes;
-    std::vector<std::uint64_t> expanded(nodes);
-    std::vector<std::uint32_t> depth(nodes);
+    thread_local std::vector<std::uint64_t> expanded;
+    thread_local std::vector<std::uint32_t> depth;
+    expanded.assign(nodes, 1);
+    depth.assign(nodes, 1);
     for (std::uint32_t i = 0; i < nodes; ++i) {
         const NodeData& d = doc.nodes_[i];
         if (d.type() > Type::seq) return std::nullopt;
-        expanded[i] = 1;
-        depth[i] = 1;
         if (d.type() < Type::map) {
             if (std::uint64_t{d.first} + d.count > text) return std::nullopt;
             continue;
@@ -183,18 +199,34 @@ std::optional<Document> Document::from_image(std::string_view in, std::size_t so
         }
         if (expanded[i] > max_expanded || depth[i] > limits.max_depth + 1) return std::nullopt;
     }
+    if (nodes > (1u << 16)) {
+        // What an unusually large document grew is given back.
+        std::vector<std::uint64_t>().swap(expanded);
+        std::vector<std::uint32_t>().swap(depth);
+    }
     return doc;
 }
 
 Document Builder::finish(std::uint32_t root) {
-    // A workspace keeps tens of thousands of documents: each gets arrays of
-    // exactly its size, copied once, while the builder keeps its grown
+    // A workspace keeps tens of thousands of documents: each gets one block
+    // of exactly its size, copied once, while the builder keeps its grown
     // arrays for the next document.
     Document out;
+    auto block = allocate_block(nodes_.size(), children_.size(), text_.size());
+    auto* base = reinterpret_cast<char*>(block.get());
+    const std::size_t node_bytes = nodes_.size() * sizeof(Document::NodeData);
+    const std::size_t child_bytes = children_.size() * sizeof(std::uint32_t);
+    if (node_bytes) std::memcpy(base, nodes_.data(), node_bytes);
+    if (child_bytes) std::memcpy(base + node_bytes, children_.data(), child_bytes);
+    if (!text_.empty()) std::memcpy(base + node_bytes + child_bytes, text_.data(), text_.size());
+    out.nodes_ = reinterpret_cast<const Document::NodeData*>(base);
+    out.children_ = reinterpret_cast<const std::uint32_t*>(base + node_bytes);
+    out.text_ = base + node_bytes + child_bytes;
+    out.node_count_ = static_cast<std::uint32_t>(nodes_.size());
+    out.child_count_ = static_cast<std::uint32_t>(children_.size());
+    out.text_size_ = static_cast<std::uint32_t>(text_.size());
     out.root_ = root;
-    out.nodes_.assign(doc_.nodes_.begin(), doc_.nodes_.end());
-    out.children_.assign(doc_.children_.begin(), doc_.children_.end());
-    out.text_.assign(doc_.text_);
+    out.storage_ = std::move(block);
     reset();
     return out;
 }
@@ -202,15 +234,18 @@ Document Builder::finish(std::uint32_t root) {
 void Builder::reset() {
     // What an unusually large file grew is given back rather than kept.
     constexpr std::size_t kKeep = 1 << 20;
-    doc_.nodes_.clear();
-    doc_.children_.clear();
-    doc_.text_.clear();
+    const bool large = nodes_.capacity() * sizeof(Document::NodeData) > kKeep || text_.capacity() > kKeep ||
+                       children_.capacity() * sizeof(std::uint32_t) > kKeep ||
+                       pending_.capacity() * sizeof(std::uint32_t) > kKeep;
+    nodes_.clear();
+    children_.clear();
+    text_.clear();
     open_.clear();
     pending_.clear();
-    if (doc_.nodes_.capacity() * sizeof(Document::NodeData) > kKeep || doc_.text_.capacity() > kKeep ||
-        doc_.children_.capacity() * sizeof(std::uint32_t) > kKeep ||
-        pending_.capacity() * sizeof(std::uint32_t) > kKeep) {
-        doc_ = Document();
+    if (large) {
+        std::vector<Document::NodeData>().swap(nodes_);
+        std::vector<std::uint32_t>().swap(children_);
+        std::string().swap(text_);
         std::vector<std::uint32_t>().swap(pending_);
         std::vector<Open>().swap(open_);
     }
