@@ -65,8 +65,8 @@ private:
         std::uint64_t checksum;  // of the image, checked when it is found
     };
     std::filesystem::path file_;
-    std::string key_;                           // what the file must have been written for
-    std::shared_ptr<const std::string> bytes_;  // the file; documents found point into it
+    std::string key_;                     // what the file must have been written for
+    std::shared_ptr<const void> buffer_;  // the file; documents found point into it
     std::unordered_map<std::string_view, Slot> slots_;
     mutable std::atomic<std::size_t> hits_{0};
 };
