@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <thread>
+#include <unordered_map>
 
 #include "ferry/load.hpp"
 #include "ferry/permissions.hpp"
@@ -124,7 +125,9 @@ private:
 void Loader::plan_tasks() {
     // Entries come in path order, so x.yaml comes before x.yml: the .yml one
     // is reported and the .yaml one loaded.
-    std::map<std::pair<int, Kind>, std::map<std::string, std::string, std::less<>>> seen;
+    // Per kind (drafts apart): id -> the path that defined it. Views into
+    // the tree's entries, which outlive the loader.
+    std::array<std::unordered_map<std::string_view, std::string_view>, 2 * kAllKinds.size()> seen;
     for (const TreeEntry& entry : tree_.entries()) {
         if (entry.type != EntryType::blob) {
             std::string what = entry.type == EntryType::symlink ? "a symbolic link" : "a submodule";
@@ -151,7 +154,7 @@ void Loader::plan_tasks() {
             diags_.add(std::move(d));
             continue;
         }
-        auto& ids = seen[{c->role == Role::draft ? 1 : 0, c->kind}];
+        auto& ids = seen[(c->role == Role::draft ? kAllKinds.size() : 0) + static_cast<std::size_t>(c->kind)];
         if (auto it = ids.find(c->stem); it != ids.end()) {
             Diagnostic d = error(code::duplicate_id,
                                  "id '" + std::string(c->stem) + "' is defined twice: " + ws_.file(it->second) +
@@ -161,7 +164,7 @@ void Loader::plan_tasks() {
             diags_.add(std::move(d));
             continue;
         }
-        ids.emplace(std::string(c->stem), entry.path);
+        ids.emplace(c->stem, entry.path);
         tasks_.push_back({&entry, c->role, c->kind, std::string(c->stem)});
     }
 }
