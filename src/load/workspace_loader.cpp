@@ -239,7 +239,11 @@ Grant grant_from(yaml::Node value) {
     Grant g;
     if (value.is_string()) {
         std::string_view role = value.text();
-        Level level = role == "viewer" ? Level::view : role == "drafter" ? Level::draft : Level::edit;
+        // An unknown role is a schema error, and grants nothing meanwhile.
+        Level level = role == "viewer"                      ? Level::view
+                      : role == "drafter"                   ? Level::draft
+                      : role == "editor" || role == "admin" ? Level::edit
+                                                            : Level::none;
         g.levels.fill(level);
         g.admin = role == "admin";
         return g;

@@ -31,6 +31,18 @@ TEST_CASE("level_of: roles") {
     CHECK_FALSE(is_admin(ws, "bob@acme.com"));
 }
 
+TEST_CASE("level_of: an unknown role grants nothing (and is a schema error)") {
+    auto tree = valid_tree();
+    tree.add("workspace.yaml", "organization: acme\nmembers:\n  eve@acme.com: superuser\n  \"*\": owner\n");
+    auto loaded = load(tree);
+    CHECK(loaded.diagnostics.has_errors());
+    for (Kind k : kAllKinds) {
+        CHECK(level_of(loaded.workspace, "eve@acme.com", k) == Level::none);
+        CHECK(level_of(loaded.workspace, "anyone@acme.com", k) == Level::none);
+    }
+    CHECK_FALSE(is_admin(loaded.workspace, "eve@acme.com"));
+}
+
 TEST_CASE("level_of: per-kind levels") {
     Workspace ws = with_members("members:\n  carol@acme.com: { models: draft, syncs: edit }\n");
     CHECK(level_of(ws, "carol@acme.com", Kind::models) == Level::draft);
