@@ -154,9 +154,10 @@ ParseCache::ParseCache(std::filesystem::path file, std::string key) : file_(std:
 
 namespace {
 
-// A whole file in anonymous memory, asked for in huge pages where the
-// system allows: a warm load reads two of these, about 90 MB each, and a
-// fault per 4 KiB page cost more than the copy itself.
+// A whole file in anonymous memory of its own, unmapped when the last
+// document found in it goes. (Asking for huge pages made this read faster
+// on an idle machine, and much slower after another process had fragmented
+// memory: the kernel compacts it on the spot.)
 class FileBuffer {
 public:
     static std::shared_ptr<const FileBuffer> read(const std::filesystem::path& file, std::size_t min_size) {
@@ -181,7 +182,6 @@ public:
     explicit FileBuffer(std::size_t size) : size_(size) {
         void* p = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED) return;
-        ::madvise(p, size_, MADV_HUGEPAGE);
         data_ = static_cast<char*>(p);
     }
     ~FileBuffer() {
