@@ -11,9 +11,7 @@ namespace {
 class GitTree : public TreeSource {
 public:
     GitTree(OdbHandle odb, std::string objects_dir, std::vector<TreeEntry> entries)
-        : objects_dir_(std::move(objects_dir)), entries_(std::move(entries)) {
-        idle_.push_back(std::move(odb));
-    }
+        : shared_(std::move(odb)), objects_dir_(std::move(objects_dir)), entries_(std::move(entries)) {}
 
     const std::vector<TreeEntry>& entries() const override { return entries_; }
 
@@ -23,8 +21,7 @@ public:
             return std::unexpected(ReadError{false, 0, "bad object id for " + entry.path});
         }
         Lease lease(*this);
-        git_odb* odb = lease.odb.get();
-        if (!odb) return std::unexpected(ReadError{false, 0, last_error("cannot read " + entry.path)});
+        git_odb* odb = lease.odb ? lease.odb.get() : shared_.get();
         // The size comes from the object header: an oversized blob is
         // refused without being inflated.
         std::size_t size = 0;
@@ -44,9 +41,10 @@ public:
 
 private:
     // A database no other thread is using, opened when all are busy, and
-    // given back after the read.
+    // given back after the read; none when one cannot be opened (the
+    // repository's own database, safe to share, serves then).
     struct Lease {
-        explicit Lease(const GitTree& tree) : tree(tree) {
+        explicit Lease(const GitTree& tree) : owner(tree) {
             {
                 std::lock_guard lock(tree.mutex_);
                 if (!tree.idle_.empty()) {
@@ -60,13 +58,14 @@ private:
         }
         ~Lease() {
             if (!odb) return;
-            std::lock_guard lock(tree.mutex_);
-            tree.idle_.push_back(std::move(odb));
+            std::lock_guard lock(owner.mutex_);
+            owner.idle_.push_back(std::move(odb));
         }
-        const GitTree& tree;
+        const GitTree& owner;
         OdbHandle odb;
     };
 
+    OdbHandle shared_;  // the repository's
     std::string objects_dir_;
     std::vector<TreeEntry> entries_;
     mutable std::mutex mutex_;
