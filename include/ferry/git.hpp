@@ -158,7 +158,7 @@ class FileLock;
 
 // One repository's write lock, held until destroyed: other ferry processes
 // (and threads) wait to write to it, while this thread's own commit(),
-// undo() and preflight() go through.
+// undo() and preflight() go through. Destroy it on the thread that took it.
 class WriteHold {
 public:
     explicit WriteHold(std::unique_ptr<FileLock> lock);

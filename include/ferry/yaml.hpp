@@ -47,7 +47,9 @@ public:
 
     // The scalar's text as written (after YAML unquoting and folding).
     std::string_view text() const;
-    bool as_bool() const { return type() == Type::boolean && (text()[0] == 't' || text()[0] == 'T'); }
+    bool as_bool() const {
+        return type() == Type::boolean && !text().empty() && (text()[0] == 't' || text()[0] == 'T');
+    }
 
     // Number of entries of a map or items of a sequence; 0 for scalars.
     std::size_t size() const;
@@ -89,6 +91,17 @@ public:
         std::uint32_t line = 0;
         std::uint32_t column_type = 0;
     };
+
+    Document() = default;
+    // A document moved from is empty, as a vector would be.
+    Document(Document&& other) noexcept { swap(other); }
+    Document& operator=(Document&& other) noexcept {
+        Document(std::move(other)).swap(*this);
+        return *this;
+    }
+    Document(const Document&) = default;
+    Document& operator=(const Document&) = default;
+    void swap(Document& other) noexcept;
 
     Node root() const { return node_count_ == 0 ? Node{} : Node{this, root_}; }
     std::size_t node_count() const { return node_count_; }

@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <map>
+#include <set>
 
 #include "git/handles.hpp"
 #include "git/transfer.hpp"
@@ -408,13 +409,18 @@ struct Held {
 };
 thread_local std::map<std::string, Held> held_by_thread;
 
-}  // namespace
-
-FileLock::FileLock(const std::filesystem::path& file) {
+// What a lock file is known by: its canonical path (its folder is made
+// first, so that the same file always gets the same name).
+std::string lock_key(const std::filesystem::path& file) {
     std::error_code ec;
     std::filesystem::create_directories(file.parent_path(), ec);
     std::filesystem::path canonical = std::filesystem::weakly_canonical(file, ec);
-    key_ = ec ? file.string() : canonical.string();
+    return ec ? file.string() : canonical.string();
+}
+
+}  // namespace
+
+FileLock::FileLock(const std::filesystem::path& file) : key_(lock_key(file)) {
     Held& held = held_by_thread[key_];
     if (held.depth++ > 0) return;
     held.fd = ::open(key_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -440,11 +446,11 @@ std::filesystem::path Repository::lock_file() const {
 std::vector<WriteHold> hold_writes(const std::vector<const Repository*>& repos) {
     // Always in the order of the lock files' paths, so that two processes
     // holding overlapping sets cannot each wait for the other.
-    std::map<std::filesystem::path, const Repository*> ordered;
+    std::set<std::string> ordered;
     for (const Repository* repo : repos)
-        ordered.emplace(std::filesystem::weakly_canonical(repo->lock_file()), repo);
+        ordered.insert(lock_key(repo->lock_file()));
     std::vector<WriteHold> holds;
-    for (const auto& [file, repo] : ordered)
+    for (const std::string& file : ordered)
         holds.emplace_back(WriteHold(std::make_unique<FileLock>(file)));
     return holds;
 }

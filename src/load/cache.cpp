@@ -225,7 +225,11 @@ void ParseCache::read() {
         auto offset = r.number<std::uint64_t>();
         auto size = r.number<std::uint32_t>();
         auto sum = r.number<std::uint64_t>();
-        if (!r.ok || offset % 8 != 0 || offset > images.size() || padded(size) > images.size() - offset) return;
+        // Only files within the loader's limits were ever kept (64 MiB at
+        // most); a larger size would only loosen the expansion bound.
+        if (!r.ok || offset % 8 != 0 || offset > images.size() || padded(size) > images.size() - offset ||
+            blob_size > (std::uint64_t{64} << 20))
+            return;
         slots[path] = {blob_id, static_cast<std::size_t>(blob_size), images.substr(offset, padded(size)), size, sum};
     }
     if (!r.ok || r.in.size() >= 8 || r.in.find_first_not_of('\0') != std::string_view::npos) return;

@@ -328,13 +328,14 @@ Finding describe(const std::string& description, const Place& place) {
 // valijson 1.0 reports a key that fails `propertyNames` only as a wrapper
 // ("failed to validate against additional properties schema") on some
 // enclosing node, or not at all: every such key is found here, with the
-// path of the mapping that holds it.
+// place of the mapping that holds it, named as valijson names places.
 struct BadKey {
-    std::string map_path;
+    std::vector<std::string> context;  // "<root>", "[sources]", ...
     Finding finding;
 };
-void find_bad_keys(const Place& place, const SchemaWalker& walker, std::vector<BadKey>& out, int depth = 0) {
-    if (!place.node.is_map() || depth > 64 || out.size() >= 256) return;
+void find_bad_keys(const Place& place, std::vector<std::string>& context, const SchemaWalker& walker,
+                   std::vector<BadKey>& out) {
+    if (!place.node.is_map() || context.size() > 65 || out.size() >= 256) return;
     bool keys_are_ids = false;
     for (const json* s : place.schemas) {
         auto names = s->find("propertyNames");
@@ -349,13 +350,22 @@ void find_bad_keys(const Place& place, const SchemaWalker& walker, std::vector<B
         std::string key(place.node.key(i).text());
         if (keys_are_ids && !is_valid_id(key)) {
             out.push_back(
-                {place.path,
+                {context,
                  {3, where + "key " + in_quotes(key) + " " + std::string(kNotAnId), place.node.key(i).mark(), {}}});
         }
         Place next{place.node.value(i), place.path + (place.path.empty() ? "" : ".") + key,
                    walker.step(place.schemas, key, false)};
-        find_bad_keys(next, walker, out, depth + 1);
+        context.push_back("[" + key + "]");
+        find_bad_keys(next, context, walker, out);
+        context.pop_back();
     }
+}
+
+// Whether a wrapper reported at `context` is about `key`: the key lies at or
+// below the node it names (its property, when the wrapper names one).
+bool wrapper_covers(std::vector<std::string> context, const std::string& description, const BadKey& key) {
+    if (auto name = quoted_after(description, "property name"); !name.empty()) context.push_back("[" + name + "]");
+    return context.size() <= key.context.size() && std::equal(context.begin(), context.end(), key.context.begin());
 }
 
 }  // namespace
@@ -387,10 +397,15 @@ void SchemaSet::check(std::string_view schema, yaml::Node root, const std::strin
     };
     SchemaWalker walker(it->second.document);
     std::vector<BadKey> bad_keys;
-    find_bad_keys({root, "", walker.at_root()}, walker, bad_keys);
+    std::vector<std::string> root_context{"<root>"};
+    find_bad_keys({root, "", walker.at_root()}, root_context, walker, bad_keys);
     std::map<std::vector<std::string>, std::vector<Finding>> by_place;
-    for (BadKey& k : bad_keys)
-        by_place[{"<key>", k.map_path, k.finding.message}].push_back(std::move(k.finding));
+    for (const BadKey& k : bad_keys) {
+        // Listed beside the mapping's own place, apart from its findings.
+        std::vector<std::string> place = k.context;
+        place.push_back("<key>");
+        by_place[place].push_back(k.finding);
+    }
     for (const auto& e : errors) {
         Place place = locate(e.context, root, walker);
         Finding f = describe(e.description, place);
@@ -399,9 +414,8 @@ void SchemaSet::check(std::string_view schema, yaml::Node root, const std::strin
                 std::ranges::any_of(errors, [&](const auto& other) { return is_prefix(e.context, other.context); });
             if (deeper) continue;
             // A wrapper about a key found below says nothing more.
-            bool about_key = std::ranges::any_of(bad_keys, [&](const BadKey& k) {
-                return place.path.empty() || k.map_path == place.path || k.map_path.starts_with(place.path + ".");
-            });
+            bool about_key = std::ranges::any_of(
+                bad_keys, [&](const BadKey& k) { return wrapper_covers(e.context, e.description, k); });
             if (f.priority == kWrapperPriority && about_key) continue;
         }
         auto& findings = by_place[e.context];

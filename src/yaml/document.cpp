@@ -136,6 +136,17 @@ std::shared_ptr<std::byte[]> allocate_block(std::size_t nodes, std::size_t child
     return std::shared_ptr<std::byte[]>(new std::byte[std::max<std::size_t>(bytes, 1)]);
 }
 
+void Document::swap(Document& other) noexcept {
+    std::swap(storage_, other.storage_);
+    std::swap(nodes_, other.nodes_);
+    std::swap(children_, other.children_);
+    std::swap(text_, other.text_);
+    std::swap(node_count_, other.node_count_);
+    std::swap(child_count_, other.child_count_);
+    std::swap(text_size_, other.text_size_);
+    std::swap(root_, other.root_);
+}
+
 // root, node count, child count, text length, then the three arrays as they
 // are in memory (the cache is one machine's, written by one build).
 void Document::append_image(std::string& out) const {
@@ -187,6 +198,8 @@ std::optional<Document> Document::from_image(std::string_view in, std::size_t so
         if (d.type() > Type::seq) return std::nullopt;
         if (d.type() < Type::map) {
             if (std::uint64_t{d.first} + d.count > text) return std::nullopt;
+            // The parser never makes an empty boolean or number.
+            if (d.count == 0 && d.type() != Type::null && d.type() != Type::string) return std::nullopt;
             continue;
         }
         std::uint64_t slots = d.type() == Type::map ? 2ull * d.count : d.count;

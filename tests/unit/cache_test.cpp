@@ -62,6 +62,26 @@ TEST_CASE("a document's image reads back as the same document") {
     CHECK(back->root().key_node("config").mark().line == 6);
 }
 
+TEST_CASE("an image read in place shares its owner's bytes, and a moved-from document is empty") {
+    yaml::Document doc = parse(kSync);
+    std::string image;
+    doc.append_image(image);
+    // An owner whose bytes are 8-aligned, as the cache file's images are.
+    auto owner = std::make_shared<std::vector<std::uint64_t>>((image.size() + 7) / 8);
+    std::memcpy(owner->data(), image.data(), image.size());
+    std::string_view in(reinterpret_cast<const char*>(owner->data()), image.size());
+    auto back = yaml::Document::from_image(in, kSync.size(), {}, owner);
+    REQUIRE(back);
+    CHECK(back->root().get("name").text().data() >= in.data());
+    CHECK(back->root().get("name").text().data() < in.data() + in.size());
+    owner.reset();  // the document keeps the bytes alive
+    CHECK(to_json(back->root()) == to_json(doc.root()));
+    yaml::Document moved = std::move(*back);
+    CHECK_FALSE(back->root());
+    CHECK(back->node_count() == 0);
+    CHECK(to_json(moved.root()) == to_json(doc.root()));
+}
+
 TEST_CASE("a damaged image is refused") {
     yaml::Document doc = parse(kSync);
     std::string image;
@@ -78,6 +98,24 @@ TEST_CASE("a damaged image is refused") {
             bad[i] = static_cast<char>(bad[i] ^ 0x5A);
             if (auto d = yaml::Document::from_image(bad, kSync.size(), {})) (void)to_json(d->root());
         }
+    }
+    SUBCASE("a boolean with no text") {
+        yaml::Document flag = parse("enabled: true\n");
+        std::string bad;
+        flag.append_image(bad);
+        std::uint32_t nodes = 0;
+        std::memcpy(&nodes, bad.data() + 4, 4);
+        bool changed = false;
+        for (std::uint32_t i = 0; i < nodes; ++i) {
+            yaml::Document::NodeData d;
+            std::memcpy(&d, bad.data() + 16 + i * sizeof d, sizeof d);
+            if (d.type() != yaml::Type::boolean) continue;
+            d.count = 0;
+            std::memcpy(bad.data() + 16 + i * sizeof d, &d, sizeof d);
+            changed = true;
+        }
+        REQUIRE(changed);
+        CHECK_FALSE(yaml::Document::from_image(bad, 14, {}));
     }
     SUBCASE("a child that is not before its parent (a cycle)") {
         std::string bad = image;
