@@ -22,8 +22,8 @@ constexpr std::uint32_t kFormat = 3;
 constexpr char kMagic[8] = {'F', 'E', 'R', 'R', 'Y', 'C', '\0', '\1'};
 
 // 64-bit words mixed by multiplication: fast, and enough to tell a damaged
-// file from a good one (it guards against accidents, not adversaries). Fed
-// in pieces, so that a file is summed while it is written.
+// file from a good one (it guards against accidents, not adversaries: every
+// image is also checked for structure before it is used).
 class Checksum {
 public:
     void add(std::string_view bytes) {
