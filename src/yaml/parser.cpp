@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "ferry/yaml.hpp"
+#include "parsers.hpp"
 
 namespace ferry::yaml {
 namespace {
@@ -358,11 +359,13 @@ Type plain_type(std::string_view text) {
     return resolve_plain(text, canonical);
 }
 
-std::expected<Document, ParseError> parse(std::string_view input, const Limits& limits) {
-    if (auto bad = first_invalid_utf8(input)) return syntax("invalid UTF-8", *bad);
-    // A byte-order mark is legal UTF-8 and invisible in editors: columns are
-    // counted as if it were not there.
-    if (input.starts_with("\xEF\xBB\xBF")) input.remove_prefix(3);
+namespace detail {
+
+Type resolve_plain_scalar(std::string_view text, std::string& canonical) {
+    return resolve_plain(text, canonical);
+}
+
+std::expected<Document, ParseError> parse_full(std::string_view input, const Limits& limits, Builder& builder) {
     std::unique_ptr<yaml_parser_t, ParserDeleter> parser(new yaml_parser_t);
     if (!yaml_parser_initialize(parser.get())) {
         delete parser.release();
@@ -370,9 +373,20 @@ std::expected<Document, ParseError> parse(std::string_view input, const Limits& 
     }
     yaml_parser_set_encoding(parser.get(), YAML_UTF8_ENCODING);
     yaml_parser_set_input_string(parser.get(), reinterpret_cast<const unsigned char*>(input.data()), input.size());
+    return EventParser(input, limits, builder).run(*parser);
+}
+
+}  // namespace detail
+
+std::expected<Document, ParseError> parse(std::string_view input, const Limits& limits) {
+    if (auto bad = first_invalid_utf8(input)) return syntax("invalid UTF-8", *bad);
+    // A byte-order mark is legal UTF-8 and invisible in editors: columns are
+    // counted as if it were not there.
+    if (input.starts_with("\xEF\xBB\xBF")) input.remove_prefix(3);
     // One builder per thread: a load parses thousands of files on each.
     thread_local Builder builder;
-    return EventParser(input, limits, builder).run(*parser);
+    if (auto doc = detail::parse_block_subset(input, limits, builder)) return std::move(*doc);
+    return detail::parse_full(input, limits, builder);
 }
 
 }  // namespace ferry::yaml
