@@ -36,8 +36,12 @@ public:
     std::expected<git::Repository*, Diagnostic> repository(const WorkspaceConfig& ws);
     // Reads the workspace's tree at its branch tip or at request.ref.
     std::expected<LoadedWorkspace, Diagnostic> load(const WorkspaceRequest& request);
+    // Reads several workspaces at once; each result is what load() gives.
+    std::vector<std::expected<LoadedWorkspace, Diagnostic>> load_all(const std::vector<WorkspaceRequest>& requests);
 
 private:
+    struct Pending;
+    std::expected<Pending, Diagnostic> prepare(const WorkspaceRequest& request);
     Organization(OrganizationConfig config, git::Progress progress)
         : config_(std::move(config)), progress_(std::move(progress)) {}
     OrganizationConfig config_;

@@ -78,12 +78,12 @@ std::expected<PreparedPlan, int> prepare_plan(const Context& ctx, const Reconcil
     auto actor = resolve_actor(ctx, *prepared.org, args.to);
     if (!actor) return fail(Diagnostics{{actor.error()}});
     prepared.actor = *actor;
-    auto source = prepared.org->load(from);
-    if (!source) return fail(Diagnostics{{source.error()}});
-    auto target = prepared.org->load({args.to, {}});
-    if (!target) return fail(Diagnostics{{target.error()}});
-    prepared.source = std::move(*source);
-    prepared.target = std::move(*target);
+    auto loaded = prepared.org->load_all({from, {args.to, {}}});
+    for (auto& one : loaded) {
+        if (!one) return fail(Diagnostics{{one.error()}});
+    }
+    prepared.source = std::move(*loaded[0]);
+    prepared.target = std::move(*loaded[1]);
     return prepared;
 }
 

@@ -62,6 +62,20 @@ std::expected<git::Repository*, Diagnostic> Organization::repository(const Works
 }
 
 std::expected<LoadedWorkspace, Diagnostic> Organization::load(const WorkspaceRequest& request) {
+    return std::move(load_all({request}).front());
+}
+
+// What a load needs from git before its files are read.
+struct Organization::Pending {
+    const WorkspaceRequest* request;
+    const WorkspaceConfig* ws;
+    git::Repository* repo;
+    git::Resolved resolved;
+    std::unique_ptr<TreeSource> tree;
+    std::unique_ptr<ParseCache> cache;
+};
+
+std::expected<Organization::Pending, Diagnostic> Organization::prepare(const WorkspaceRequest& request) {
     auto ws = workspace(request.name);
     if (!ws) return std::unexpected(ws.error());
     auto repo = repository(**ws);
@@ -75,37 +89,83 @@ std::expected<LoadedWorkspace, Diagnostic> Organization::load(const WorkspaceReq
     if (!tree)
         return std::unexpected(
             error(code::config, "workspace '" + request.name + "': " + tree.error(), (*ws)->location));
-    auto started = std::chrono::steady_clock::now();
-    auto cache = ParseCache::open((*repo)->git_dir(), (*ws)->path);
-    std::atomic<std::size_t> done{0};
-    LoadedWorkspace loaded;
-    {
-        // A load that takes a while says how far it is (on a terminal only:
-        // progress_ is empty otherwise). The ticker stops before `done` goes.
-        std::jthread ticker;
-        if (progress_) {
-            ticker = std::jthread([&, total = (*tree)->entries().size()](std::stop_token stop) {
-                using namespace std::chrono_literals;
-                bool shown = false;
-                for (auto wait = 300ms; !stop.stop_requested(); wait = 100ms) {
-                    std::this_thread::sleep_for(wait);
-                    if (stop.stop_requested()) break;
-                    progress_("reading " + request.name + ": " + std::to_string(done.load()) + " of " +
-                                  std::to_string(total) + " files",
-                              false);
-                    shown = true;
-                }
-                if (shown) progress_("", true);
-            });
+    return Pending{&request,
+                   *ws,
+                   *repo,
+                   std::move(*resolved),
+                   std::move(*tree),
+                   ParseCache::open((*repo)->git_dir(), (*ws)->path)};
+}
+
+// Repositories are opened and trees listed one at a time (libgit2's
+// repository handles are not shared between threads); then the workspaces'
+// files are read side by side, so that one's steps on a single core (listing
+// its tasks, assembling its model) overlap the other's parsing.
+std::vector<std::expected<LoadedWorkspace, Diagnostic>> Organization::load_all(
+    const std::vector<WorkspaceRequest>& requests) {
+    std::vector<std::expected<LoadedWorkspace, Diagnostic>> results;
+    std::vector<Pending> pending;
+    std::vector<std::size_t> slot;  // pending[i] is results[slot[i]]
+    for (const WorkspaceRequest& request : requests) {
+        auto p = prepare(request);
+        if (p) {
+            pending.push_back(std::move(*p));
+            slot.push_back(results.size());
+            results.emplace_back(LoadedWorkspace{});
+        } else {
+            results.emplace_back(std::unexpected(p.error()));
         }
-        loaded = load_workspace(**tree, {request.name, (*ws)->path, resolved->ref, resolved->commit}, {},
-                                SchemaSet::builtin(), cache.get(), &done);
     }
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    spdlog::debug("read {} at {} ({}) from {}: {} files ({} from the cache) in {} ms", request.name, resolved->ref,
-                  resolved->commit.substr(0, 12), (*ws)->repo.string(), (*tree)->entries().size(),
-                  cache ? cache->hits() : 0, ms.count());
-    return loaded;
+    std::vector<std::atomic<std::size_t>> done(pending.size());
+    std::size_t total = 0;
+    std::string names;
+    for (const Pending& p : pending) {
+        total += p.tree->entries().size();
+        names += (names.empty() ? "" : ", ") + p.request->name;
+    }
+    // A load that takes a while says how far it is (on a terminal only:
+    // progress_ is empty otherwise). The ticker stops before `done` goes.
+    std::jthread ticker;
+    if (progress_ && !pending.empty()) {
+        ticker = std::jthread([&](std::stop_token stop) {
+            using namespace std::chrono_literals;
+            bool shown = false;
+            for (auto wait = 300ms; !stop.stop_requested(); wait = 100ms) {
+                std::this_thread::sleep_for(wait);
+                if (stop.stop_requested()) break;
+                std::size_t sum = 0;
+                for (const auto& d : done)
+                    sum += d.load();
+                progress_("reading " + names + ": " + std::to_string(sum) + " of " + std::to_string(total) + " files",
+                          false);
+                shown = true;
+            }
+            if (shown) progress_("", true);
+        });
+    }
+    auto run = [&](std::size_t i) {
+        Pending& p = pending[i];
+        auto started = std::chrono::steady_clock::now();
+        LoadedWorkspace loaded =
+            load_workspace(*p.tree, {p.request->name, p.ws->path, p.resolved.ref, p.resolved.commit}, {},
+                           SchemaSet::builtin(), p.cache.get(), &done[i]);
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        spdlog::debug("read {} at {} ({}) from {}: {} files ({} from the cache) in {} ms", p.request->name,
+                      p.resolved.ref, p.resolved.commit.substr(0, 12), p.ws->repo.string(), p.tree->entries().size(),
+                      p.cache ? p.cache->hits() : 0, ms.count());
+        results[slot[i]] = std::move(loaded);
+    };
+    {
+        std::vector<std::jthread> side;
+        for (std::size_t i = 1; i < pending.size(); ++i)
+            side.emplace_back(run, i);
+        if (!pending.empty()) run(0);
+    }
+    if (ticker.joinable()) {
+        ticker.request_stop();
+        ticker.join();
+    }
+    return results;
 }
 
 void check_links(const OrganizationConfig& config, const std::vector<const Workspace*>& workspaces,
