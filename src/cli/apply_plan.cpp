@@ -41,9 +41,10 @@ int apply(const Context& ctx, const std::string& path, const WriteOptions& optio
     }
     finish_interrupted_writes(*org, {claims->to.workspace});
     // SPEC 4: the plan is made again from the commits, options and actor it names.
-    auto source = org->load({claims->from.workspace, claims->from.commit});
+    auto loaded = org->load_all({{claims->from.workspace, claims->from.commit}, {claims->to.workspace, {}}});
+    auto& source = loaded[0];
+    auto& target = loaded[1];
     if (!source) return fail(plan_mismatch("the plan's source commit cannot be read: " + source.error().message));
-    auto target = org->load({claims->to.workspace, {}});
     if (!target) return fail(target.error());
     if (target->workspace.commit != claims->to.commit) {
         Diagnostic d =

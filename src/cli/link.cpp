@@ -80,9 +80,10 @@ int list_candidates(const Context& ctx, Organization& org, const Address& a, con
     auto fail = [&](Diagnostics d) { return finish(ctx, result, d, kFailed); };
     auto actor = resolve_actor(ctx, org, a.workspace);
     if (!actor) return fail(Diagnostics{{actor.error()}});
-    auto la = org.load({a.workspace, {}});
+    auto loaded = org.load_all({{a.workspace, {}}, {other, {}}});
+    auto& la = loaded[0];
+    auto& lb = loaded[1];
     if (!la) return fail(Diagnostics{{la.error()}});
-    auto lb = org.load({other, {}});
     if (!lb) return fail(Diagnostics{{lb.error()}});
     Diagnostics errors;
     LinkSet links = links_between(*la, *lb, errors);

@@ -46,18 +46,20 @@ int validate(const Context& ctx, const std::vector<std::string>& args) {
     // ones not asked for are read too (at their branch tips), but only their
     // links are reported.
     std::set<std::string> asked;
-    std::vector<LoadedWorkspace> loaded;
-    for (const auto& r : requested) {
+    std::vector<WorkspaceRequest> reads = requested;
+    for (const auto& r : requested)
         asked.insert(r.name);
-        if (auto lw = org->load(r)) {
-            loaded.push_back(std::move(*lw));
-        } else {
-            diags.add(lw.error());
-        }
-    }
     for (const auto& w : org->config().workspaces) {
-        if (asked.contains(w.name)) continue;
-        if (auto lw = org->load({w.name, {}})) loaded.push_back(std::move(*lw));
+        if (!asked.contains(w.name)) reads.push_back({w.name, {}});
+    }
+    std::vector<LoadedWorkspace> loaded;
+    auto results = org->load_all(reads);
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        if (results[i]) {
+            loaded.push_back(std::move(*results[i]));
+        } else if (i < requested.size()) {
+            diags.add(results[i].error());
+        }
     }
 
     std::vector<const Workspace*> workspaces;
