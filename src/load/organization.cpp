@@ -71,8 +71,8 @@ struct Organization::Pending {
     const WorkspaceConfig* ws;
     git::Repository* repo;
     git::Resolved resolved;
+    std::filesystem::path git_dir;
     std::unique_ptr<TreeSource> tree;
-    std::unique_ptr<ParseCache> cache;
 };
 
 std::expected<Organization::Pending, Diagnostic> Organization::prepare(const WorkspaceRequest& request) {
@@ -89,12 +89,7 @@ std::expected<Organization::Pending, Diagnostic> Organization::prepare(const Wor
     if (!tree)
         return std::unexpected(
             error(code::config, "workspace '" + request.name + "': " + tree.error(), (*ws)->location));
-    return Pending{&request,
-                   *ws,
-                   *repo,
-                   std::move(*resolved),
-                   std::move(*tree),
-                   ParseCache::open((*repo)->git_dir(), (*ws)->path)};
+    return Pending{&request, *ws, *repo, std::move(*resolved), (*repo)->git_dir(), std::move(*tree)};
 }
 
 // Repositories are opened and trees listed one at a time (libgit2's
@@ -146,13 +141,16 @@ std::vector<std::expected<LoadedWorkspace, Diagnostic>> Organization::load_all(
     auto run = [&](std::size_t i) {
         Pending& p = pending[i];
         auto started = std::chrono::steady_clock::now();
+        // Reading the cache file is a good part of a warm load: each
+        // workspace reads its own, side by side.
+        auto cache = ParseCache::open(p.git_dir, p.ws->path);
         LoadedWorkspace loaded =
             load_workspace(*p.tree, {p.request->name, p.ws->path, p.resolved.ref, p.resolved.commit}, {},
-                           SchemaSet::builtin(), p.cache.get(), &done[i]);
+                           SchemaSet::builtin(), cache.get(), &done[i]);
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
         spdlog::debug("read {} at {} ({}) from {}: {} files ({} from the cache) in {} ms", p.request->name,
                       p.resolved.ref, p.resolved.commit.substr(0, 12), p.ws->repo.string(), p.tree->entries().size(),
-                      p.cache ? p.cache->hits() : 0, ms.count());
+                      cache ? cache->hits() : 0, ms.count());
         results[slot[i]] = std::move(loaded);
     };
     {

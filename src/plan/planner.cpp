@@ -321,6 +321,8 @@ bool Planner::finish_change(Kind kind, const std::string& id, const std::string&
 // workspace's own files, in a selected resource, in a resource it writes.
 
 void Planner::block_on_load_errors() {
+    auto has_errors = [](const Diagnostics* d) { return d && d->has_errors(); };
+    if (!has_errors(in_.source_problems) && !has_errors(in_.target_problems)) return;
     std::set<std::string> relevant_source = {S.name};
     std::set<std::string> relevant_target = {T.name};
     for (const auto& [kind, id] : selected_) {
