@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <span>
 
 #include "ferry/load.hpp"
 
@@ -58,21 +59,23 @@ struct Reference {
 };
 
 // SPEC 2.4: the fields that name another resource of the same workspace.
-std::vector<Reference> references_of(Kind kind) {
+std::span<const Reference> references_of(Kind kind) {
+    static constexpr Reference model[] = {{"source", Kind::sources}};
+    static constexpr Reference sync[] = {{"model", Kind::models}, {"destination", Kind::destinations}};
+    static constexpr Reference audience[] = {{"model", Kind::models}};
     switch (kind) {
         case Kind::models:
-            return {{"source", Kind::sources}};
+            return model;
         case Kind::syncs:
-            return {{"model", Kind::models}, {"destination", Kind::destinations}};
+            return sync;
         case Kind::audiences:
-            return {{"model", Kind::models}};
+            return audience;
         default:
             return {};
     }
 }
 
 void check_references(const Workspace& ws, const Resource& r, Diagnostics& out) {
-    std::string addr = address(ws.name, r.kind, r.id);
     yaml::Node root = r.root();
     for (const Reference& ref : references_of(r.kind)) {
         yaml::Node value = root.get(ref.field);
@@ -86,7 +89,7 @@ void check_references(const Workspace& ws, const Resource& r, Diagnostics& out) 
         Diagnostic d = error(code::dangling_reference,
                              "'" + std::string(ref.field) + "' names " + what + " '" + std::string(value.text()) +
                                  "', which does not exist in " + ws.name,
-                             at(r, value), addr);
+                             at(r, value), address(ws.name, r.kind, r.id));
         if (!r.is_draft && ws.find_draft(ref.target, value.text())) {
             d.hint = address(ws.name, ref.target, value.text()) + " exists only as a draft: publish it first";
         }
@@ -99,7 +102,7 @@ void check_references(const Workspace& ws, const Resource& r, Diagnostics& out) 
             if (!alert.is_string() || ws.has_alert(alert.text())) continue;
             Diagnostic d = error(code::dangling_reference,
                                  "alert '" + std::string(alert.text()) + "' is not one of " + ws.name + "'s alerts",
-                                 at(r, alert), addr);
+                                 at(r, alert), address(ws.name, r.kind, r.id));
             d.hint = "define it under `alerts:` in workspace.yaml";
             out.add(std::move(d));
         }

@@ -143,13 +143,12 @@ void Loader::plan_tasks() {
             tasks_.push_back({&entry, c->role});
             continue;
         }
-        std::string address_text = address(ws_.name, c->kind, c->stem);
         if (!is_valid_id(c->stem)) {
             Diagnostic d = error(code::bad_id,
                                  "'" + std::string(c->stem) +
                                      "' is not a valid id: lowercase letters, digits, '-' and '_', "
                                      "starting with a letter or digit, at most 64 characters",
-                                 {ws_.file(entry.path), 0, 0}, address_text);
+                                 {ws_.file(entry.path), 0, 0}, address(ws_.name, c->kind, c->stem));
             d.hint = "rename the file";
             diags_.add(std::move(d));
             continue;
@@ -159,7 +158,7 @@ void Loader::plan_tasks() {
             Diagnostic d = error(code::duplicate_id,
                                  "id '" + std::string(c->stem) + "' is defined twice: " + ws_.file(it->second) +
                                      " and " + ws_.file(entry.path),
-                                 {ws_.file(entry.path), 0, 0}, address_text);
+                                 {ws_.file(entry.path), 0, 0}, address(ws_.name, c->kind, c->stem));
             d.hint = "keep one of the two files";
             diags_.add(std::move(d));
             continue;
