@@ -7,6 +7,7 @@
 // libyaml, which accepts it or says why not. So being strict here only
 // costs speed, and tests/fuzz/fuzz_yaml_subset.cpp checks, on arbitrary
 // bytes, that every document accepted here is the one libyaml builds.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -42,8 +43,14 @@ bool is_indicator(char c) {
     return std::string_view("-?:,[]{}#&*!|>'\"%@`").find(c) != std::string_view::npos;
 }
 
-// libyaml takes at most 1024 characters for a key written without `?`.
+// libyaml takes a key written without `?` only when its colon comes at most
+// 1024 characters after its start (quotes and spaces count): every key here
+// is checked against this, block or flow, plain or quoted.
 constexpr std::size_t kMaxKey = 1000;
+
+// The reader recurses once per collection; past this depth libyaml (which
+// does not recurse) reads the file, whatever Limits allow.
+constexpr std::size_t kMaxDepth = 256;
 
 class SubsetParser {
 public:
@@ -80,7 +87,7 @@ private:
     bool block_scalar(std::size_t parent_indent, std::size_t p);
 
     bool open(Type type, Mark at) {
-        if (++depth_ > limits_.max_depth) return false;
+        if (++depth_ > std::min(limits_.max_depth, kMaxDepth)) return false;
         b_.open(type, at);
         return true;
     }
@@ -183,7 +190,7 @@ bool SubsetParser::map_value(std::size_t indent, std::size_t p) {
     while (in_[v] == ' ')
         ++v;
     if (in_[v] == '\n' || in_[v] == '#') {
-        if (!end_line(v)) return false;
+        if (!end_line(after)) return false;
         return empty_then_block(indent, empty, true);
     }
     return inline_value(indent, v);
@@ -223,7 +230,7 @@ bool SubsetParser::seq_item(std::size_t indent, std::size_t p) {
     while (in_[v] == ' ')
         ++v;
     if (in_[v] == '\n' || in_[v] == '#') {
-        if (!end_line(v)) return false;
+        if (!end_line(p + 1)) return false;
         return empty_then_block(indent, empty, false);
     }
     if (at_entry(v)) return false;  // `- - x`
@@ -277,6 +284,7 @@ SubsetParser::KeyKind SubsetParser::key(std::size_t p, std::size_t& after, bool 
         Mark at = mark(p);
         if (!quoted(p, end, text)) return KeyKind::decline;
         if (in_[end] != ':' || !blank(end + 1)) return KeyKind::not_key;
+        if (end - p > kMaxKey) return KeyKind::decline;  // quotes count
         if (emit) scalar(Type::string, at, text);
         after = end + 1;
         return KeyKind::key;
@@ -358,9 +366,11 @@ bool SubsetParser::flow_collection(std::size_t& p) {
         ++i;
     if (in_[i] != close_char) {
         for (;;) {
+            const std::size_t start = i;
             if (!flow_node(i, is_map)) return false;
             if (is_map) {
-                if (in_[i] != ':' || in_[i + 1] != ' ') return false;
+                // From the key's start to its colon, spaces included.
+                if (in_[i] != ':' || in_[i + 1] != ' ' || i - start > kMaxKey) return false;
                 i += 2;
                 while (in_[i] == ' ')
                     ++i;

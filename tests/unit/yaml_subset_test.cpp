@@ -95,6 +95,7 @@ private:
         if (below(12) != 0)
             return pick({"a", "b", "name", "b c", "x-y", "1", "true", "0x1F", "k_2", "\"q\"", "'s'", "\"*\"",
                          "mail@x.io", "a.b", "a/b"});
+        if (below(8) == 0) return std::string(1000 + below(40), 'k');  // near libyaml's key length limit
         return pick({"a:b", "a #c", "-k", "[k]", "a ", "? a", "&a a", "\"a"});
     }
     std::string comment() { return below(6) == 0 ? pick({" # note", "  #x", "#x"}) : ""; }
@@ -223,6 +224,22 @@ TEST_CASE("yaml subset declines what it cannot build as libyaml does") {
         INFO("input: " << text);
         CHECK_FALSE(yaml::detail::parse_block_subset(text, limits, builder));
     }
+}
+
+TEST_CASE("yaml subset declines keys libyaml would not take as keys") {
+    // libyaml reads `key:` as a key only when the colon is at most 1024
+    // characters after the key's start; quotes and spaces count.
+    yaml::Builder builder;
+    yaml::Limits limits;
+    const std::string k(1023, 'k');
+    for (const std::string& text : {"\"" + k + "\": 1\n", "'" + k + "': 1\n", "- \"" + k + "\": 1\n",
+                                    "a:\n  '" + k + "': 1\n", "a: {" + k + "kk: 1}\n", "a: {\"" + k + "\": 1}\n",
+                                    "a: {" + std::string(1020, 'k') + "     : 1}\n", k + "kk: 1\n"}) {
+        INFO("input: " << text.substr(0, 20) << "...");
+        CHECK_FALSE(yaml::detail::parse_block_subset(text, limits, builder));
+    }
+    // Comments after an indicator are read.
+    CHECK(agrees_with_libyaml("a: # note\nb:\n  - # note\n  - x\n"));
 }
 
 TEST_CASE("yaml subset reads the sample workspaces") {
