@@ -36,8 +36,13 @@ public:
     std::expected<git::Repository*, Diagnostic> repository(const WorkspaceConfig& ws);
     // Reads the workspace's tree at its branch tip or at request.ref.
     std::expected<LoadedWorkspace, Diagnostic> load(const WorkspaceRequest& request);
-    // Reads several workspaces at once; each result is what load() gives.
-    std::vector<std::expected<LoadedWorkspace, Diagnostic>> load_all(const std::vector<WorkspaceRequest>& requests);
+    // Reads several workspaces, two at a time; each result is what load()
+    // gives. With Failure::stop, a workspace that cannot be opened (unknown,
+    // its repository or ref missing) stops the opening of those after it,
+    // which all get its error; those before it are read.
+    enum class Failure { stop, go_on };
+    std::vector<std::expected<LoadedWorkspace, Diagnostic>> load_all(const std::vector<WorkspaceRequest>& requests,
+                                                                     Failure on_failure = Failure::stop);
 
 private:
     struct Pending;

@@ -53,7 +53,7 @@ int validate(const Context& ctx, const std::vector<std::string>& args) {
         if (!asked.contains(w.name)) reads.push_back({w.name, {}});
     }
     std::vector<LoadedWorkspace> loaded;
-    auto results = org->load_all(reads);
+    auto results = org->load_all(reads, Organization::Failure::go_on);
     for (std::size_t i = 0; i < results.size(); ++i) {
         if (results[i]) {
             loaded.push_back(std::move(*results[i]));

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <exception>
 #include <map>
 #include <thread>
 
@@ -62,7 +63,7 @@ std::expected<git::Repository*, Diagnostic> Organization::repository(const Works
 }
 
 std::expected<LoadedWorkspace, Diagnostic> Organization::load(const WorkspaceRequest& request) {
-    return std::move(load_all({request}).front());
+    return std::move(load_all({request}, Failure::go_on).front());
 }
 
 // What a load needs from git before its files are read.
@@ -94,15 +95,23 @@ std::expected<Organization::Pending, Diagnostic> Organization::prepare(const Wor
 
 // Repositories are opened and trees listed one at a time (libgit2's
 // repository handles are not shared between threads); then the workspaces'
-// files are read side by side, so that one's steps on a single core (listing
-// its tasks, assembling its model) overlap the other's parsing.
+// files are read two at a time, so that one's steps on a single core
+// (listing its tasks, assembling its model, checking references) overlap
+// the other's parsing.
 std::vector<std::expected<LoadedWorkspace, Diagnostic>> Organization::load_all(
-    const std::vector<WorkspaceRequest>& requests) {
+    const std::vector<WorkspaceRequest>& requests, Failure on_failure) {
     std::vector<std::expected<LoadedWorkspace, Diagnostic>> results;
     std::vector<Pending> pending;
     std::vector<std::size_t> slot;  // pending[i] is results[slot[i]]
     for (const WorkspaceRequest& request : requests) {
         auto p = prepare(request);
+        if (!p && on_failure == Failure::stop) {
+            // The command fails on this: the workspaces after it are not
+            // opened (a URL's repository would be fetched), as when they
+            // were read one after the other.
+            results.resize(requests.size(), std::unexpected(p.error()));
+            break;
+        }
         if (p) {
             pending.push_back(std::move(*p));
             slot.push_back(results.size());
@@ -138,6 +147,8 @@ std::vector<std::expected<LoadedWorkspace, Diagnostic>> Organization::load_all(
             if (shown) progress_("", true);
         });
     }
+    // Said with -v once the loads are over, in the order asked.
+    std::vector<std::string> reports(pending.size());
     auto run = [&](std::size_t i) {
         Pending& p = pending[i];
         auto started = std::chrono::steady_clock::now();
@@ -148,21 +159,39 @@ std::vector<std::expected<LoadedWorkspace, Diagnostic>> Organization::load_all(
             load_workspace(*p.tree, {p.request->name, p.ws->path, p.resolved.ref, p.resolved.commit}, {},
                            SchemaSet::builtin(), cache.get(), &done[i]);
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-        spdlog::debug("read {} at {} ({}) from {}: {} files ({} from the cache) in {} ms", p.request->name,
-                      p.resolved.ref, p.resolved.commit.substr(0, 12), p.ws->repo.string(), p.tree->entries().size(),
-                      cache ? cache->hits() : 0, ms.count());
+        reports[i] = fmt::format("read {} at {} ({}) from {}: {} files ({} from the cache) in {} ms", p.request->name,
+                                 p.resolved.ref, p.resolved.commit.substr(0, 12), p.ws->repo.string(),
+                                 p.tree->entries().size(), cache ? cache->hits() : 0, ms.count());
         results[slot[i]] = std::move(loaded);
     };
+    // What a load throws (out of memory, say) on another thread is thrown
+    // again here, for the command line's one catch, instead of ending the
+    // process there.
+    std::vector<std::exception_ptr> thrown(pending.size());
+    std::atomic<std::size_t> next{0};
+    auto lane = [&] {
+        for (std::size_t i = next++; i < pending.size(); i = next++) {
+            try {
+                run(i);
+            } catch (...) {
+                thrown[i] = std::current_exception();
+            }
+        }
+    };
     {
-        std::vector<std::jthread> side;
-        for (std::size_t i = 1; i < pending.size(); ++i)
-            side.emplace_back(run, i);
-        if (!pending.empty()) run(0);
+        std::jthread side;
+        if (pending.size() > 1) side = std::jthread(lane);
+        lane();
     }
     if (ticker.joinable()) {
         ticker.request_stop();
         ticker.join();
     }
+    for (const std::exception_ptr& e : thrown) {
+        if (e) std::rethrow_exception(e);
+    }
+    for (const std::string& report : reports)
+        spdlog::debug("{}", report);
     return results;
 }
 

@@ -2,6 +2,8 @@
 // parse and check them on every core, then assemble the model.
 #include <algorithm>
 #include <atomic>
+#include <exception>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -24,7 +26,9 @@ struct FileTask {
     Diagnostics diagnostics;
 };
 
-// Runs fn(i) for i in [0, n) on every core.
+// Runs fn(i) for i in [0, n) on every core. What fn throws (out of memory,
+// say) stops the work and is thrown again on the calling thread, instead of
+// ending the process on a worker's.
 template <class Fn>
 void parallel_for(std::size_t n, Fn fn) {
     std::size_t workers = std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()), n);
@@ -34,13 +38,24 @@ void parallel_for(std::size_t n, Fn fn) {
         return;
     }
     std::atomic<std::size_t> next{0};
-    std::vector<std::jthread> threads;
-    for (std::size_t w = 0; w < workers; ++w) {
-        threads.emplace_back([&] {
-            for (std::size_t i = next++; i < n; i = next++)
-                fn(i);
-        });
+    std::mutex mutex;
+    std::exception_ptr thrown;
+    {
+        std::vector<std::jthread> threads;
+        for (std::size_t w = 0; w < workers; ++w) {
+            threads.emplace_back([&] {
+                try {
+                    for (std::size_t i = next++; i < n; i = next++)
+                        fn(i);
+                } catch (...) {
+                    std::lock_guard lock(mutex);
+                    if (!thrown) thrown = std::current_exception();
+                    next = n;
+                }
+            });
+        }
     }
+    if (thrown) std::rethrow_exception(thrown);
 }
 
 std::string_view schema_for(Kind kind) {
