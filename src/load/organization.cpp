@@ -2,12 +2,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <exception>
 #include <map>
 #include <thread>
 
 #include "ferry/links.hpp"
 #include "ferry/organization.hpp"
+#include "parallel.hpp"
 
 namespace ferry {
 
@@ -164,31 +164,12 @@ std::vector<std::expected<LoadedWorkspace, Diagnostic>> Organization::load_all(
                                  p.tree->entries().size(), cache ? cache->hits() : 0, ms.count());
         results[slot[i]] = std::move(loaded);
     };
-    // What a load throws (out of memory, say) on another thread is thrown
-    // again here, for the command line's one catch, instead of ending the
-    // process there.
-    std::vector<std::exception_ptr> thrown(pending.size());
-    std::atomic<std::size_t> next{0};
-    auto lane = [&] {
-        for (std::size_t i = next++; i < pending.size(); i = next++) {
-            try {
-                run(i);
-            } catch (...) {
-                thrown[i] = std::current_exception();
-            }
-        }
-    };
-    {
-        std::jthread side;
-        if (pending.size() > 1) side = std::jthread(lane);
-        lane();
-    }
+    // Should a load throw, the ticker (a jthread) is stopped and joined as
+    // the exception leaves.
+    load::parallel_for(pending.size(), run, 2);
     if (ticker.joinable()) {
         ticker.request_stop();
         ticker.join();
-    }
-    for (const std::exception_ptr& e : thrown) {
-        if (e) std::rethrow_exception(e);
     }
     for (const std::string& report : reports)
         spdlog::debug("{}", report);

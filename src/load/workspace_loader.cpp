@@ -2,13 +2,12 @@
 // parse and check them on every core, then assemble the model.
 #include <algorithm>
 #include <atomic>
-#include <exception>
-#include <mutex>
 #include <thread>
 #include <unordered_map>
 
 #include "ferry/load.hpp"
 #include "ferry/permissions.hpp"
+#include "parallel.hpp"
 
 namespace ferry {
 namespace {
@@ -25,38 +24,6 @@ struct FileTask {
     std::optional<yaml::Document> doc;
     Diagnostics diagnostics;
 };
-
-// Runs fn(i) for i in [0, n) on every core. What fn throws (out of memory,
-// say) stops the work and is thrown again on the calling thread, instead of
-// ending the process on a worker's.
-template <class Fn>
-void parallel_for(std::size_t n, Fn fn) {
-    std::size_t workers = std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()), n);
-    if (workers <= 1) {
-        for (std::size_t i = 0; i < n; ++i)
-            fn(i);
-        return;
-    }
-    std::atomic<std::size_t> next{0};
-    std::mutex mutex;
-    std::exception_ptr thrown;
-    {
-        std::vector<std::jthread> threads;
-        for (std::size_t w = 0; w < workers; ++w) {
-            threads.emplace_back([&] {
-                try {
-                    for (std::size_t i = next++; i < n; i = next++)
-                        fn(i);
-                } catch (...) {
-                    std::lock_guard lock(mutex);
-                    if (!thrown) thrown = std::current_exception();
-                    next = n;
-                }
-            });
-        }
-    }
-    if (thrown) std::rethrow_exception(thrown);
-}
 
 std::string_view schema_for(Kind kind) {
     switch (kind) {
@@ -322,7 +289,7 @@ void Loader::assemble_links(const yaml::Node root) {
 
 LoadedWorkspace Loader::run() {
     plan_tasks();
-    parallel_for(tasks_.size(), [&](std::size_t i) {
+    load::parallel_for(tasks_.size(), [&](std::size_t i) {
         parse_and_check(tasks_[i]);
         if (files_done_) ++*files_done_;
     });
