@@ -1,9 +1,11 @@
 // SPEC 4: what ferry derived from git objects, kept between runs.
 //
 // One file per workspace folder of a repository, under
-// <gitdir>/ferry/cache/, holds the parsed document of every blob that loaded
-// cleanly (no diagnostic), keyed by its path and object id: a blob that has
-// not changed is never read, parsed or checked again. Files with problems are
+// <gitdir>/ferry/cache/, holds what a load derived from every blob that
+// loaded cleanly (no diagnostic), keyed by its path and object id: for a
+// resource, its facts (facts.hpp); for workspace.yaml and links.yaml, that
+// their checks passed. A resource that has not changed is never read,
+// parsed or checked again. Files with problems are
 // not kept, so their diagnostics always come from a fresh load. The file is
 // replaced whole (written aside, then renamed), so readers never see half of
 // one; a missing, truncated, corrupted or foreign file reads as empty; and
@@ -20,7 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "ferry/yaml.hpp"
+#include "ferry/facts.hpp"
 
 namespace ferry {
 
@@ -30,10 +32,10 @@ public:
     // directory is `git_dir`; nullptr when FERRY_NO_CACHE=1.
     static std::unique_ptr<ParseCache> open(const std::filesystem::path& git_dir, std::string_view root);
 
-    // The document kept for this blob at this path, if any, with the blob's
-    // size. Safe to call from several threads.
+    // What was kept for this blob at this path, if anything, with the
+    // blob's size. Safe to call from several threads.
     struct Found {
-        yaml::Document doc;
+        std::optional<ResourceFacts> facts;  // none for workspace.yaml, links.yaml
         std::size_t blob_size;
     };
     std::optional<Found> find(std::string_view path, std::string_view blob_id) const;
@@ -42,7 +44,7 @@ public:
         std::string_view path;
         std::string_view blob_id;
         std::size_t blob_size;
-        const yaml::Document* doc;
+        const ResourceFacts* facts;  // nullptr: a file checked whole, not a resource
     };
     // Replaces the file with these entries, unless it held nearly all of
     // them and little else (then parsing the few others again costs less
@@ -66,7 +68,7 @@ private:
     };
     std::filesystem::path file_;
     std::string key_;                     // what the file must have been written for
-    std::shared_ptr<const void> buffer_;  // the file; documents found point into it
+    std::shared_ptr<const void> buffer_;  // the file; slots point into it
     std::unordered_map<std::string_view, Slot> slots_;
     mutable std::atomic<std::size_t> hits_{0};
 };

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "ferry/cache.hpp"
@@ -35,12 +36,16 @@ struct LoadedWorkspace {
 
 // With a cache, blobs it holds are not read again, and the cache is
 // updated with what this load found (see cache.hpp). `files_done`, when
-// given, counts the files loaded so far, for a progress display.
-LoadedWorkspace load_workspace(const TreeSource& tree, WorkspaceOrigin origin, const TreeLimits& limits = {},
-                               const SchemaSet& schemas = SchemaSet::builtin(), const ParseCache* cache = nullptr,
-                               std::atomic<std::size_t>* files_done = nullptr);
+// given, counts the files loaded so far, for a progress display. The
+// workspace's resources keep the tree, to read their documents again.
+LoadedWorkspace load_workspace(std::shared_ptr<const TreeSource> tree, WorkspaceOrigin origin,
+                               const TreeLimits& limits = {}, const SchemaSet& schemas = SchemaSet::builtin(),
+                               const ParseCache* cache = nullptr, std::atomic<std::size_t>* files_done = nullptr);
 
 // The checks made on a loaded workspace alone: references, secrets, grants.
 void check_workspace(const Workspace& ws, Diagnostics& out);
+// SPEC 2.4: whether a source's or destination's document writes a secret
+// out (check_workspace says where); false for other kinds.
+bool has_plaintext_secret(Kind kind, yaml::Node root);
 
 }  // namespace ferry

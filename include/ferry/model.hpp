@@ -3,13 +3,17 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "ferry/facts.hpp"
 #include "ferry/yaml.hpp"
 
 namespace ferry {
@@ -48,14 +52,38 @@ std::string address(std::string_view workspace, Kind kind, std::string_view id);
 std::string_view required_extension_of_model(std::string_view type);
 std::string_view required_extension_of_schedule(std::string_view schedule_type);
 
+// A document read when first asked for, once, whichever thread asks.
+class LazyDocument {
+public:
+    using Read = std::function<yaml::Document()>;
+    explicit LazyDocument(Read read) : read_(std::move(read)) {}
+
+    // Throws what `read` throws (the blob can no longer be read); the next
+    // call tries again.
+    const yaml::Document& get() const {
+        std::call_once(once_, [this] {
+            doc_ = read_();
+            read_ = nullptr;
+        });
+        return doc_;
+    }
+
+private:
+    mutable Read read_;
+    mutable std::once_flag once_;
+    mutable yaml::Document doc_;
+};
+
 struct Resource {
     Kind kind = Kind::models;
     std::string id;
     std::string file;  // path inside the repository
     bool is_draft = false;
-    yaml::Document doc;
+    ResourceFacts facts;  // what checks and plans read without the document
+    std::shared_ptr<const LazyDocument> document;
 
-    yaml::Node root() const { return doc.root(); }
+    // The document, parsed again from its blob on first use (see facts.hpp).
+    yaml::Node root() const { return document->get().root(); }
     // A top-level string field, or empty.
     std::string_view field(std::string_view name) const;
 };

@@ -111,21 +111,14 @@ public:
     }
     std::uint32_t child(std::uint32_t slot) const { return children_[slot]; }
 
-    // A flat image of the document, appended to `out` (the load cache keeps
-    // these). from_image reads one back and checks every index, the depth
-    // and the expanded size against `limits` for a text of `source_bytes`:
-    // a damaged or forged image is refused, never trusted. With an `owner`
-    // that keeps the image's bytes alive, and an image aligned to 8 bytes,
-    // the document points into the image instead of copying it.
+    // A flat image of the document, appended to `out`: two documents are
+    // the same tree, marks included, when their images are equal bytes.
     void append_image(std::string& out) const;
-    static std::optional<Document> from_image(std::string_view image, std::size_t source_bytes, const Limits& limits,
-                                              std::shared_ptr<const void> owner = {});
 
 private:
     friend class Builder;
-    // The three arrays, in one block of memory this document shares: its
-    // own, or the cache buffer it was read from. Documents never change, so
-    // copies share it too.
+    // The three arrays, in one block of memory. Documents never change, so
+    // copies share it.
     std::shared_ptr<const void> storage_;
     const NodeData* nodes_ = nullptr;
     const std::uint32_t* children_ = nullptr;  // map: key, value, key, value...; seq: items

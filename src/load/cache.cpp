@@ -18,7 +18,7 @@ namespace {
 
 // Raise when what a load derives from a blob changes (parsing, typing,
 // checks, the image layout): files written before are then foreign.
-constexpr std::uint32_t kFormat = 3;
+constexpr std::uint32_t kFormat = 4;
 constexpr char kMagic[8] = {'F', 'E', 'R', 'R', 'Y', 'C', '\0', '\1'};
 
 // 64-bit words mixed by multiplication: fast, and enough to tell a damaged
@@ -76,15 +76,15 @@ std::uint64_t checksum(std::string_view bytes) {
 }
 
 // What a file must have been written by: this format, these schemas, this
-// memory layout of a document, this workspace folder.
+// workspace folder.
 std::string cache_key(std::string_view root) {
     std::string schemas;
     for (const auto& s : load::embedded_schemas()) {
         schemas.append(s.name);
         schemas.append(s.text);
     }
-    return "format " + std::to_string(kFormat) + "; schemas " + std::to_string(checksum(schemas)) + "; node " +
-           std::to_string(sizeof(yaml::Document::NodeData)) + "; root " + std::string(root);
+    return "format " + std::to_string(kFormat) + "; schemas " + std::to_string(checksum(schemas)) + "; root " +
+           std::string(root);
 }
 
 template <class T>
@@ -122,18 +122,57 @@ struct Reader {
         return out;
     }
     std::string_view text() { return bytes(number<std::uint32_t>()); }
+    ValueHash hash() { return {number<std::uint64_t>(), number<std::uint64_t>()}; }
 };
+
+// A resource's facts, field by field.
+void put_facts(std::string& out, const ResourceFacts& f) {
+    const Fingerprint& print = f.fingerprint;
+    put(out, static_cast<std::uint8_t>(f.is_map | f.schedule_is_map << 1 | f.plaintext_secret << 2 | print.exact << 3));
+    put(out, print.present);
+    for (const std::string* text : {&f.type, &f.source, &f.model, &f.destination, &f.schedule_type})
+        put_text(out, *text);
+    put(out, static_cast<std::uint32_t>(f.alerts.size()));
+    for (const std::string& alert : f.alerts)
+        put_text(out, alert);
+    put(out, print.rest);
+    for (const ValueHash& h : print.owned)
+        put(out, h);
+}
+
+std::optional<ResourceFacts> read_facts(std::string_view image) {
+    Reader r{image};
+    ResourceFacts f;
+    auto flags = r.number<std::uint8_t>();
+    f.is_map = flags & 1;
+    f.schedule_is_map = flags & 2;
+    f.plaintext_secret = flags & 4;
+    f.fingerprint.exact = flags & 8;
+    f.fingerprint.present = r.number<std::uint8_t>();
+    for (std::string* text : {&f.type, &f.source, &f.model, &f.destination, &f.schedule_type})
+        *text = r.text();
+    auto alerts = r.number<std::uint32_t>();
+    // Each alert takes at least its length's four bytes.
+    if (!r.ok || alerts > r.in.size() / 4) return std::nullopt;
+    f.alerts.reserve(alerts);
+    for (std::uint32_t i = 0; i < alerts; ++i)
+        f.alerts.emplace_back(r.text());
+    f.fingerprint.rest = r.hash();
+    for (ValueHash& h : f.fingerprint.owned)
+        h = r.hash();
+    if (!r.ok || !r.in.empty() || flags > 15) return std::nullopt;
+    return f;
+}
 
 }  // namespace
 
 // The file: magic, then the sizes of the index and of the images and the
 // index's checksum; the index (the key, then per entry its path, blob id,
-// blob size, and its image's offset, length and checksum); the images. The
-// index is checked when the file is opened; an image when it is asked for,
-// by the worker that asks, so that a warm load checks its documents on
-// every core. The index and every image are padded with zeros to a multiple
-// of 8 bytes (the padding is summed too), so that documents can point into
-// the file's bytes instead of copying them.
+// blob size, and its image's offset, length and checksum); the images (a
+// resource's facts; empty for a file kept whole). The index is checked when
+// the file is opened; an image when it is asked for, by the worker that
+// asks. The index and every image are padded with zeros to a multiple of 8
+// bytes (the padding is summed too).
 constexpr std::size_t kHeaderSize = sizeof kMagic + 3 * sizeof(std::uint64_t);
 constexpr std::size_t padded(std::size_t n) {
     return (n + 7) & ~std::size_t{7};
@@ -154,10 +193,7 @@ ParseCache::ParseCache(std::filesystem::path file, std::string key) : file_(std:
 
 namespace {
 
-// A whole file in anonymous memory of its own, unmapped when the last
-// document found in it goes. (Asking for huge pages made this read faster
-// on an idle machine, and much slower after another process had fragmented
-// memory: the kernel compacts it on the spot.)
+// A whole file in anonymous memory of its own, unmapped with the cache.
 class FileBuffer {
 public:
     static std::shared_ptr<const FileBuffer> read(const std::filesystem::path& file, std::size_t min_size) {
@@ -226,7 +262,7 @@ void ParseCache::read() {
         auto size = r.number<std::uint32_t>();
         auto sum = r.number<std::uint64_t>();
         // Only files within the loader's limits were ever kept (64 MiB at
-        // most); a larger size would only loosen the expansion bound.
+        // most): a larger size says the file is not one ferry wrote.
         if (!r.ok || offset % 8 != 0 || offset > images.size() || padded(size) > images.size() - offset ||
             blob_size > (std::uint64_t{64} << 20))
             return;
@@ -243,11 +279,13 @@ std::optional<ParseCache::Found> ParseCache::find(std::string_view path, std::st
     if (it == slots_.end() || it->second.blob_id != blob_id || blob_id.empty()) return std::nullopt;
     const Slot& slot = it->second;
     if (checksum(slot.image) != slot.checksum) return std::nullopt;
-    // The document points into the buffer, and keeps it alive.
-    auto doc = yaml::Document::from_image(slot.image.substr(0, slot.length), slot.blob_size, yaml::Limits{}, buffer_);
-    if (!doc) return std::nullopt;
+    Found found{std::nullopt, slot.blob_size};
+    if (slot.length > 0) {
+        found.facts = read_facts(slot.image.substr(0, slot.length));
+        if (!found.facts) return std::nullopt;
+    }
     ++hits_;
-    return Found{std::move(*doc), slot.blob_size};
+    return found;
 }
 
 std::size_t ParseCache::hits() const {
@@ -293,7 +331,7 @@ void ParseCache::save(const std::vector<Entry>& entries) const {
     std::string image;
     for (const Entry& e : entries) {
         image.clear();
-        e.doc->append_image(image);
+        if (e.facts) put_facts(image, *e.facts);
         const auto length = static_cast<std::uint32_t>(image.size());
         image.resize(padded(image.size()), '\0');
         put_text(index, e.path);

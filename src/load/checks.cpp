@@ -9,8 +9,11 @@
 namespace ferry {
 namespace {
 
+Location at(const std::string& file, yaml::Node n) {
+    return {file, n.mark().line, n.mark().column};
+}
 Location at(const Resource& r, yaml::Node n) {
-    return {r.file, n.mark().line, n.mark().column};
+    return at(r.file, n);
 }
 
 // SPEC 2.4: key names that must hold { secret: NAME }.
@@ -26,13 +29,13 @@ bool is_secret_reference(yaml::Node n) {
            !n.value(0).text().empty();
 }
 
-void find_plaintext_secrets(const std::string& addr, const Resource& r, yaml::Node n, const std::string& path,
+void find_plaintext_secrets(const std::string& addr, const std::string& file, yaml::Node n, const std::string& path,
                             Diagnostics& out) {
     // A reference is fine anywhere, and the name inside it is no secret.
     if (is_secret_reference(n)) return;
     if (n.is_seq()) {
         for (std::size_t i = 0; i < n.size(); ++i) {
-            find_plaintext_secrets(addr, r, n.item(i), path + "[" + std::to_string(i) + "]", out);
+            find_plaintext_secrets(addr, file, n.item(i), path + "[" + std::to_string(i) + "]", out);
         }
         return;
     }
@@ -43,13 +46,14 @@ void find_plaintext_secrets(const std::string& addr, const Resource& r, yaml::No
         std::string child = path.empty() ? std::string(key) : path + "." + std::string(key);
         if (names_a_secret(key) && !is_secret_reference(value)) {
             // The value itself is never repeated: it may be the secret.
-            Diagnostic d = error(code::plaintext_secret,
-                                 "'" + child + "' must be a secret reference, not a literal value", at(r, value), addr);
+            Diagnostic d =
+                error(code::plaintext_secret, "'" + child + "' must be a secret reference, not a literal value",
+                      at(file, value), addr);
             d.hint = "write `" + std::string(key) + ": { secret: NAME }` and keep the value in your secret store";
             out.add(std::move(d));
             continue;
         }
-        find_plaintext_secrets(addr, r, value, child, out);
+        find_plaintext_secrets(addr, file, value, child, out);
     }
 }
 
@@ -75,7 +79,20 @@ std::span<const Reference> references_of(Kind kind) {
     }
 }
 
+// From the facts first: only a resource with a dangling reference has its
+// document read, to say where.
+bool references_resolve(const Workspace& ws, const Resource& r) {
+    for (const Reference& ref : references_of(r.kind)) {
+        std::string_view value = r.field(ref.field);
+        if (!is_valid_id(value)) continue;
+        if (!(r.is_draft ? ws.exists(ref.target, value) : ws.find(ref.target, value) != nullptr)) return false;
+    }
+    return r.kind != Kind::syncs ||
+           std::ranges::all_of(r.facts.alerts, [&](const std::string& a) { return ws.has_alert(a); });
+}
+
 void check_references(const Workspace& ws, const Resource& r, Diagnostics& out) {
+    if (references_resolve(ws, r)) return;
     yaml::Node root = r.root();
     for (const Reference& ref : references_of(r.kind)) {
         yaml::Node value = root.get(ref.field);
@@ -112,16 +129,11 @@ void check_references(const Workspace& ws, const Resource& r, Diagnostics& out) 
 // SPEC 2.4: dbt models need the dbt extension; dbt-cloud and fivetran
 // schedules need theirs.
 void check_extensions(const Workspace& ws, const Resource& r, Diagnostics& out) {
-    yaml::Node node;
     std::string_view needed;
-    if (r.kind == Kind::models) {
-        node = r.root().get("type");
-        needed = required_extension_of_model(node.text());
-    } else if (r.kind == Kind::syncs) {
-        node = r.root().get("schedule").get("type");
-        needed = required_extension_of_schedule(node.text());
-    }
+    if (r.kind == Kind::models) needed = required_extension_of_model(r.facts.type);
+    if (r.kind == Kind::syncs) needed = required_extension_of_schedule(r.facts.schedule_type);
     if (needed.empty() || ws.has_extension(needed)) return;
+    yaml::Node node = r.kind == Kind::models ? r.root().get("type") : r.root().get("schedule").get("type");
     Diagnostic d = error(code::missing_extension,
                          "needs the '" + std::string(needed) + "' extension, which " + ws.name + " does not configure",
                          at(r, node), address(ws.name, r.kind, r.id));
@@ -131,15 +143,21 @@ void check_extensions(const Workspace& ws, const Resource& r, Diagnostics& out) 
 
 }  // namespace
 
+bool has_plaintext_secret(Kind kind, yaml::Node root) {
+    if (kind != Kind::sources && kind != Kind::destinations) return false;
+    Diagnostics found;
+    find_plaintext_secrets({}, {}, root, "", found);
+    return !found.items.empty();
+}
+
 void check_workspace(const Workspace& ws, Diagnostics& out) {
     for (Kind kind : kAllKinds) {
         for (const auto* map : {&ws.of(kind), &ws.drafts_of(kind)}) {
             for (const auto& [id, r] : *map) {
                 check_references(ws, r, out);
                 check_extensions(ws, r, out);
-                if (kind == Kind::sources || kind == Kind::destinations) {
-                    find_plaintext_secrets(address(ws.name, kind, id), r, r.root(), "", out);
-                }
+                if (r.facts.plaintext_secret)
+                    find_plaintext_secrets(address(ws.name, kind, id), r.file, r.root(), "", out);
             }
         }
     }

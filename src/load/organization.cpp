@@ -73,7 +73,7 @@ struct Organization::Pending {
     git::Repository* repo;
     git::Resolved resolved;
     std::filesystem::path git_dir;
-    std::unique_ptr<TreeSource> tree;
+    std::shared_ptr<const TreeSource> tree;  // the workspace's resources keep it
 };
 
 std::expected<Organization::Pending, Diagnostic> Organization::prepare(const WorkspaceRequest& request) {
@@ -156,7 +156,7 @@ std::vector<std::expected<LoadedWorkspace, Diagnostic>> Organization::load_all(
         // workspace reads its own, side by side.
         auto cache = ParseCache::open(p.git_dir, p.ws->path);
         LoadedWorkspace loaded =
-            load_workspace(*p.tree, {p.request->name, p.ws->path, p.resolved.ref, p.resolved.commit}, {},
+            load_workspace(p.tree, {p.request->name, p.ws->path, p.resolved.ref, p.resolved.commit}, {},
                            SchemaSet::builtin(), cache.get(), &done[i]);
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
         reports[i] = fmt::format("read {} at {} ({}) from {}: {} files ({} from the cache) in {} ms", p.request->name,

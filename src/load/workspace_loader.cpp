@@ -2,6 +2,7 @@
 // parse and check them on every core, then assemble the model.
 #include <algorithm>
 #include <atomic>
+#include <stdexcept>
 #include <thread>
 #include <unordered_map>
 
@@ -21,8 +22,11 @@ struct FileTask {
     std::string id;
     std::string text;  // the blob, until parsed
     std::size_t blob_size = 0;
-    std::optional<yaml::Document> doc;
+    std::optional<yaml::Document> doc;   // workspace.yaml and links.yaml: the model reads them whole
+    std::optional<ResourceFacts> facts;  // a resource: its document is dropped once these are known
     Diagnostics diagnostics;
+
+    bool is_resource() const { return role == Role::resource || role == Role::draft; }
 };
 
 std::string_view schema_for(Kind kind) {
@@ -70,9 +74,9 @@ std::optional<Classified> classify(std::string_view path) {
 
 class Loader {
 public:
-    Loader(const TreeSource& tree, WorkspaceOrigin origin, const TreeLimits& limits, const SchemaSet& schemas,
-           const ParseCache* cache, std::atomic<std::size_t>* files_done)
-        : tree_(tree), limits_(limits), schemas_(schemas), cache_(cache), files_done_(files_done) {
+    Loader(std::shared_ptr<const TreeSource> tree, WorkspaceOrigin origin, const TreeLimits& limits,
+           const SchemaSet& schemas, const ParseCache* cache, std::atomic<std::size_t>* files_done)
+        : tree_(std::move(tree)), limits_(limits), schemas_(schemas), cache_(cache), files_done_(files_done) {
         ws_.name = std::move(origin.name);
         ws_.root = std::move(origin.root);
         ws_.ref = std::move(origin.ref);
@@ -87,13 +91,14 @@ private:
     void plan_tasks();
     void read_blob(FileTask& task) const;
     void parse_and_check(FileTask& task) const;
+    std::shared_ptr<const LazyDocument> lazy_document(const TreeEntry& entry) const;
     void assemble_workspace(const yaml::Node root);
     void assemble_links(const yaml::Node root);
     Location at(const TreeEntry& entry, yaml::Mark mark = {1, 1}) const {
         return {ws_.file(entry.path), mark.line, mark.column};
     }
 
-    const TreeSource& tree_;
+    std::shared_ptr<const TreeSource> tree_;
     const TreeLimits& limits_;
     const SchemaSet& schemas_;
     const ParseCache* cache_;
@@ -110,7 +115,7 @@ void Loader::plan_tasks() {
     // Per kind (drafts apart): id -> the path that defined it. Views into
     // the tree's entries, which outlive the loader.
     std::array<std::unordered_map<std::string_view, std::string_view>, 2 * kAllKinds.size()> seen;
-    for (const TreeEntry& entry : tree_.entries()) {
+    for (const TreeEntry& entry : tree_->entries()) {
         if (entry.type != EntryType::blob) {
             std::string what = entry.type == EntryType::symlink ? "a symbolic link" : "a submodule";
             Diagnostic d =
@@ -152,7 +157,7 @@ void Loader::plan_tasks() {
 
 void Loader::read_blob(FileTask& task) const {
     std::uint64_t max = task.role == Role::links ? limits_.links_bytes : limits_.resource_bytes;
-    auto text = tree_.read(*task.entry, max);
+    auto text = tree_->read(*task.entry, max);
     if (text) {
         task.text = std::move(*text);
     } else if (text.error().too_large) {
@@ -166,13 +171,19 @@ void Loader::read_blob(FileTask& task) const {
 }
 
 // Each blob is read, parsed and checked by the same worker, and its text
-// dropped at once: only the compact documents stay in memory.
+// dropped at once: only a resource's facts stay in memory. A blob the cache
+// knows is not read at all, except workspace.yaml and links.yaml, which the
+// model needs whole (their checks passed when they were kept).
 void Loader::parse_and_check(FileTask& task) const {
+    bool checked = false;
     if (cache_) {
         if (auto found = cache_->find(task.entry->path, task.entry->id)) {
-            task.doc = std::move(found->doc);
             task.blob_size = found->blob_size;
-            return;
+            if (task.is_resource() && found->facts) {
+                task.facts = std::move(found->facts);
+                return;
+            }
+            checked = !task.is_resource();
         }
     }
     read_blob(task);
@@ -191,6 +202,11 @@ void Loader::parse_and_check(FileTask& task) const {
     }
     yaml::Node root = parsed->root();
     std::string file = ws_.file(entry.path);
+    if (task.is_resource()) task.facts = facts_of(root, has_plaintext_secret(task.kind, root));
+    if (checked) {
+        task.doc = std::move(*parsed);
+        return;
+    }
     switch (task.role) {
         case Role::workspace:
             schemas_.check("workspace.schema.json", root, file, {}, task.diagnostics);
@@ -213,7 +229,20 @@ void Loader::parse_and_check(FileTask& task) const {
             break;
         }
     }
-    task.doc = std::move(*parsed);
+    if (!task.is_resource()) task.doc = std::move(*parsed);
+}
+
+// What a resource reads when its document is asked for: its blob again,
+// from the tree it was loaded from.
+std::shared_ptr<const LazyDocument> Loader::lazy_document(const TreeEntry& entry) const {
+    return std::make_shared<const LazyDocument>(
+        [tree = tree_, entry = &entry, max = limits_.resource_bytes, file = ws_.file(entry.path)] {
+            auto text = tree->read(*entry, max);
+            if (!text) throw std::runtime_error("cannot read " + file + " again: " + text.error().message);
+            auto doc = yaml::parse(*text);
+            if (!doc) throw std::runtime_error("cannot parse " + file + " again: " + doc.error().message);
+            return std::move(*doc);
+        });
 }
 
 Grant grant_from(yaml::Node value) {
@@ -294,13 +323,13 @@ LoadedWorkspace Loader::run() {
         if (files_done_) ++*files_done_;
     });
 
-    std::vector<ParseCache::Entry> clean;  // documents the cache may keep
+    std::vector<ParseCache::Entry> clean;  // what the cache may keep
     for (FileTask& task : tasks_) {
-        const bool keep = task.doc && task.diagnostics.items.empty();
+        const bool keep = (task.doc || task.facts) && task.diagnostics.items.empty();
         diags_.append(std::move(task.diagnostics));
         if (task.role == Role::workspace) has_workspace_file_ = true;
-        if (!task.doc) continue;
-        const yaml::Document* doc = &*task.doc;
+        if (!task.doc && !task.facts) continue;
+        const ResourceFacts* facts = nullptr;
         switch (task.role) {
             case Role::workspace:
                 assemble_workspace(task.doc->root());
@@ -312,13 +341,14 @@ LoadedWorkspace Loader::run() {
             case Role::draft: {
                 auto& map =
                     (task.role == Role::draft ? ws_.drafts : ws_.resources)[static_cast<std::size_t>(task.kind)];
-                auto placed = map.emplace(task.id, Resource{task.kind, task.id, ws_.file(task.entry->path),
-                                                            task.role == Role::draft, std::move(*task.doc)});
-                doc = &placed.first->second.doc;
+                auto placed = map.emplace(
+                    task.id, Resource{task.kind, task.id, ws_.file(task.entry->path), task.role == Role::draft,
+                                      std::move(*task.facts), lazy_document(*task.entry)});
+                facts = &placed.first->second.facts;
                 break;
             }
         }
-        if (keep) clean.push_back({task.entry->path, task.entry->id, task.blob_size, doc});
+        if (keep) clean.push_back({task.entry->path, task.entry->id, task.blob_size, facts});
     }
     if (cache_) cache_->save(clean);
     if (!has_workspace_file_) {
@@ -336,10 +366,10 @@ LoadedWorkspace Loader::run() {
 
 }  // namespace
 
-LoadedWorkspace load_workspace(const TreeSource& tree, WorkspaceOrigin origin, const TreeLimits& limits,
+LoadedWorkspace load_workspace(std::shared_ptr<const TreeSource> tree, WorkspaceOrigin origin, const TreeLimits& limits,
                                const SchemaSet& schemas, const ParseCache* cache,
                                std::atomic<std::size_t>* files_done) {
-    LoadedWorkspace loaded = Loader(tree, std::move(origin), limits, schemas, cache, files_done).run();
+    LoadedWorkspace loaded = Loader(std::move(tree), std::move(origin), limits, schemas, cache, files_done).run();
     check_workspace(loaded.workspace, loaded.diagnostics);
     return loaded;
 }

@@ -5,6 +5,7 @@
 namespace ferry {
 
 std::string_view Resource::field(std::string_view name) const {
+    if (auto known = facts.field(name)) return *known;
     yaml::Node n = root().get(name);
     return n && n.is_string() ? n.text() : std::string_view{};
 }

@@ -27,24 +27,70 @@ const Rewrite::Field* Rewrite::find(std::string_view key) const {
     return nullptr;
 }
 
-bool Rewrite::same_as(yaml::Node before, std::string_view skip_key) const {
-    if (!source_.is_map() || !before.is_map()) return false;
+std::optional<bool> Rewrite::same_by_hash(const Resource& before, std::string_view skip_key) const {
+    const Fingerprint& mine = source_.facts.fingerprint;
+    const Fingerprint& theirs = before.facts.fingerprint;
+    if (!mine.exact || !theirs.exact) return std::nullopt;
+    // Every field set is one of the owned keys, hashed apart from the rest.
+    if (!std::ranges::all_of(fields_, [](const Field& f) { return owned_key(f.key).has_value(); })) return std::nullopt;
+    if (mine.rest != theirs.rest) return false;
+    for (std::size_t i = 0; i < kOwnedKeys.size(); ++i) {
+        const auto key = static_cast<OwnedKey>(i);
+        // What the result holds under the key (nullopt: nothing), and what
+        // `before` holds.
+        std::optional<ValueHash> result = mine.has(key) ? std::optional(mine.of(key)) : std::nullopt;
+        if (const Field* f = find(kOwnedKeys[i])) {
+            if (std::holds_alternative<std::monostate>(f->value)) {
+                result.reset();
+            } else if (const auto* json = std::get_if<nlohmann::json>(&f->value)) {
+                result = hash_value(*json);
+                if (!result) return std::nullopt;
+            } else {
+                const Fingerprint& from = std::get<Taken>(f->value).from->facts.fingerprint;
+                if (!from.exact) return std::nullopt;
+                result = from.has(key) ? std::optional(from.of(key)) : std::nullopt;
+            }
+        }
+        std::optional<ValueHash> held =
+            theirs.has(key) && kOwnedKeys[i] != skip_key ? std::optional(theirs.of(key)) : std::nullopt;
+        if (result != held) return false;
+    }
+    return true;
+}
+
+bool Rewrite::same_as(const Resource& before, std::string_view skip_key) const {
+    if (auto told = same_by_hash(before, skip_key)) return *told;
+    return same_by_value(before.root(), skip_key);
+}
+
+namespace {
+
+yaml::Node taken(const std::string& key, const Resource& from) {
+    return from.root().get(key);
+}
+
+}  // namespace
+
+bool Rewrite::same_by_value(yaml::Node before, std::string_view skip_key) const {
+    yaml::Node source = source_.root();
+    if (!source.is_map() || !before.is_map()) return false;
     auto in_before = [&](std::string_view key) { return key == skip_key ? yaml::Node{} : before.get(key); };
     std::size_t expected = before.size() - (!skip_key.empty() && before.key_node(skip_key) ? 1 : 0);
     std::size_t count = 0;
-    for (std::size_t i = 0; i < source_.size(); ++i) {
-        std::string_view key = source_.key(i).text();
+    for (std::size_t i = 0; i < source.size(); ++i) {
+        std::string_view key = source.key(i).text();
         if (find(key)) continue;
         yaml::Node other = in_before(key);
-        if (!other || !same_value(source_.value(i), other)) return false;
+        if (!other || !same_value(source.value(i), other)) return false;
         ++count;
     }
     for (const Field& f : fields_) {
         if (std::holds_alternative<std::monostate>(f.value)) continue;
         yaml::Node other = in_before(f.key);
         if (!other) return false;
-        bool same = std::holds_alternative<yaml::Node>(f.value) ? same_value(std::get<yaml::Node>(f.value), other)
-                                                                : same_value(other, std::get<nlohmann::json>(f.value));
+        bool same = std::holds_alternative<Taken>(f.value)
+                        ? same_value(taken(f.key, *std::get<Taken>(f.value).from), other)
+                        : same_value(other, std::get<nlohmann::json>(f.value));
         if (!same) return false;
         ++count;
     }
@@ -52,12 +98,12 @@ bool Rewrite::same_as(yaml::Node before, std::string_view skip_key) const {
 }
 
 nlohmann::json Rewrite::to_json() const {
-    nlohmann::json out = ferry::to_json(source_);
+    nlohmann::json out = ferry::to_json(source_.root());
     for (const Field& f : fields_) {
         if (std::holds_alternative<std::monostate>(f.value)) {
             out.erase(f.key);
-        } else if (std::holds_alternative<yaml::Node>(f.value)) {
-            out[f.key] = ferry::to_json(std::get<yaml::Node>(f.value));
+        } else if (std::holds_alternative<Taken>(f.value)) {
+            out[f.key] = ferry::to_json(taken(f.key, *std::get<Taken>(f.value).from));
         } else {
             out[f.key] = std::get<nlohmann::json>(f.value);
         }
@@ -66,29 +112,35 @@ nlohmann::json Rewrite::to_json() const {
 }
 
 std::string Rewrite::schedule_type() const {
-    nlohmann::json schedule = ferry::to_json(source_.get("schedule"));
-    if (const Field* f = find("schedule")) {
-        if (std::holds_alternative<std::monostate>(f->value)) schedule = nullptr;
-        if (std::holds_alternative<yaml::Node>(f->value)) schedule = ferry::to_json(std::get<yaml::Node>(f->value));
-        if (std::holds_alternative<nlohmann::json>(f->value)) schedule = std::get<nlohmann::json>(f->value);
-    }
+    const Field* f = find("schedule");
+    if (!f) return source_.facts.schedule_type;
+    nlohmann::json schedule;
+    if (std::holds_alternative<Taken>(f->value))
+        schedule = ferry::to_json(taken(f->key, *std::get<Taken>(f->value).from));
+    if (std::holds_alternative<nlohmann::json>(f->value)) schedule = std::get<nlohmann::json>(f->value);
     return plan_detail::schedule_type(nlohmann::json{{"schedule", std::move(schedule)}});
 }
 
 namespace {
 
 // schedule_of() compared in place: a missing schedule, or one that is not a
-// mapping, reads as { type: manual }.
-bool same_schedule(yaml::Node a, yaml::Node b) {
-    auto of = [](yaml::Node resource) {
-        yaml::Node s = resource.is_map() ? resource.get("schedule") : yaml::Node{};
-        return s.is_map() ? s : yaml::Node{};
-    };
-    yaml::Node sa = of(a);
-    yaml::Node sb = of(b);
-    if (sa && sb) return same_value(sa, sb);
-    if (!sa && !sb) return true;
+// mapping, reads as { type: manual }. From fingerprints when they can tell.
+bool same_schedule(const Resource& a, const Resource& b) {
     static const nlohmann::json manual = {{"type", "manual"}};
+    const bool in_a = a.facts.schedule_is_map;
+    const bool in_b = b.facts.schedule_is_map;
+    if (!in_a && !in_b) return true;
+    const Fingerprint& fa = a.facts.fingerprint;
+    const Fingerprint& fb = b.facts.fingerprint;
+    if (fa.exact && fb.exact) {
+        static const ValueHash manual_hash = *hash_value(manual);
+        const ValueHash& ha = in_a ? fa.of(OwnedKey::schedule) : manual_hash;
+        const ValueHash& hb = in_b ? fb.of(OwnedKey::schedule) : manual_hash;
+        return ha == hb;
+    }
+    yaml::Node sa = in_a ? a.root().get("schedule") : yaml::Node{};
+    yaml::Node sb = in_b ? b.root().get("schedule") : yaml::Node{};
+    if (sa && sb) return same_value(sa, sb);
     return same_value(sa ? sa : sb, manual);
 }
 
@@ -160,9 +212,9 @@ void Planner::plan_model(const std::string& id) {
     const Resource& r = *S.find(kind, id);
     const std::string origin = src(kind, id);
     // A file that is not a mapping was refused when loading; that error blocks the plan.
-    if (!r.root().is_map()) return;
+    if (!r.facts.is_map) return;
     bool ok = check_permissions(kind);
-    Rewrite after(r.root());
+    Rewrite after(r);
 
     if (auto source = r.field("source"); !source.empty()) {
         if (auto t = counterpart(Kind::sources, std::string(source), origin, code::source_not_linked)) {
@@ -189,9 +241,9 @@ void Planner::plan_sync(const std::string& id) {
     const Resource& r = *S.find(kind, id);
     const std::string origin = src(kind, id);
     // A file that is not a mapping was refused when loading; that error blocks the plan.
-    if (!r.root().is_map()) return;
+    if (!r.facts.is_map) return;
     bool ok = check_permissions(kind);
-    Rewrite after(r.root());
+    Rewrite after(r);
 
     std::string model(r.field("model"));
     if (const std::string* linked = links_.in_b(Kind::models, model)) {
@@ -226,16 +278,16 @@ void Planner::plan_sync(const std::string& id) {
 
     // SPEC 3.2: fields owned by the target.
     if (current) {
-        yaml::Node existing = current->root();
-        for (const char* field : {"enabled", "alerts", "schedule"}) {
-            if (std::string_view(field) == "schedule" && deploy_schedule) continue;
-            if (yaml::Node value = existing.is_map() ? existing.get(field) : yaml::Node{}) {
-                after.set(field, value);
+        for (OwnedKey field : {OwnedKey::enabled, OwnedKey::alerts, OwnedKey::schedule}) {
+            if (field == OwnedKey::schedule && deploy_schedule) continue;
+            std::string key(kOwnedKeys[static_cast<std::size_t>(field)]);
+            if (current->facts.fingerprint.has(field)) {
+                after.set_from(std::move(key), *current);
             } else {
-                after.drop(field);
+                after.drop(std::move(key));
             }
         }
-        schedule_differs = !deploy_schedule && !same_schedule(r.root(), existing);
+        schedule_differs = !deploy_schedule && !same_schedule(r, *current);
     } else {
         after.set("enabled", false);
         after.drop("alerts");
@@ -278,7 +330,7 @@ bool Planner::finish_change(Kind kind, const std::string& id, const std::string&
     // Nothing to deploy: told in place for the many unchanged resources.
     const bool against_draft = mode == Mode::draft && draft;
     if (const Resource* compared = against_draft ? draft : published) {
-        if (rewrite.same_as(compared->root(), against_draft ? "draft" : "")) return false;
+        if (rewrite.same_as(*compared, against_draft ? "draft" : "")) return false;
     }
     nlohmann::json after = rewrite.to_json();
     nlohmann::json before = published ? to_json(published->root()) : nlohmann::json();

@@ -47,30 +47,39 @@ inline std::string schedule_type(const nlohmann::json& resource) {
 
 // What a deployment writes: the source's document with some fields set (a
 // counterpart's id, a field T owns) or dropped. Most resources of a plan
-// are unchanged, and those are compared in place, never built as JSON.
+// are unchanged: those are told from the resources' fingerprints, and
+// their documents are neither read nor built as JSON.
 class Rewrite {
 public:
-    explicit Rewrite(yaml::Node source) : source_(source) {}
+    explicit Rewrite(const Resource& source) : source_(source) {}
     void set(std::string key, nlohmann::json value) { put(std::move(key), std::move(value)); }
-    void set(std::string key, yaml::Node value) { put(std::move(key), value); }
+    // The value `from` has under the same key.
+    void set_from(std::string key, const Resource& from) { put(std::move(key), Taken{&from}); }
     void drop(std::string key) { put(std::move(key), std::monostate{}); }
 
     // True when the result equals `before` without its top-level `skip_key`.
-    bool same_as(yaml::Node before, std::string_view skip_key) const;
+    bool same_as(const Resource& before, std::string_view skip_key) const;
     nlohmann::json to_json() const;
     // The schedule's type, as schedule_type() reads it from to_json().
     std::string schedule_type() const;
 
 private:
-    using Value = std::variant<std::monostate, nlohmann::json, yaml::Node>;
+    struct Taken {
+        const Resource* from;
+    };
+    using Value = std::variant<std::monostate, nlohmann::json, Taken>;
     struct Field {
         std::string key;
         Value value;
     };
     void put(std::string key, Value value);
     const Field* find(std::string_view key) const;
+    // same_as from fingerprints; nullopt when they cannot tell.
+    std::optional<bool> same_by_hash(const Resource& before, std::string_view skip_key) const;
+    // same_as from the documents.
+    bool same_by_value(yaml::Node before, std::string_view skip_key) const;
 
-    yaml::Node source_;
+    const Resource& source_;
     std::vector<Field> fields_;
 };
 

@@ -118,14 +118,6 @@ void put(std::string& out, const T& value) {
     out.append(reinterpret_cast<const char*>(&value), sizeof value);
 }
 
-template <class T>
-bool take(std::string_view& in, T& value) {
-    if (in.size() < sizeof value) return false;
-    std::memcpy(&value, in.data(), sizeof value);
-    in.remove_prefix(sizeof value);
-    return true;
-}
-
 }  // namespace
 
 // One block for the three arrays: nodes, then children, then text. A byte
@@ -148,7 +140,7 @@ void Document::swap(Document& other) noexcept {
 }
 
 // root, node count, child count, text length, then the three arrays as they
-// are in memory (the cache is one machine's, written by one build).
+// are in memory.
 void Document::append_image(std::string& out) const {
     put(out, root_);
     put(out, node_count_);
@@ -157,67 +149,6 @@ void Document::append_image(std::string& out) const {
     out.append(reinterpret_cast<const char*>(nodes_), node_count_ * sizeof(NodeData));
     out.append(reinterpret_cast<const char*>(children_), child_count_ * sizeof(std::uint32_t));
     out.append(text_, text_size_);
-}
-
-std::optional<Document> Document::from_image(std::string_view in, std::size_t source_bytes, const Limits& limits,
-                                             std::shared_ptr<const void> owner) {
-    Document doc;
-    std::uint32_t nodes = 0, children = 0, text = 0;
-    if (!take(in, doc.root_) || !take(in, nodes) || !take(in, children) || !take(in, text)) return std::nullopt;
-    const std::uint64_t arrays = std::uint64_t{nodes} * sizeof(NodeData) + std::uint64_t{children} * 4;
-    if (in.size() < arrays || in.size() - arrays != text || doc.root_ >= nodes) return std::nullopt;
-    doc.node_count_ = nodes;
-    doc.child_count_ = children;
-    doc.text_size_ = text;
-    if (owner && reinterpret_cast<std::uintptr_t>(in.data()) % 8 == 0) {
-        // Node data and children are 4-byte words in the image, as in memory.
-        doc.storage_ = std::move(owner);
-        doc.nodes_ = reinterpret_cast<const NodeData*>(in.data());
-        doc.children_ = reinterpret_cast<const std::uint32_t*>(in.data() + std::size_t{nodes} * sizeof(NodeData));
-        doc.text_ = in.data() + arrays;
-    } else {
-        auto block = allocate_block(nodes, children, text);
-        auto* base = reinterpret_cast<char*>(block.get());
-        if (!in.empty()) std::memcpy(base, in.data(), in.size());
-        doc.nodes_ = reinterpret_cast<const NodeData*>(base);
-        doc.children_ = reinterpret_cast<const std::uint32_t*>(base + std::size_t{nodes} * sizeof(NodeData));
-        doc.text_ = base + arrays;
-        doc.storage_ = std::move(block);
-    }
-    // Every child comes before its parent (the builder closes children
-    // first; an alias names an earlier node): so the tree has no cycle, and
-    // depth and expanded size are found in one pass.
-    const std::uint64_t max_expanded =
-        limits.max_expanded_nodes_base + limits.max_expanded_nodes_per_byte * source_bytes;
-    thread_local std::vector<std::uint64_t> expanded;
-    thread_local std::vector<std::uint32_t> depth;
-    expanded.assign(nodes, 1);
-    depth.assign(nodes, 1);
-    for (std::uint32_t i = 0; i < nodes; ++i) {
-        const NodeData& d = doc.nodes_[i];
-        if (d.type() > Type::seq) return std::nullopt;
-        if (d.type() < Type::map) {
-            if (std::uint64_t{d.first} + d.count > text) return std::nullopt;
-            // The parser never makes an empty boolean or number.
-            if (d.count == 0 && d.type() != Type::null && d.type() != Type::string) return std::nullopt;
-            continue;
-        }
-        std::uint64_t slots = d.type() == Type::map ? 2ull * d.count : d.count;
-        if (d.first + slots > children) return std::nullopt;
-        for (std::uint64_t s = d.first; s < d.first + slots; ++s) {
-            std::uint32_t c = doc.children_[s];
-            if (c >= i) return std::nullopt;
-            expanded[i] = std::min(expanded[i] + expanded[c], max_expanded + 1);
-            depth[i] = std::max(depth[i], depth[c] + 1);
-        }
-        if (expanded[i] > max_expanded || depth[i] > limits.max_depth + 1) return std::nullopt;
-    }
-    if (nodes > (1u << 16)) {
-        // What an unusually large document grew is given back.
-        std::vector<std::uint64_t>().swap(expanded);
-        std::vector<std::uint32_t>().swap(depth);
-    }
-    return doc;
 }
 
 Document Builder::finish(std::uint32_t root) {

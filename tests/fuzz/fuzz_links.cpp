@@ -19,16 +19,19 @@ namespace {
 // copied in (the resolver needs only them and the links).
 ferry::LoadedWorkspace load_with_links(const char* name, std::string links) {
     static const ferry::LoadedWorkspace dev =
-        ferry::load_workspace(ferry::fuzz::sample_tree("dev", false), {"dev", "", "main", std::string(40, 'd')});
+        ferry::load_workspace(std::make_shared<ferry::MemoryTree>(ferry::fuzz::sample_tree("dev", false)),
+                              {"dev", "", "main", std::string(40, 'd')});
     static const ferry::LoadedWorkspace prod =
-        ferry::load_workspace(ferry::fuzz::sample_tree("prod", false), {"prod", "", "main", std::string(40, 'e')});
+        ferry::load_workspace(std::make_shared<ferry::MemoryTree>(ferry::fuzz::sample_tree("prod", false)),
+                              {"prod", "", "main", std::string(40, 'e')});
     static const std::string dev_yaml = ferry::fuzz::sample_file("dev", "workspace.yaml");
     static const std::string prod_yaml = ferry::fuzz::sample_file("prod", "workspace.yaml");
     const ferry::LoadedWorkspace& sample = name[0] == 'd' ? dev : prod;
     ferry::MemoryTree tree;
     tree.add("workspace.yaml", name[0] == 'd' ? dev_yaml : prod_yaml);
     tree.add("links.yaml", std::move(links));
-    ferry::LoadedWorkspace out = ferry::load_workspace(tree, {name, "", "main", sample.workspace.commit});
+    ferry::LoadedWorkspace out =
+        ferry::load_workspace(std::make_shared<ferry::MemoryTree>(tree), {name, "", "main", sample.workspace.commit});
     out.workspace.resources = sample.workspace.resources;
     out.workspace.drafts = sample.workspace.drafts;
     return out;

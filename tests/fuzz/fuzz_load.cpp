@@ -15,6 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     tree.add("workspace.yaml", "organization: acme\nmembers: { a@b.c: admin }\n");
     tree.add("sources/wh.yaml", "name: W\ntype: pg\n");
     tree.add(places[data[0] % 8], std::move(text));
-    auto loaded = ferry::load_workspace(tree, {"dev", "", "main", std::string(40, '0')});
+    auto loaded =
+        ferry::load_workspace(std::make_shared<ferry::MemoryTree>(tree), {"dev", "", "main", std::string(40, '0')});
     return 0;
 }

@@ -18,9 +18,11 @@ namespace {
 
 const ferry::LoadedWorkspace& sample(const char* name) {
     static const ferry::LoadedWorkspace dev =
-        ferry::load_workspace(ferry::fuzz::sample_tree("dev"), {"dev", "", "main", std::string(40, 'd')});
+        ferry::load_workspace(std::make_shared<ferry::MemoryTree>(ferry::fuzz::sample_tree("dev")),
+                              {"dev", "", "main", std::string(40, 'd')});
     static const ferry::LoadedWorkspace prod =
-        ferry::load_workspace(ferry::fuzz::sample_tree("prod"), {"prod", "", "main", std::string(40, 'e')});
+        ferry::load_workspace(std::make_shared<ferry::MemoryTree>(ferry::fuzz::sample_tree("prod")),
+                              {"prod", "", "main", std::string(40, 'e')});
     return name[0] == 'd' ? dev : prod;
 }
 

@@ -1,4 +1,4 @@
-// The load cache: documents come back exactly, and a damaged, truncated or
+// The load cache: facts come back exactly, and a damaged, truncated or
 // foreign file is never trusted.
 #include <doctest/doctest.h>
 
@@ -9,22 +9,22 @@
 #include <unistd.h>
 
 #include "ferry/cache.hpp"
-#include "ferry/value.hpp"
 
 using namespace ferry;
 namespace fs = std::filesystem;
 
 namespace {
 
-yaml::Document parse(std::string_view text) {
+ResourceFacts facts_of_text(std::string_view text) {
     auto doc = yaml::parse(text);
     REQUIRE(doc);
-    return std::move(*doc);
+    return facts_of(doc->root(), false);
 }
 
 constexpr std::string_view kSync =
     "name: S\nmodel: m\ndestination: d\nschedule: &s { type: interval, every: 1h }\nagain: *s\n"
-    "config:\n  mappings:\n    - { from: a, to: b }\n    - { from: c, to: 12 }\n";
+    "alerts: [oncall, 3, pager]\nconfig:\n  mappings:\n    - { from: a, to: b }\n    - { from: c, to: 12 }\n";
+constexpr std::string_view kBlob = "0123456789abcdef0123456789abcdef01234567";
 
 struct TempGitDir {
     // Unique across the processes ctest runs side by side, and within one.
@@ -43,121 +43,63 @@ struct TempGitDir {
     }
 };
 
-// Saves one document for syncs/s.yaml, as a load would.
-void save_one(const fs::path& git_dir, const yaml::Document& doc, std::string_view root = "") {
+// Saves the facts of syncs/s.yaml and that workspace.yaml was checked, as a load would.
+void save_one(const fs::path& git_dir, const ResourceFacts& facts, std::string_view root = "") {
     auto cache = ParseCache::open(git_dir, root);
     REQUIRE(cache);
-    cache->save({{"syncs/s.yaml", "0123456789abcdef0123456789abcdef01234567", kSync.size(), &doc}});
+    cache->save({{"syncs/s.yaml", kBlob, kSync.size(), &facts}, {"workspace.yaml", kBlob, 10, nullptr}});
+}
+
+void check_same(const ResourceFacts& a, const ResourceFacts& b) {
+    CHECK(a.is_map == b.is_map);
+    CHECK(a.type == b.type);
+    CHECK(a.source == b.source);
+    CHECK(a.model == b.model);
+    CHECK(a.destination == b.destination);
+    CHECK(a.schedule_type == b.schedule_type);
+    CHECK(a.schedule_is_map == b.schedule_is_map);
+    CHECK(a.alerts == b.alerts);
+    CHECK(a.plaintext_secret == b.plaintext_secret);
+    CHECK(a.fingerprint.exact == b.fingerprint.exact);
+    CHECK(a.fingerprint.present == b.fingerprint.present);
+    CHECK(a.fingerprint.rest == b.fingerprint.rest);
+    CHECK(a.fingerprint.owned == b.fingerprint.owned);
 }
 
 }  // namespace
 
-TEST_CASE("a document's image reads back as the same document") {
-    yaml::Document doc = parse(kSync);
-    std::string image;
-    doc.append_image(image);
-    auto back = yaml::Document::from_image(image, kSync.size(), {});
-    REQUIRE(back);
-    CHECK(to_json(back->root()) == to_json(doc.root()));
-    CHECK(back->root().key_node("config").mark().line == 6);
-}
-
-TEST_CASE("an image read in place shares its owner's bytes, and a moved-from document is empty") {
-    yaml::Document doc = parse(kSync);
-    std::string image;
-    doc.append_image(image);
-    // An owner whose bytes are 8-aligned, as the cache file's images are.
-    auto owner = std::make_shared<std::vector<std::uint64_t>>((image.size() + 7) / 8);
-    std::memcpy(owner->data(), image.data(), image.size());
-    std::string_view in(reinterpret_cast<const char*>(owner->data()), image.size());
-    auto back = yaml::Document::from_image(in, kSync.size(), {}, owner);
-    REQUIRE(back);
-    CHECK(back->root().get("name").text().data() >= in.data());
-    CHECK(back->root().get("name").text().data() < in.data() + in.size());
-    owner.reset();  // the document keeps the bytes alive
-    CHECK(to_json(back->root()) == to_json(doc.root()));
-    yaml::Document moved = std::move(*back);
-    CHECK_FALSE(back->root());
-    CHECK(back->node_count() == 0);
-    CHECK(to_json(moved.root()) == to_json(doc.root()));
-}
-
-TEST_CASE("a damaged image is refused") {
-    yaml::Document doc = parse(kSync);
-    std::string image;
-    doc.append_image(image);
-    SUBCASE("truncated anywhere") {
-        for (std::size_t n = 0; n < image.size(); n += 7)
-            CHECK_FALSE(yaml::Document::from_image(std::string_view(image).substr(0, n), kSync.size(), {}));
-    }
-    SUBCASE("any byte changed is refused or still a well-formed tree") {
-        // A changed byte may land in text or a line number: harmless. It
-        // must never yield a tree whose indices point outside it.
-        for (std::size_t i = 0; i < image.size(); ++i) {
-            std::string bad = image;
-            bad[i] = static_cast<char>(bad[i] ^ 0x5A);
-            if (auto d = yaml::Document::from_image(bad, kSync.size(), {})) (void)to_json(d->root());
-        }
-    }
-    SUBCASE("a boolean with no text") {
-        yaml::Document flag = parse("enabled: true\n");
-        std::string bad;
-        flag.append_image(bad);
-        std::uint32_t nodes = 0;
-        std::memcpy(&nodes, bad.data() + 4, 4);
-        bool changed = false;
-        for (std::uint32_t i = 0; i < nodes; ++i) {
-            yaml::Document::NodeData d;
-            std::memcpy(&d, bad.data() + 16 + i * sizeof d, sizeof d);
-            if (d.type() != yaml::Type::boolean) continue;
-            d.count = 0;
-            std::memcpy(bad.data() + 16 + i * sizeof d, &d, sizeof d);
-            changed = true;
-        }
-        REQUIRE(changed);
-        CHECK_FALSE(yaml::Document::from_image(bad, 14, {}));
-    }
-    SUBCASE("a child that is not before its parent (a cycle)") {
-        std::string bad = image;
-        // The last child slot names the root itself.
-        std::uint32_t root = 0;
-        std::memcpy(&root, bad.data(), 4);
-        std::uint32_t nodes = 0, children = 0, text = 0;
-        std::memcpy(&nodes, bad.data() + 4, 4);
-        std::memcpy(&children, bad.data() + 8, 4);
-        std::memcpy(&text, bad.data() + 12, 4);
-        std::size_t last_child = 16 + nodes * sizeof(yaml::Document::NodeData) + (children - 1) * 4;
-        std::memcpy(bad.data() + last_child, &root, 4);
-        CHECK_FALSE(yaml::Document::from_image(bad, kSync.size(), {}));
-    }
-}
-
-TEST_CASE("the cache keeps documents by path and blob id") {
+TEST_CASE("the cache keeps facts by path and blob id") {
     TempGitDir dir;
-    yaml::Document doc = parse(kSync);
-    save_one(dir.path, doc);
+    ResourceFacts facts = facts_of_text(kSync);
+    CHECK(facts.model == "m");
+    CHECK(facts.schedule_type == "interval");
+    CHECK(facts.alerts == std::vector<std::string>{"oncall", "pager"});
+    save_one(dir.path, facts);
     auto cache = ParseCache::open(dir.path, "");
     REQUIRE(cache);
-    auto found = cache->find("syncs/s.yaml", "0123456789abcdef0123456789abcdef01234567");
+    auto found = cache->find("syncs/s.yaml", kBlob);
     REQUIRE(found);
-    CHECK(to_json(found->doc.root()) == to_json(doc.root()));
+    REQUIRE(found->facts);
+    check_same(*found->facts, facts);
     CHECK(found->blob_size == kSync.size());
-    CHECK(cache->hits() == 1);
+    // A file checked whole is kept without facts.
+    auto workspace = cache->find("workspace.yaml", kBlob);
+    REQUIRE(workspace);
+    CHECK_FALSE(workspace->facts);
+    CHECK(cache->hits() == 2);
     CHECK_FALSE(cache->find("syncs/s.yaml", "1123456789abcdef0123456789abcdef01234567"));
-    CHECK_FALSE(cache->find("syncs/t.yaml", "0123456789abcdef0123456789abcdef01234567"));
+    CHECK_FALSE(cache->find("syncs/t.yaml", kBlob));
     // Another workspace folder of the same repository has its own file.
-    CHECK_FALSE(ParseCache::open(dir.path, "prod")->find("syncs/s.yaml", "0123456789abcdef0123456789abcdef01234567"));
+    CHECK_FALSE(ParseCache::open(dir.path, "prod")->find("syncs/s.yaml", kBlob));
 }
 
 TEST_CASE("a damaged cache file reads as empty") {
     TempGitDir dir;
-    yaml::Document doc = parse(kSync);
-    save_one(dir.path, doc);
+    ResourceFacts facts = facts_of_text(kSync);
+    save_one(dir.path, facts);
     const fs::path file = dir.cache_file();
     const auto size = fs::file_size(file);
-    auto found = [&] {
-        return ParseCache::open(dir.path, "")->find("syncs/s.yaml", "0123456789abcdef0123456789abcdef01234567");
-    };
+    auto found = [&] { return ParseCache::open(dir.path, "")->find("syncs/s.yaml", kBlob); };
     REQUIRE(found());
     std::string good;
     {
@@ -175,7 +117,7 @@ TEST_CASE("a damaged cache file reads as empty") {
         }
     }
     SUBCASE("one byte changed") {
-        for (std::size_t i = 0; i < good.size(); i += 3) {
+        for (std::size_t i = 0; i < good.size(); ++i) {
             std::string bad = good;
             bad[i] = static_cast<char>(bad[i] ^ 1);
             write(bad);
@@ -188,7 +130,7 @@ TEST_CASE("a damaged cache file reads as empty") {
     }
     SUBCASE("and is rebuilt by the next save") {
         write("garbage");
-        save_one(dir.path, doc);
+        save_one(dir.path, facts);
         CHECK(found());
     }
 }

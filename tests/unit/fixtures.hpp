@@ -20,7 +20,7 @@ inline MemoryTree valid_tree() {
 }
 
 inline LoadedWorkspace load(const MemoryTree& tree, std::string name = "dev") {
-    return load_workspace(tree, {std::move(name), "", "main", std::string(40, 'a')});
+    return load_workspace(std::make_shared<MemoryTree>(tree), {std::move(name), "", "main", std::string(40, 'a')});
 }
 
 // A copy, so that it outlives the diagnostics it was found in.
