@@ -31,10 +31,10 @@ Diagnostics check_link(const Workspace& a, const Workspace& b, const LinkSet& li
 std::vector<const Resource*> link_candidates(const Workspace& a, const Workspace& b, const LinkSet& links, Kind kind,
                                              std::string_view a_id);
 
-// ws's links.yaml entries with `local_id` linked to `other_id` of
+// A links.yaml's entries with `local_id` linked to `other_id` of
 // `other_workspace`, dropping whatever the file said before about either
 // of the two resources in that pair of workspaces.
-std::vector<LinkEntry> with_link(const Workspace& ws, Kind kind, std::string_view local_id,
+std::vector<LinkEntry> with_link(const std::vector<LinkEntry>& links, Kind kind, std::string_view local_id,
                                  std::string_view other_workspace, std::string_view other_id);
 // ws's entries without that link.
 std::vector<LinkEntry> without_link(const Workspace& ws, Kind kind, std::string_view local_id,

@@ -3,7 +3,7 @@
 #pragma once
 
 #include <array>
-#include <functional>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -52,40 +52,35 @@ std::string address(std::string_view workspace, Kind kind, std::string_view id);
 std::string_view required_extension_of_model(std::string_view type);
 std::string_view required_extension_of_schedule(std::string_view schedule_type);
 
-// A document read when first asked for, once, whichever thread asks.
-class LazyDocument {
+struct Resource;
+
+// Reads a resource's document again: the loader's reads its blob from the
+// tree it came from. Throws when it cannot (the blob is gone).
+class DocumentReader {
 public:
-    using Read = std::function<yaml::Document()>;
-    explicit LazyDocument(Read read) : read_(std::move(read)) {}
-
-    // Throws what `read` throws (the blob can no longer be read); the next
-    // call tries again.
-    const yaml::Document& get() const {
-        std::call_once(once_, [this] {
-            doc_ = read_();
-            read_ = nullptr;
-        });
-        return doc_;
-    }
-
-private:
-    mutable Read read_;
-    mutable std::once_flag once_;
-    mutable yaml::Document doc_;
+    virtual ~DocumentReader() = default;
+    virtual yaml::Document read(const Resource& r) const = 0;
 };
 
+// A resource lives where its workspace put it: it is neither copied nor
+// moved, and reads its document at most once, whichever thread asks first.
 struct Resource {
     Kind kind = Kind::models;
     std::string id;
     std::string file;  // path inside the repository
     bool is_draft = false;
-    ResourceFacts facts;  // what checks and plans read without the document
-    std::shared_ptr<const LazyDocument> document;
+    std::uint32_t entry = 0;                 // its file among its tree's entries
+    const DocumentReader* reader = nullptr;  // owned by the workspace
+    ResourceFacts facts;                     // what checks and plans read without the document
 
     // The document, parsed again from its blob on first use (see facts.hpp).
-    yaml::Node root() const { return document->get().root(); }
+    const yaml::Document& document() const;
+    yaml::Node root() const { return document().root(); }
     // A top-level string field, or empty.
     std::string_view field(std::string_view name) const;
+
+    mutable std::once_flag read_once_;
+    mutable yaml::Document document_;
 };
 
 enum class Level { none, view, draft, edit };
@@ -96,8 +91,37 @@ struct Grant {
     std::array<Level, 5> levels{};  // indexed by Kind
 };
 
-// Resources of one kind, ordered by id so that every listing is stable.
-using ResourceMap = std::map<std::string, Resource, std::less<>>;
+// Resources of one kind: listed in id order, so that every listing is
+// stable, and found by id through a hash index (a plan looks each resource
+// up several times, and an ordered map's lookups were a third of a plan).
+class ResourceMap {
+public:
+    using Map = std::map<std::string, Resource, std::less<>>;
+
+    ResourceMap() = default;
+    ResourceMap(const ResourceMap&) = delete;
+    ResourceMap& operator=(const ResourceMap&) = delete;
+    ResourceMap(ResourceMap&&) noexcept = default;
+    ResourceMap& operator=(ResourceMap&&) noexcept = default;
+
+    Map::const_iterator begin() const { return map_.begin(); }
+    Map::const_iterator end() const { return map_.end(); }
+    std::size_t size() const { return map_.size(); }
+    bool empty() const { return map_.empty(); }
+
+    const Resource* find(std::string_view id) const {
+        auto it = index_.find(id);
+        return it == index_.end() ? nullptr : it->second;
+    }
+    // The resource of this id, added (with only its id set) if new.
+    Resource& add(std::string_view id);
+    void remove(std::string_view id);
+
+private:
+    // A map's nodes stay where they are when it moves: so does the index.
+    Map map_;
+    std::unordered_map<std::string_view, Resource*> index_;
+};
 
 // SPEC 2.5: KIND -> local id -> { other workspace -> its id }, as one file says it.
 struct LinkEntry {
@@ -123,6 +147,7 @@ struct Workspace {
     std::array<ResourceMap, 5> drafts;
     std::vector<LinkEntry> links;
     std::string links_file;
+    std::shared_ptr<const DocumentReader> documents;  // the resources' reader
 
     const ResourceMap& of(Kind kind) const { return resources[static_cast<std::size_t>(kind)]; }
     const ResourceMap& drafts_of(Kind kind) const { return drafts[static_cast<std::size_t>(kind)]; }

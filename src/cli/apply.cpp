@@ -46,11 +46,10 @@ std::vector<git::FileChange> plan_files(const Plan& plan, const Workspace& targe
         }
     }
     if (!plan.links.empty()) {
-        Workspace with_new = target;
-        for (const PlannedLink& l : plan.links) {
-            with_new.links = with_link(with_new, l.kind, l.target_id, plan.from.workspace, l.source_id);
-        }
-        files.push_back({"links.yaml", render_links_file(with_new.links)});
+        std::vector<LinkEntry> links = target.links;
+        for (const PlannedLink& l : plan.links)
+            links = with_link(links, l.kind, l.target_id, plan.from.workspace, l.source_id);
+        files.push_back({"links.yaml", render_links_file(links)});
     }
     return files;
 }
@@ -185,10 +184,7 @@ int apply_reconcile(const Context& ctx, const ReconcileArgs& args, PreparedPlan 
     WriteOptions options{args.branch, args.message, args.out, args.push, args.detailed_exitcode};
     Organization& org = *prepared.org;
     LoadedWorkspace target = std::move(prepared.target);
-    auto replan = [&](const LoadedWorkspace& fresh) {
-        prepared.target = fresh;
-        return plan_prepared(prepared);
-    };
+    auto replan = [&](const LoadedWorkspace& fresh) { return plan_prepared(prepared, &fresh); };
     return write_plan(ctx, org, std::move(target), std::move(plan), options, replan);
 }
 

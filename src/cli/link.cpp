@@ -67,8 +67,8 @@ int link_pair(const Context& ctx, Organization& org, const Address& a, const Add
             // reader of either repository sees it); relinking repairs a side
             // that lacks it.
             return std::vector<WorkspaceChange>{
-                {&wa, links_file_change(wa, with_link(wa, a.kind, a.id, b.workspace, b.id))},
-                {&wb, links_file_change(wb, with_link(wb, b.kind, b.id, a.workspace, a.id))},
+                {&wa, links_file_change(wa, with_link(wa.links, a.kind, a.id, b.workspace, b.id))},
+                {&wb, links_file_change(wb, with_link(wb.links, b.kind, b.id, a.workspace, a.id))},
             };
         });
     if (!written) return finish(ctx, commits_json({}), written.error(), kFailed);

@@ -87,11 +87,12 @@ std::expected<PreparedPlan, int> prepare_plan(const Context& ctx, const Reconcil
     return prepared;
 }
 
-Plan plan_prepared(const PreparedPlan& p) {
+Plan plan_prepared(const PreparedPlan& p, const LoadedWorkspace* target) {
+    const LoadedWorkspace& to = target ? *target : p.target;
     Diagnostics link_problems;
-    LinkSet links = resolve_links(p.source.workspace, p.target.workspace, link_problems);
-    Plan plan = make_plan({p.source.workspace, p.target.workspace, links, p.options, p.actor, &p.source.diagnostics,
-                           &p.target.diagnostics});
+    LinkSet links = resolve_links(p.source.workspace, to.workspace, link_problems);
+    Plan plan = make_plan(
+        {p.source.workspace, to.workspace, links, p.options, p.actor, &p.source.diagnostics, &to.diagnostics});
     // Links that contradict each other block the deployment; stale ones are
     // worth a warning.
     if (!link_problems.items.empty()) {

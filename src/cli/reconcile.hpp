@@ -31,7 +31,8 @@ struct PreparedPlan {
 
 // On failure, the exit code (the problem already reported).
 std::expected<PreparedPlan, int> prepare_plan(const Context& ctx, const ReconcileArgs& args);
-Plan plan_prepared(const PreparedPlan& prepared);
+// The plan from prepared.source to `target`, else to prepared.target.
+Plan plan_prepared(const PreparedPlan& prepared, const LoadedWorkspace* target = nullptr);
 int print_plan(const Context& ctx, const Plan& plan);
 int plan_exit_code(const Plan& plan, bool detailed);
 // --out: the plan as JSON in a file.

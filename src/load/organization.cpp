@@ -109,7 +109,8 @@ std::vector<std::expected<LoadedWorkspace, Diagnostic>> Organization::load_all(
             // The command fails on this: the workspaces after it are not
             // opened (a URL's repository would be fetched), as when they
             // were read one after the other.
-            results.resize(requests.size(), std::unexpected(p.error()));
+            while (results.size() < requests.size())
+                results.emplace_back(std::unexpected(p.error()));
             break;
         }
         if (p) {

@@ -15,18 +15,40 @@ namespace {
 
 enum class Role { workspace, links, resource, draft };
 
+// One per file. A resource's task fills in the facts of the resource that
+// plan_tasks placed in the workspace; its document is dropped once they are
+// known.
 struct FileTask {
     const TreeEntry* entry;
     Role role;
     Kind kind = Kind::models;
-    std::string id;
-    std::string text;  // the blob, until parsed
+    std::string_view id;
+    Resource* resource = nullptr;
+    bool loaded = false;  // parsed, or found in the cache
     std::size_t blob_size = 0;
-    std::optional<yaml::Document> doc;   // workspace.yaml and links.yaml: the model reads them whole
-    std::optional<ResourceFacts> facts;  // a resource: its document is dropped once these are known
+    std::unique_ptr<yaml::Document> doc;  // workspace.yaml and links.yaml: the model reads them whole
     Diagnostics diagnostics;
 
     bool is_resource() const { return role == Role::resource || role == Role::draft; }
+};
+
+// A resource's document, read again from its tree.
+class TreeDocuments : public DocumentReader {
+public:
+    TreeDocuments(std::shared_ptr<const TreeSource> tree, std::uint64_t max_bytes)
+        : tree_(std::move(tree)), max_bytes_(max_bytes) {}
+
+    yaml::Document read(const Resource& r) const override {
+        auto text = tree_->read(tree_->entries().at(r.entry), max_bytes_);
+        if (!text) throw std::runtime_error("cannot read " + r.file + " again: " + text.error().message);
+        auto doc = yaml::parse(*text);
+        if (!doc) throw std::runtime_error("cannot parse " + r.file + " again: " + doc.error().message);
+        return std::move(*doc);
+    }
+
+private:
+    std::shared_ptr<const TreeSource> tree_;
+    std::uint64_t max_bytes_;
 };
 
 std::string_view schema_for(Kind kind) {
@@ -83,15 +105,15 @@ public:
         ws_.commit = std::move(origin.commit);
         ws_.display_name = ws_.name;
         ws_.links_file = ws_.file("links.yaml");
+        ws_.documents = std::make_shared<TreeDocuments>(tree_, limits_.resource_bytes);
     }
 
     LoadedWorkspace run();
 
 private:
     void plan_tasks();
-    void read_blob(FileTask& task) const;
+    std::string read_blob(FileTask& task) const;
     void parse_and_check(FileTask& task) const;
-    std::shared_ptr<const LazyDocument> lazy_document(const TreeEntry& entry) const;
     void assemble_workspace(const yaml::Node root);
     void assemble_links(const yaml::Node root);
     Location at(const TreeEntry& entry, yaml::Mark mark = {1, 1}) const {
@@ -151,16 +173,23 @@ void Loader::plan_tasks() {
             continue;
         }
         ids.emplace(c->stem, entry.path);
-        tasks_.push_back({&entry, c->role, c->kind, std::string(c->stem)});
+        // Placed now, filled in by its task, removed again if it cannot be read.
+        Resource& r =
+            (c->role == Role::draft ? ws_.drafts : ws_.resources)[static_cast<std::size_t>(c->kind)].add(c->stem);
+        r.kind = c->kind;
+        r.file = ws_.file(entry.path);
+        r.is_draft = c->role == Role::draft;
+        r.entry = static_cast<std::uint32_t>(&entry - tree_->entries().data());
+        r.reader = ws_.documents.get();
+        tasks_.push_back({&entry, c->role, c->kind, c->stem, &r});
     }
 }
 
-void Loader::read_blob(FileTask& task) const {
+std::string Loader::read_blob(FileTask& task) const {
     std::uint64_t max = task.role == Role::links ? limits_.links_bytes : limits_.resource_bytes;
     auto text = tree_->read(*task.entry, max);
-    if (text) {
-        task.text = std::move(*text);
-    } else if (text.error().too_large) {
+    if (text) return std::move(*text);
+    if (text.error().too_large) {
         task.diagnostics.add(error(code::unsafe_tree,
                                    task.entry->path + " is " + std::to_string(text.error().size) +
                                        " bytes; the limit is " + std::to_string(max),
@@ -168,6 +197,7 @@ void Loader::read_blob(FileTask& task) const {
     } else {
         task.diagnostics.add(error(code::git, text.error().message, at(*task.entry, {0, 0})));
     }
+    return {};
 }
 
 // Each blob is read, parsed and checked by the same worker, and its text
@@ -180,69 +210,56 @@ void Loader::parse_and_check(FileTask& task) const {
         if (auto found = cache_->find(task.entry->path, task.entry->id)) {
             task.blob_size = found->blob_size;
             if (task.is_resource() && found->facts) {
-                task.facts = std::move(found->facts);
+                task.resource->facts = std::move(*found->facts);
+                task.loaded = true;
                 return;
             }
             checked = !task.is_resource();
         }
     }
-    read_blob(task);
+    std::string text = read_blob(task);
     if (task.diagnostics.has_errors()) return;
-    task.blob_size = task.text.size();
+    task.blob_size = text.size();
     const TreeEntry& entry = *task.entry;
-    std::string addr =
-        task.role == Role::resource || task.role == Role::draft ? address(ws_.name, task.kind, task.id) : "";
-    auto parsed = yaml::parse(task.text);
-    std::string().swap(task.text);
+    std::string addr = task.is_resource() ? address(ws_.name, task.kind, task.id) : "";
+    auto parsed = yaml::parse(text);
+    std::string().swap(text);
     if (!parsed) {
         const auto& e = parsed.error();
         bool unsafe = e.kind == yaml::ParseError::Kind::unsafe;
         task.diagnostics.add(error(unsafe ? code::unsafe_tree : code::yaml_syntax, e.message, at(entry, e.mark), addr));
         return;
     }
+    task.loaded = true;
     yaml::Node root = parsed->root();
-    std::string file = ws_.file(entry.path);
-    if (task.is_resource()) task.facts = facts_of(root, has_plaintext_secret(task.kind, root));
-    if (checked) {
-        task.doc = std::move(*parsed);
-        return;
-    }
-    switch (task.role) {
-        case Role::workspace:
-            schemas_.check("workspace.schema.json", root, file, {}, task.diagnostics);
-            break;
-        case Role::links:
-            schemas_.check("links.schema.json", root, file, {}, task.diagnostics);
-            break;
-        case Role::resource:
-            schemas_.check(schema_for(task.kind), root, file, addr, task.diagnostics);
-            break;
-        case Role::draft: {
-            yaml::Node block = root.get("draft");
-            if (!root.is_map() || !block) {
-                task.diagnostics.add(error(code::schema, "a draft needs a `draft` block (author, created, approval)",
-                                           at(entry, root.mark()), addr));
+    if (task.is_resource()) task.resource->facts = facts_of(root, has_plaintext_secret(task.kind, root));
+    if (!checked) {
+        std::string file = ws_.file(entry.path);
+        switch (task.role) {
+            case Role::workspace:
+                schemas_.check("workspace.schema.json", root, file, {}, task.diagnostics);
+                break;
+            case Role::links:
+                schemas_.check("links.schema.json", root, file, {}, task.diagnostics);
+                break;
+            case Role::resource:
+                schemas_.check(schema_for(task.kind), root, file, addr, task.diagnostics);
+                break;
+            case Role::draft: {
+                yaml::Node block = root.get("draft");
+                if (!root.is_map() || !block) {
+                    task.diagnostics.add(error(code::schema,
+                                               "a draft needs a `draft` block (author, created, approval)",
+                                               at(entry, root.mark()), addr));
+                    break;
+                }
+                schemas_.check("draft.schema.json", block, file, addr, task.diagnostics);
+                schemas_.check(schema_for(task.kind), root, file, addr, task.diagnostics, "draft");
                 break;
             }
-            schemas_.check("draft.schema.json", block, file, addr, task.diagnostics);
-            schemas_.check(schema_for(task.kind), root, file, addr, task.diagnostics, "draft");
-            break;
         }
     }
-    if (!task.is_resource()) task.doc = std::move(*parsed);
-}
-
-// What a resource reads when its document is asked for: its blob again,
-// from the tree it was loaded from.
-std::shared_ptr<const LazyDocument> Loader::lazy_document(const TreeEntry& entry) const {
-    return std::make_shared<const LazyDocument>(
-        [tree = tree_, entry = &entry, max = limits_.resource_bytes, file = ws_.file(entry.path)] {
-            auto text = tree->read(*entry, max);
-            if (!text) throw std::runtime_error("cannot read " + file + " again: " + text.error().message);
-            auto doc = yaml::parse(*text);
-            if (!doc) throw std::runtime_error("cannot parse " + file + " again: " + doc.error().message);
-            return std::move(*doc);
-        });
+    if (!task.is_resource()) task.doc = std::make_unique<yaml::Document>(std::move(*parsed));
 }
 
 Grant grant_from(yaml::Node value) {
@@ -325,30 +342,21 @@ LoadedWorkspace Loader::run() {
 
     std::vector<ParseCache::Entry> clean;  // what the cache may keep
     for (FileTask& task : tasks_) {
-        const bool keep = (task.doc || task.facts) && task.diagnostics.items.empty();
+        const bool keep = task.loaded && task.diagnostics.items.empty();
         diags_.append(std::move(task.diagnostics));
         if (task.role == Role::workspace) has_workspace_file_ = true;
-        if (!task.doc && !task.facts) continue;
-        const ResourceFacts* facts = nullptr;
-        switch (task.role) {
-            case Role::workspace:
-                assemble_workspace(task.doc->root());
-                break;
-            case Role::links:
-                assemble_links(task.doc->root());
-                break;
-            case Role::resource:
-            case Role::draft: {
-                auto& map =
-                    (task.role == Role::draft ? ws_.drafts : ws_.resources)[static_cast<std::size_t>(task.kind)];
-                auto placed = map.emplace(
-                    task.id, Resource{task.kind, task.id, ws_.file(task.entry->path), task.role == Role::draft,
-                                      std::move(*task.facts), lazy_document(*task.entry)});
-                facts = &placed.first->second.facts;
-                break;
-            }
+        if (!task.loaded) {
+            // Unreadable: the resource it would have been is not there.
+            if (task.is_resource())
+                (task.role == Role::draft ? ws_.drafts : ws_.resources)[static_cast<std::size_t>(task.kind)].remove(
+                    task.id);
+            continue;
         }
-        if (keep) clean.push_back({task.entry->path, task.entry->id, task.blob_size, facts});
+        if (task.role == Role::workspace) assemble_workspace(task.doc->root());
+        if (task.role == Role::links) assemble_links(task.doc->root());
+        if (keep)
+            clean.push_back({task.entry->path, task.entry->id, task.blob_size,
+                             task.is_resource() ? &task.resource->facts : nullptr});
     }
     if (cache_) cache_->save(clean);
     if (!has_workspace_file_) {

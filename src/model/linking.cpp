@@ -92,10 +92,10 @@ std::vector<const Resource*> link_candidates(const Workspace& a, const Workspace
     return out;
 }
 
-std::vector<LinkEntry> with_link(const Workspace& ws, Kind kind, std::string_view local_id,
+std::vector<LinkEntry> with_link(const std::vector<LinkEntry>& links, Kind kind, std::string_view local_id,
                                  std::string_view other_workspace, std::string_view other_id) {
     std::vector<LinkEntry> out;
-    for (const LinkEntry& e : ws.links) {
+    for (const LinkEntry& e : links) {
         bool same_pair = e.kind == kind && e.other_workspace == other_workspace;
         if (same_pair && (e.local_id == local_id || e.other_id == other_id)) continue;
         out.push_back(e);

@@ -1,8 +1,17 @@
 #include <algorithm>
+#include <stdexcept>
 
 #include "ferry/model.hpp"
 
 namespace ferry {
+
+const yaml::Document& Resource::document() const {
+    std::call_once(read_once_, [this] {
+        if (!reader) throw std::logic_error(file + ": a resource without a reader");
+        document_ = reader->read(*this);
+    });
+    return document_;
+}
 
 std::string_view Resource::field(std::string_view name) const {
     if (auto known = facts.field(name)) return *known;
@@ -27,18 +36,25 @@ std::optional<Level> parse_level(std::string_view name) {
     return std::nullopt;
 }
 
-namespace {
-const Resource* find_in(const ResourceMap& map, std::string_view id) {
-    auto it = map.find(id);
-    return it == map.end() ? nullptr : &it->second;
+Resource& ResourceMap::add(std::string_view id) {
+    auto [it, added] = map_.try_emplace(std::string(id));
+    if (added) {
+        it->second.id = id;
+        index_.emplace(it->first, &it->second);
+    }
+    return it->second;
 }
-}  // namespace
+
+void ResourceMap::remove(std::string_view id) {
+    index_.erase(id);
+    if (auto it = map_.find(id); it != map_.end()) map_.erase(it);
+}
 
 const Resource* Workspace::find(Kind kind, std::string_view id) const {
-    return find_in(of(kind), id);
+    return of(kind).find(id);
 }
 const Resource* Workspace::find_draft(Kind kind, std::string_view id) const {
-    return find_in(drafts_of(kind), id);
+    return drafts_of(kind).find(id);
 }
 
 bool Workspace::has_extension(std::string_view extension) const {
