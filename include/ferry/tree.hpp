@@ -30,7 +30,9 @@ public:
     // Every file of the tree, in path order.
     virtual const std::vector<TreeEntry>& entries() const = 0;
     // A blob's bytes; refused (too_large) beyond max_size without reading it.
-    // Called from several threads at once.
+    // kAnySize: a blob known to be within limits (read before), read
+    // without asking its size first. Called from several threads at once.
+    static constexpr std::uint64_t kAnySize = UINT64_MAX;
     virtual std::expected<std::string, ReadError> read(const TreeEntry& entry, std::uint64_t max_size) const = 0;
 };
 

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "ferry/links.hpp"
@@ -73,7 +74,6 @@ struct Organization::Pending {
     git::Repository* repo;
     git::Resolved resolved;
     std::filesystem::path git_dir;
-    std::shared_ptr<const TreeSource> tree;  // the workspace's resources keep it
 };
 
 std::expected<Organization::Pending, Diagnostic> Organization::prepare(const WorkspaceRequest& request) {
@@ -86,18 +86,14 @@ std::expected<Organization::Pending, Diagnostic> Organization::prepare(const Wor
         return std::unexpected(error(code::git, "workspace '" + request.name + "': " + resolved.error(),
                                      request.ref.empty() ? (*ws)->location : Location{}));
     }
-    auto tree = (*repo)->tree(resolved->commit, (*ws)->path);
-    if (!tree)
-        return std::unexpected(
-            error(code::config, "workspace '" + request.name + "': " + tree.error(), (*ws)->location));
-    return Pending{&request, *ws, *repo, std::move(*resolved), (*repo)->git_dir(), std::move(*tree)};
+    return Pending{&request, *ws, *repo, std::move(*resolved), (*repo)->git_dir()};
 }
 
-// Repositories are opened and trees listed one at a time (libgit2's
-// repository handles are not shared between threads); then the workspaces'
-// files are read two at a time, so that one's steps on a single core
-// (listing its tasks, assembling its model, checking references) overlap
-// the other's parsing.
+// Repositories are opened one at a time; then the workspaces are read two at
+// a time, so that one's steps on a single core (listing its tree and its
+// tasks, assembling its model, checking references) overlap the other's.
+// Two workspaces of one repository list their trees in turn: libgit2's
+// repository handles are not shared between threads.
 std::vector<std::expected<LoadedWorkspace, Diagnostic>> Organization::load_all(
     const std::vector<WorkspaceRequest>& requests, Failure on_failure) {
     std::vector<std::expected<LoadedWorkspace, Diagnostic>> results;
@@ -122,11 +118,12 @@ std::vector<std::expected<LoadedWorkspace, Diagnostic>> Organization::load_all(
         }
     }
     std::vector<std::atomic<std::size_t>> done(pending.size());
-    std::size_t total = 0;
+    std::atomic<std::size_t> total{0};  // grows as trees are listed
     std::string names;
+    std::map<git::Repository*, std::mutex> listing;
     for (const Pending& p : pending) {
-        total += p.tree->entries().size();
         names += (names.empty() ? "" : ", ") + p.request->name;
+        listing[p.repo];
     }
     // A load that takes a while says how far it is (on a terminal only:
     // progress_ is empty otherwise). The ticker stops before `done` goes.
@@ -141,8 +138,9 @@ std::vector<std::expected<LoadedWorkspace, Diagnostic>> Organization::load_all(
                 std::size_t sum = 0;
                 for (const auto& d : done)
                     sum += d.load();
-                progress_("reading " + names + ": " + std::to_string(sum) + " of " + std::to_string(total) + " files",
-                          false);
+                progress_(
+                    "reading " + names + ": " + std::to_string(sum) + " of " + std::to_string(total.load()) + " files",
+                    false);
                 shown = true;
             }
             if (shown) progress_("", true);
@@ -153,16 +151,27 @@ std::vector<std::expected<LoadedWorkspace, Diagnostic>> Organization::load_all(
     auto run = [&](std::size_t i) {
         Pending& p = pending[i];
         auto started = std::chrono::steady_clock::now();
+        std::shared_ptr<const TreeSource> tree;  // the workspace's resources keep it
+        {
+            std::lock_guard lock(listing.at(p.repo));
+            auto listed = p.repo->tree(p.resolved.commit, p.ws->path);
+            if (!listed) {
+                results[slot[i]] = std::unexpected(
+                    error(code::config, "workspace '" + p.request->name + "': " + listed.error(), p.ws->location));
+                return;
+            }
+            tree = std::move(*listed);
+        }
+        total += tree->entries().size();
         // Reading the cache file is a good part of a warm load: each
         // workspace reads its own, side by side.
         auto cache = ParseCache::open(p.git_dir, p.ws->path);
-        LoadedWorkspace loaded =
-            load_workspace(p.tree, {p.request->name, p.ws->path, p.resolved.ref, p.resolved.commit}, {},
-                           SchemaSet::builtin(), cache.get(), &done[i]);
+        LoadedWorkspace loaded = load_workspace(tree, {p.request->name, p.ws->path, p.resolved.ref, p.resolved.commit},
+                                                {}, SchemaSet::builtin(), cache.get(), &done[i]);
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
         reports[i] = fmt::format("read {} at {} ({}) from {}: {} files ({} from the cache) in {} ms", p.request->name,
                                  p.resolved.ref, p.resolved.commit.substr(0, 12), p.ws->repo.string(),
-                                 p.tree->entries().size(), cache ? cache->hits() : 0, ms.count());
+                                 tree->entries().size(), cache ? cache->hits() : 0, ms.count());
         results[slot[i]] = std::move(loaded);
     };
     // Should a load throw, the ticker (a jthread) is stopped and joined as

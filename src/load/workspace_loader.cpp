@@ -35,11 +35,11 @@ struct FileTask {
 // A resource's document, read again from its tree.
 class TreeDocuments : public DocumentReader {
 public:
-    TreeDocuments(std::shared_ptr<const TreeSource> tree, std::uint64_t max_bytes)
-        : tree_(std::move(tree)), max_bytes_(max_bytes) {}
+    explicit TreeDocuments(std::shared_ptr<const TreeSource> tree) : tree_(std::move(tree)) {}
 
     yaml::Document read(const Resource& r) const override {
-        auto text = tree_->read(tree_->entries().at(r.entry), max_bytes_);
+        // Within limits: this load read it, or the one the cache kept it from.
+        auto text = tree_->read(tree_->entries().at(r.entry), TreeSource::kAnySize);
         if (!text) throw std::runtime_error("cannot read " + r.file + " again: " + text.error().message);
         auto doc = yaml::parse(*text);
         if (!doc) throw std::runtime_error("cannot parse " + r.file + " again: " + doc.error().message);
@@ -48,7 +48,6 @@ public:
 
 private:
     std::shared_ptr<const TreeSource> tree_;
-    std::uint64_t max_bytes_;
 };
 
 std::string_view schema_for(Kind kind) {
@@ -105,7 +104,7 @@ public:
         ws_.commit = std::move(origin.commit);
         ws_.display_name = ws_.name;
         ws_.links_file = ws_.file("links.yaml");
-        ws_.documents = std::make_shared<TreeDocuments>(tree_, limits_.resource_bytes);
+        ws_.documents = std::make_shared<TreeDocuments>(tree_);
     }
 
     LoadedWorkspace run();
@@ -134,9 +133,7 @@ private:
 void Loader::plan_tasks() {
     // Entries come in path order, so x.yaml comes before x.yml: the .yml one
     // is reported and the .yaml one loaded.
-    // Per kind (drafts apart): id -> the path that defined it. Views into
-    // the tree's entries, which outlive the loader.
-    std::array<std::unordered_map<std::string_view, std::string_view>, 2 * kAllKinds.size()> seen;
+    tasks_.reserve(tree_->entries().size());
     for (const TreeEntry& entry : tree_->entries()) {
         if (entry.type != EntryType::blob) {
             std::string what = entry.type == EntryType::symlink ? "a symbolic link" : "a submodule";
@@ -162,20 +159,18 @@ void Loader::plan_tasks() {
             diags_.add(std::move(d));
             continue;
         }
-        auto& ids = seen[(c->role == Role::draft ? kAllKinds.size() : 0) + static_cast<std::size_t>(c->kind)];
-        if (auto it = ids.find(c->stem); it != ids.end()) {
-            Diagnostic d = error(code::duplicate_id,
-                                 "id '" + std::string(c->stem) + "' is defined twice: " + ws_.file(it->second) +
-                                     " and " + ws_.file(entry.path),
-                                 {ws_.file(entry.path), 0, 0}, address(ws_.name, c->kind, c->stem));
+        ResourceMap& ids = (c->role == Role::draft ? ws_.drafts : ws_.resources)[static_cast<std::size_t>(c->kind)];
+        if (const Resource* first = ids.find(c->stem)) {
+            Diagnostic d = error(
+                code::duplicate_id,
+                "id '" + std::string(c->stem) + "' is defined twice: " + first->file + " and " + ws_.file(entry.path),
+                {ws_.file(entry.path), 0, 0}, address(ws_.name, c->kind, c->stem));
             d.hint = "keep one of the two files";
             diags_.add(std::move(d));
             continue;
         }
-        ids.emplace(c->stem, entry.path);
         // Placed now, filled in by its task, removed again if it cannot be read.
-        Resource& r =
-            (c->role == Role::draft ? ws_.drafts : ws_.resources)[static_cast<std::size_t>(c->kind)].add(c->stem);
+        Resource& r = ids.add(c->stem);
         r.kind = c->kind;
         r.file = ws_.file(entry.path);
         r.is_draft = c->role == Role::draft;

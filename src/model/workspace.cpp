@@ -37,8 +37,11 @@ std::optional<Level> parse_level(std::string_view name) {
 }
 
 Resource& ResourceMap::add(std::string_view id) {
-    auto [it, added] = map_.try_emplace(std::string(id));
-    if (added) {
+    // Ids mostly come in order (a tree lists its files by name): a hint at
+    // the end makes adding them constant time.
+    const std::size_t before = map_.size();
+    auto it = map_.try_emplace(map_.end(), std::string(id));
+    if (map_.size() > before) {
         it->second.id = id;
         index_.emplace(it->first, &it->second);
     }

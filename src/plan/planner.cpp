@@ -5,6 +5,7 @@
 
 #include "ferry/permissions.hpp"
 #include "ferry/value.hpp"
+#include "load/parallel.hpp"
 #include "plan/planner.hpp"
 
 namespace ferry {
@@ -146,9 +147,7 @@ bool same_schedule(const Resource& a, const Resource& b) {
 
 }  // namespace
 
-bool Planner::check_permissions(Kind kind) {
-    if (permission_checked_.contains(kind)) return permitted_[kind];
-    permission_checked_.insert(kind);
+void Planner::check_permissions(Kind kind) {
     bool ok = true;
     Level in_source = level_of(S, in_.actor, kind);
     if (in_source < Level::view) {
@@ -166,11 +165,10 @@ bool Planner::check_permissions(Kind kind) {
         ok = false;
     }
     permitted_[kind] = ok;
-    return ok;
 }
 
-std::optional<std::string> Planner::counterpart(Kind kind, const std::string& id, const std::string& origin,
-                                                std::string_view not_linked_code) {
+std::optional<std::string> Share::counterpart(Kind kind, const std::string& id, const std::string& origin,
+                                              std::string_view not_linked_code) {
     const std::string* linked = links_.in_b(kind, id);
     if (!linked) {
         fail(not_linked_code,
@@ -194,7 +192,7 @@ std::optional<std::string> Planner::counterpart(Kind kind, const std::string& id
     return *linked;
 }
 
-std::optional<std::string> Planner::target_id(Kind kind, const std::string& id) {
+std::optional<std::string> Share::target_id(Kind kind, const std::string& id) {
     if (const std::string* linked = links_.in_b(kind, id)) return *linked;
     if (T.exists(kind, id)) {
         fail(code::target_exists,
@@ -207,7 +205,7 @@ std::optional<std::string> Planner::target_id(Kind kind, const std::string& id) 
     return id;
 }
 
-void Planner::plan_model(const std::string& id) {
+void Share::plan_model(const std::string& id) {
     const Kind kind = Kind::models;
     const Resource& r = *S.find(kind, id);
     const std::string origin = src(kind, id);
@@ -232,11 +230,11 @@ void Planner::plan_model(const std::string& id) {
     }
     auto tid = target_id(kind, id);
     if (!tid) return;
-    if (!links_.in_b(kind, id)) created_models_[id] = *tid;
+    if (!links_.in_b(kind, id)) created.emplace_back(id, *tid);
     if (ok) finish_change(kind, id, *tid, after);
 }
 
-void Planner::plan_sync(const std::string& id) {
+void Share::plan_sync(const std::string& id) {
     const Kind kind = Kind::syncs;
     const Resource& r = *S.find(kind, id);
     const std::string origin = src(kind, id);
@@ -314,7 +312,7 @@ void Planner::plan_sync(const std::string& id) {
 }
 
 // Mode, diff against what T has, drafts replaced, links recorded.
-bool Planner::finish_change(Kind kind, const std::string& id, const std::string& tid, const Rewrite& rewrite) {
+bool Share::finish_change(Kind kind, const std::string& id, const std::string& tid, const Rewrite& rewrite) {
     const std::string origin = src(kind, id);
     if (S.find_draft(kind, id)) {
         warn(code::unpublished_draft, origin + " has a pending draft, which is not deployed: the published version is",
@@ -379,7 +377,7 @@ void Planner::block_on_load_errors() {
     std::set<std::string> relevant_target = {T.name};
     for (const auto& [kind, id] : selected_) {
         relevant_source.insert(src(kind, id));
-        const std::string* linked = links_.in_b(kind, id);
+        const std::string* linked = links_->in_b(kind, id);
         relevant_target.insert(dst(kind, linked ? *linked : id));
     }
     for (const auto& [problems, relevant] :
@@ -388,6 +386,35 @@ void Planner::block_on_load_errors() {
         for (const Diagnostic& d : problems->items) {
             if (d.severity == Severity::error && relevant->contains(d.address)) plan_.diagnostics.add(d);
         }
+    }
+}
+
+void Planner::plan_all(Kind kind, const std::vector<const std::string*>& ids) {
+    // Said where the first resource that needs it would say it: a resource
+    // that is not a mapping is skipped before.
+    if (std::ranges::any_of(ids, [&](const std::string* id) { return S.find(kind, *id)->facts.is_map; }))
+        check_permissions(kind);
+    // Two shares once there is enough to share: each resource costs a few
+    // microseconds, a thread about a hundred.
+    const std::size_t shares = ids.size() < 512 ? 1 : 2;
+    std::vector<Share> parts(shares, Share(*this));
+    load::parallel_for(
+        shares,
+        [&](std::size_t i) {
+            const std::size_t begin = ids.size() * i / shares;
+            const std::size_t end = ids.size() * (i + 1) / shares;
+            for (std::size_t j = begin; j < end; ++j) {
+                if (kind == Kind::models) parts[i].plan_model(*ids[j]);
+                if (kind == Kind::syncs) parts[i].plan_sync(*ids[j]);
+            }
+        },
+        shares);
+    for (Share& part : parts) {
+        plan_.diagnostics.append(std::move(part.plan_.diagnostics));
+        std::ranges::move(part.plan_.changes, std::back_inserter(plan_.changes));
+        std::ranges::move(part.plan_.links, std::back_inserter(plan_.links));
+        std::ranges::move(part.plan_.drafts_replaced, std::back_inserter(plan_.drafts_replaced));
+        created_models_.insert(part.created.begin(), part.created.end());
     }
 }
 
@@ -403,11 +430,12 @@ Plan Planner::run() {
     select();
     add_dependencies();
     block_on_load_errors();
-    for (const auto& [kind, id] : selected_) {
-        if (kind == Kind::models) plan_model(id);
-    }
-    for (const auto& [kind, id] : selected_) {
-        if (kind == Kind::syncs) plan_sync(id);
+    for (Kind kind : {Kind::models, Kind::syncs}) {
+        std::vector<const std::string*> ids;
+        for (const auto& [k, id] : selected_) {
+            if (k == kind) ids.push_back(&id);
+        }
+        plan_all(kind, ids);
     }
     std::ranges::sort(plan_.links, [](const PlannedLink& a, const PlannedLink& b) {
         return std::tie(a.kind, a.source_id) < std::tie(b.kind, b.source_id);

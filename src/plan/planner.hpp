@@ -83,29 +83,36 @@ private:
     std::vector<Field> fields_;
 };
 
+inline void add_error(Diagnostics& to, std::string_view code, std::string message, std::string addr, std::string hint) {
+    Diagnostic d = error(code, std::move(message), {}, std::move(addr));
+    d.hint = std::move(hint);
+    to.add(std::move(d));
+}
+inline void add_warning(Diagnostics& to, std::string_view code, std::string message, std::string addr,
+                        std::string hint) {
+    Diagnostic d = warning(code, std::move(message), {}, std::move(addr));
+    d.hint = std::move(hint);
+    to.add(std::move(d));
+}
+
+class Share;
+
 class Planner {
 public:
-    explicit Planner(const PlanInput& in) : in_(in), S(in.source), T(in.target) {
+    explicit Planner(const PlanInput& in) : in_(in), S(in.source), T(in.target), links_(&in.links) {
         plan_.from = {S.name, S.ref, S.commit};
         plan_.to = {T.name, T.ref, T.commit};
         plan_.actor = in.actor;
         plan_.options = in.options;
-        links_ = in.links;
     }
 
     Plan run();
 
 private:
-    Diagnostic& fail(std::string_view code, std::string message, std::string addr, std::string hint = {}) {
-        Diagnostic d = error(code, std::move(message), {}, std::move(addr));
-        d.hint = std::move(hint);
-        plan_.diagnostics.add(std::move(d));
-        return plan_.diagnostics.items.back();
-    }
-    void warn(std::string_view code, std::string message, std::string addr, std::string hint = {}) {
-        Diagnostic d = warning(code, std::move(message), {}, std::move(addr));
-        d.hint = std::move(hint);
-        plan_.diagnostics.add(std::move(d));
+    friend class Share;
+
+    void fail(std::string_view code, std::string message, std::string addr, std::string hint = {}) {
+        add_error(plan_.diagnostics, code, std::move(message), std::move(addr), std::move(hint));
     }
     std::string src(Kind kind, const std::string& id) const { return address(S.name, kind, id); }
     std::string dst(Kind kind, const std::string& id) const { return address(T.name, kind, id); }
@@ -114,7 +121,53 @@ private:
     void apply_link_options();
     void select();
     void add_dependencies();
-    bool check_permissions(Kind kind);
+    // SPEC 3.2: view on the kind in S, at least draft in T; said once.
+    void check_permissions(Kind kind);
+    // Plans these selected resources of one kind, in shares side by side.
+    void plan_all(Kind kind, const std::vector<const std::string*>& ids);
+
+    const PlanInput& in_;
+    const Workspace& S;
+    const Workspace& T;
+    const LinkSet* links_;  // the input's, or own_links_ with --link
+    std::optional<LinkSet> own_links_;
+    Plan plan_;
+    std::set<Key> selected_;
+    std::map<std::string, std::string> created_models_;  // S id -> T id, models this plan creates
+    std::map<Kind, bool> permitted_;
+};
+
+// Plans a share of the selected models or syncs: the rules of SPEC 3.2 for
+// one resource at a time, with what it finds kept apart. Shares are planned
+// side by side and merged in selection order, so a plan is the same however
+// it was shared out.
+class Share {
+public:
+    explicit Share(const Planner& p)
+        : in_(p.in_),
+          S(p.S),
+          T(p.T),
+          links_(*p.links_),
+          selected_(p.selected_),
+          created_models_(p.created_models_),
+          permitted_(p.permitted_) {}
+
+    void plan_model(const std::string& id);
+    void plan_sync(const std::string& id);
+
+    Plan plan_;                                                // diagnostics, changes, links and drafts replaced
+    std::vector<std::pair<std::string, std::string>> created;  // models this share creates
+
+private:
+    void fail(std::string_view code, std::string message, std::string addr, std::string hint = {}) {
+        add_error(plan_.diagnostics, code, std::move(message), std::move(addr), std::move(hint));
+    }
+    void warn(std::string_view code, std::string message, std::string addr, std::string hint = {}) {
+        add_warning(plan_.diagnostics, code, std::move(message), std::move(addr), std::move(hint));
+    }
+    std::string src(Kind kind, const std::string& id) const { return address(S.name, kind, id); }
+    std::string dst(Kind kind, const std::string& id) const { return address(T.name, kind, id); }
+    bool check_permissions(Kind kind) const { return permitted_.at(kind); }
     // The counterpart in T of S's source or destination `id`, checked for
     // link and type; nullopt (with an error) when there is none.
     std::optional<std::string> counterpart(Kind kind, const std::string& id, const std::string& origin,
@@ -122,20 +175,16 @@ private:
     // The id the resource will have in T: its linked counterpart, else the
     // same id when that is free (else target-exists).
     std::optional<std::string> target_id(Kind kind, const std::string& id);
-    void plan_model(const std::string& id);
-    void plan_sync(const std::string& id);
     // Records the change; false when it would change nothing.
     bool finish_change(Kind kind, const std::string& id, const std::string& tid, const Rewrite& after);
 
     const PlanInput& in_;
     const Workspace& S;
     const Workspace& T;
-    LinkSet links_;
-    Plan plan_;
-    std::set<Key> selected_;
-    std::map<std::string, std::string> created_models_;  // S id -> T id, models this plan creates
-    std::set<Kind> permission_checked_;
-    std::map<Kind, bool> permitted_;
+    const LinkSet& links_;
+    const std::set<Key>& selected_;
+    const std::map<std::string, std::string>& created_models_;
+    const std::map<Kind, bool>& permitted_;
 };
 
 // --link A=B: checked by every rule of linking, then used for this plan.

@@ -52,13 +52,18 @@ namespace plan_detail {
 
 void Planner::apply_link_options() {
     for (const LinkOption& l : in_.options.links) {
-        Diagnostics problems = check_link(S, T, links_, {l.kind, l.source_id, l.target_id}, in_.actor);
+        Diagnostics problems = check_link(S, T, *links_, {l.kind, l.source_id, l.target_id}, in_.actor);
         if (problems.has_errors()) {
             plan_.diagnostics.append(std::move(problems));
             continue;
         }
-        if (links_.in_b(l.kind, l.source_id)) continue;  // already linked: nothing to record
-        links_.add(l.kind, l.source_id, l.target_id);
+        if (links_->in_b(l.kind, l.source_id)) continue;  // already linked: nothing to record
+        // The input's links are copied once, and only when a plan adds one.
+        if (!own_links_) {
+            own_links_ = *links_;
+            links_ = &*own_links_;
+        }
+        own_links_->add(l.kind, l.source_id, l.target_id);
         plan_.links.push_back({l.kind, l.source_id, l.target_id});
     }
 }
@@ -67,7 +72,7 @@ void Planner::select() {
     const PlanOptions& o = in_.options;
     for (Kind kind : {Kind::models, Kind::syncs}) {
         for (const auto& [id, r] : S.of(kind)) {
-            bool linked = links_.in_b(kind, id) != nullptr;
+            bool linked = links_->in_b(kind, id) != nullptr;
             if (o.all || (o.select.empty() && linked)) selected_.insert({kind, id});
         }
     }
@@ -122,7 +127,7 @@ void Planner::add_dependencies() {
         if (kind != Kind::syncs) continue;
         const Resource* sync = S.find(kind, id);
         std::string model(sync ? sync->field("model") : "");
-        if (model.empty() || links_.in_b(Kind::models, model) || !S.find(Kind::models, model)) continue;
+        if (model.empty() || links_->in_b(Kind::models, model) || !S.find(Kind::models, model)) continue;
         if (!is_excluded(in_.options, Kind::models, model)) models.push_back(model);
     }
     for (auto& m : models)
