@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -109,18 +110,27 @@ public:
     std::size_t size() const { return map_.size(); }
     bool empty() const { return map_.empty(); }
 
-    const Resource* find(std::string_view id) const {
-        auto it = index_.find(id);
-        return it == index_.end() ? nullptr : it->second;
-    }
+    const Resource* find(std::string_view id) const { return find(id, hash(id)); }
     // The resource of this id, added (with only its id set) if new.
     Resource& add(std::string_view id);
     void remove(std::string_view id);
 
 private:
+    // The index: open addressing in one array, at most half full, so that a
+    // lookup touches its slot and the resource it finds (a plan makes
+    // hundreds of thousands). A hash of 0 marks a free slot.
+    struct Slot {
+        std::size_t hash = 0;
+        Resource* resource = nullptr;
+    };
+    static std::size_t hash(std::string_view id) { return std::hash<std::string_view>{}(id) | 1; }
+    Resource* find(std::string_view id, std::size_t h) const;
+    void index(Resource* r, std::size_t h);
+    void reindex(std::size_t slots);
+
     // A map's nodes stay where they are when it moves: so does the index.
     Map map_;
-    std::unordered_map<std::string_view, Resource*> index_;
+    std::vector<Slot> slots_;
 };
 
 // SPEC 2.5: KIND -> local id -> { other workspace -> its id }, as one file says it.
