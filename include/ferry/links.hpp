@@ -3,11 +3,13 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "ferry/diagnostic.hpp"
+#include "ferry/flat_index.hpp"
 #include "ferry/model.hpp"
 
 namespace ferry {
@@ -32,8 +34,12 @@ public:
     bool add(Kind kind, const std::string& a_id, const std::string& b_id);
 
 private:
-    using Map = std::unordered_map<std::string, std::string>;
-    std::array<Map, 5> a_to_b_, b_to_a_;
+    // Per kind: the links in the order added, found from either side.
+    struct Table {
+        std::vector<std::pair<std::string, std::string>> pairs;  // a's id, b's id
+        FlatIndex<std::uint32_t> by_a, by_b;
+    };
+    std::array<Table, 5> tables_;
 };
 
 // Resolves the links between `a` and `b`. Contradictions are `link-conflict`

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ferry/facts.hpp"
+#include "ferry/flat_index.hpp"
 #include "ferry/yaml.hpp"
 
 namespace ferry {
@@ -110,27 +111,20 @@ public:
     std::size_t size() const { return map_.size(); }
     bool empty() const { return map_.empty(); }
 
-    const Resource* find(std::string_view id) const { return find(id, hash(id)); }
+    const Resource* find(std::string_view id) const {
+        const Resource* const* found = index_.find(id, key_of);
+        return found ? *found : nullptr;
+    }
     // The resource of this id, added (with only its id set) if new.
     Resource& add(std::string_view id);
     void remove(std::string_view id);
 
 private:
-    // The index: open addressing in one array, at most half full, so that a
-    // lookup touches its slot and the resource it finds (a plan makes
-    // hundreds of thousands). A hash of 0 marks a free slot.
-    struct Slot {
-        std::size_t hash = 0;
-        Resource* resource = nullptr;
-    };
-    static std::size_t hash(std::string_view id) { return std::hash<std::string_view>{}(id) | 1; }
-    Resource* find(std::string_view id, std::size_t h) const;
-    void index(Resource* r, std::size_t h);
-    void reindex(std::size_t slots);
+    static std::string_view key_of(const Resource* r) { return r->id; }
 
     // A map's nodes stay where they are when it moves: so does the index.
     Map map_;
-    std::vector<Slot> slots_;
+    FlatIndex<Resource*> index_;
 };
 
 // SPEC 2.5: KIND -> local id -> { other workspace -> its id }, as one file says it.

@@ -255,7 +255,9 @@ std::expected<std::unique_ptr<TreeSource>, std::string> Repository::tree(const s
     if (git_tree_walk(walk_root, GIT_TREEWALK_PRE, collect, &entries) != 0) {
         return std::unexpected(last_error("cannot list the tree of " + commit));
     }
-    std::ranges::sort(entries, {}, &TreeEntry::path);
+    // A walk lists a tree in path order already (git orders a folder's
+    // names as if a subfolder's ended in '/'), which is checked in one pass.
+    if (!std::ranges::is_sorted(entries, {}, &TreeEntry::path)) std::ranges::sort(entries, {}, &TreeEntry::path);
     git_odb* odb = nullptr;
     if (git_repository_odb(&odb, repo) != 0) return std::unexpected(last_error("cannot open the object database"));
     OdbHandle odb_handle(odb);

@@ -10,38 +10,38 @@ namespace {
 std::size_t slot(Kind kind) {
     return static_cast<std::size_t>(kind);
 }
-
-const std::string* lookup(const std::unordered_map<std::string, std::string>& map, const std::string& key) {
-    auto it = map.find(key);
-    return it == map.end() ? nullptr : &it->second;
-}
 }  // namespace
 
 const std::string* LinkSet::in_b(Kind kind, const std::string& a_id) const {
-    return lookup(a_to_b_[slot(kind)], a_id);
+    const Table& t = tables_[slot(kind)];
+    const std::uint32_t* at = t.by_a.find(a_id, [&](std::uint32_t i) { return std::string_view(t.pairs[i].first); });
+    return at ? &t.pairs[*at].second : nullptr;
 }
 const std::string* LinkSet::in_a(Kind kind, const std::string& b_id) const {
-    return lookup(b_to_a_[slot(kind)], b_id);
+    const Table& t = tables_[slot(kind)];
+    const std::uint32_t* at = t.by_b.find(b_id, [&](std::uint32_t i) { return std::string_view(t.pairs[i].second); });
+    return at ? &t.pairs[*at].first : nullptr;
 }
 
 bool LinkSet::add(Kind kind, const std::string& a_id, const std::string& b_id) {
-    auto& forward = a_to_b_[slot(kind)];
-    auto& backward = b_to_a_[slot(kind)];
-    auto f = forward.find(a_id);
-    auto r = backward.find(b_id);
-    if (f != forward.end() || r != backward.end()) {
+    const std::string* known_b = in_b(kind, a_id);
+    const std::string* known_a = in_a(kind, b_id);
+    if (known_b || known_a) {
         // The same link said twice (once by each side) is agreement.
-        return f != forward.end() && r != backward.end() && f->second == b_id && r->second == a_id;
+        return known_b && known_a && *known_b == b_id && *known_a == a_id;
     }
-    forward.emplace(a_id, b_id);
-    backward.emplace(b_id, a_id);
+    Table& t = tables_[slot(kind)];
+    const auto at = static_cast<std::uint32_t>(t.pairs.size());
+    t.pairs.emplace_back(a_id, b_id);
+    t.by_a.insert(FlatIndex<std::uint32_t>::hash(a_id), at);
+    t.by_b.insert(FlatIndex<std::uint32_t>::hash(b_id), at);
     return true;
 }
 
 std::vector<Link> LinkSet::all() const {
     std::vector<Link> out;
     for (Kind kind : kAllKinds) {
-        for (const auto& [a_id, b_id] : a_to_b_[slot(kind)])
+        for (const auto& [a_id, b_id] : tables_[slot(kind)].pairs)
             out.push_back({kind, a_id, b_id});
     }
     std::ranges::sort(out, [](const Link& x, const Link& y) {

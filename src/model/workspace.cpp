@@ -36,42 +36,14 @@ std::optional<Level> parse_level(std::string_view name) {
     return std::nullopt;
 }
 
-Resource* ResourceMap::find(std::string_view id, std::size_t h) const {
-    if (slots_.empty()) return nullptr;
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
-        const Slot& slot = slots_[i];
-        if (slot.hash == 0) return nullptr;
-        if (slot.hash == h && slot.resource->id == id) return slot.resource;
-    }
-}
-
-void ResourceMap::index(Resource* r, std::size_t h) {
-    const std::size_t mask = slots_.size() - 1;
-    std::size_t i = h & mask;
-    while (slots_[i].hash != 0)
-        i = (i + 1) & mask;
-    slots_[i] = {h, r};
-}
-
-void ResourceMap::reindex(std::size_t slots) {
-    slots_.assign(slots, Slot{});
-    for (auto& [id, r] : map_)
-        index(&r, hash(id));
-}
-
 Resource& ResourceMap::add(std::string_view id) {
-    const std::size_t h = hash(id);
-    if (Resource* known = find(id, h)) return *known;
+    const std::size_t h = FlatIndex<Resource*>::hash(id);
+    if (Resource* const* known = index_.find(id, h, key_of)) return **known;
     // Ids mostly come in order (a tree lists its files by name): a hint at
     // the end makes adding them constant time.
     Resource& r = map_.try_emplace(map_.end(), std::string(id))->second;
     r.id = id;
-    if (2 * map_.size() > slots_.size()) {
-        reindex(std::max<std::size_t>(16, 2 * slots_.size()));
-    } else {
-        index(&r, h);
-    }
+    index_.insert(h, &r);
     return r;
 }
 
@@ -79,7 +51,9 @@ void ResourceMap::remove(std::string_view id) {
     // Only a file that could not be read is removed: the index is rebuilt.
     if (auto it = map_.find(id); it != map_.end()) {
         map_.erase(it);
-        reindex(slots_.size());
+        index_.clear();
+        for (auto& [key, r] : map_)
+            index_.insert(FlatIndex<Resource*>::hash(key), &r);
     }
 }
 
