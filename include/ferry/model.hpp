@@ -117,7 +117,8 @@ public:
     }
     // The resource of this id, added (with only its id set) if new.
     Resource& add(std::string_view id);
-    void remove(std::string_view id);
+    // Removes these ids, in one pass however many.
+    void remove(const std::vector<std::string_view>& ids);
 
 private:
     static std::string_view key_of(const Resource* r) { return r->id; }

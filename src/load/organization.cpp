@@ -104,7 +104,9 @@ std::vector<std::expected<LoadedWorkspace, Diagnostic>> Organization::load_all(
         if (!p && on_failure == Failure::stop) {
             // The command fails on this: the workspaces after it are not
             // opened (a URL's repository would be fetched), as when they
-            // were read one after the other.
+            // were read one after the other. (A folder missing from its
+            // commit is found later, when its tree is listed beside the
+            // other loads.)
             while (results.size() < requests.size())
                 results.emplace_back(std::unexpected(p.error()));
             break;
@@ -181,8 +183,9 @@ std::vector<std::expected<LoadedWorkspace, Diagnostic>> Organization::load_all(
         ticker.request_stop();
         ticker.join();
     }
-    for (const std::string& report : reports)
-        spdlog::debug("{}", report);
+    for (const std::string& report : reports) {
+        if (!report.empty()) spdlog::debug("{}", report);  // empty: its tree could not be listed
+    }
     return results;
 }
 

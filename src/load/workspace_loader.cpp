@@ -336,15 +336,16 @@ LoadedWorkspace Loader::run() {
     });
 
     std::vector<ParseCache::Entry> clean;  // what the cache may keep
+    // Unreadable files: the resources they would have been are not there.
+    std::array<std::vector<std::string_view>, 2 * kAllKinds.size()> unreadable;
     for (FileTask& task : tasks_) {
         const bool keep = task.loaded && task.diagnostics.items.empty();
         diags_.append(std::move(task.diagnostics));
         if (task.role == Role::workspace) has_workspace_file_ = true;
         if (!task.loaded) {
-            // Unreadable: the resource it would have been is not there.
             if (task.is_resource())
-                (task.role == Role::draft ? ws_.drafts : ws_.resources)[static_cast<std::size_t>(task.kind)].remove(
-                    task.id);
+                unreadable[(task.role == Role::draft ? kAllKinds.size() : 0) + static_cast<std::size_t>(task.kind)]
+                    .push_back(task.id);
             continue;
         }
         if (task.role == Role::workspace) assemble_workspace(task.doc->root());
@@ -352,6 +353,10 @@ LoadedWorkspace Loader::run() {
         if (keep)
             clean.push_back({task.entry->path, task.entry->id, task.blob_size,
                              task.is_resource() ? &task.resource->facts : nullptr});
+    }
+    for (std::size_t k = 0; k < kAllKinds.size(); ++k) {
+        ws_.resources[k].remove(unreadable[k]);
+        ws_.drafts[k].remove(unreadable[kAllKinds.size() + k]);
     }
     if (cache_) cache_->save(clean);
     if (!has_workspace_file_) {

@@ -47,14 +47,15 @@ Resource& ResourceMap::add(std::string_view id) {
     return r;
 }
 
-void ResourceMap::remove(std::string_view id) {
-    // Only a file that could not be read is removed: the index is rebuilt.
-    if (auto it = map_.find(id); it != map_.end()) {
-        map_.erase(it);
-        index_.clear();
-        for (auto& [key, r] : map_)
-            index_.insert(FlatIndex<Resource*>::hash(key), &r);
+void ResourceMap::remove(const std::vector<std::string_view>& ids) {
+    if (ids.empty()) return;
+    for (std::string_view id : ids) {
+        if (auto it = map_.find(id); it != map_.end()) map_.erase(it);
     }
+    // The index is rebuilt once.
+    index_.clear();
+    for (auto& [key, r] : map_)
+        index_.insert(FlatIndex<Resource*>::hash(key), &r);
 }
 
 const Resource* Workspace::find(Kind kind, std::string_view id) const {

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "ferry/linking.hpp"
 #include "ferry/links.hpp"
@@ -14,27 +15,14 @@
 
 namespace {
 
-// The sample workspace with `links` as its links.yaml. Only workspace.yaml
-// and links.yaml are loaded for each input; the resources, loaded once, are
-// copied in (the resolver needs only them and the links).
+// The sample workspace with `links` as its links.yaml, loaded afresh
+// (workspaces are not copied: their resources stay where they were placed).
 ferry::LoadedWorkspace load_with_links(const char* name, std::string links) {
-    static const ferry::LoadedWorkspace dev =
-        ferry::load_workspace(std::make_shared<ferry::MemoryTree>(ferry::fuzz::sample_tree("dev", false)),
-                              {"dev", "", "main", std::string(40, 'd')});
-    static const ferry::LoadedWorkspace prod =
-        ferry::load_workspace(std::make_shared<ferry::MemoryTree>(ferry::fuzz::sample_tree("prod", false)),
-                              {"prod", "", "main", std::string(40, 'e')});
-    static const std::string dev_yaml = ferry::fuzz::sample_file("dev", "workspace.yaml");
-    static const std::string prod_yaml = ferry::fuzz::sample_file("prod", "workspace.yaml");
-    const ferry::LoadedWorkspace& sample = name[0] == 'd' ? dev : prod;
-    ferry::MemoryTree tree;
-    tree.add("workspace.yaml", name[0] == 'd' ? dev_yaml : prod_yaml);
-    tree.add("links.yaml", std::move(links));
-    ferry::LoadedWorkspace out =
-        ferry::load_workspace(std::make_shared<ferry::MemoryTree>(tree), {name, "", "main", sample.workspace.commit});
-    out.workspace.resources = sample.workspace.resources;
-    out.workspace.drafts = sample.workspace.drafts;
-    return out;
+    static const ferry::MemoryTree dev = ferry::fuzz::sample_tree("dev", false);
+    static const ferry::MemoryTree prod = ferry::fuzz::sample_tree("prod", false);
+    auto tree = std::make_shared<ferry::MemoryTree>(name[0] == 'd' ? dev : prod);
+    tree->add("links.yaml", std::move(links));
+    return ferry::load_workspace(tree, {name, "", "main", std::string(40, name[0] == 'd' ? 'd' : 'e')});
 }
 
 bool has_errors_in_links(const ferry::LoadedWorkspace& lw) {
@@ -80,11 +68,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (const auto& [id, resource] : dev.workspace.of(ferry::Kind::sources)) {
             for (const ferry::Resource* candidate :
                  ferry::link_candidates(dev.workspace, prod.workspace, links, ferry::Kind::sources, id)) {
-                auto entries = ferry::with_link(dev.workspace, ferry::Kind::sources, id, "prod", candidate->id);
+                auto entries =
+                    ferry::with_link(dev.workspace.links, ferry::Kind::sources, id, "prod", candidate->id);
                 check_round_trip("dev", entries);
-                ferry::Workspace with_new = dev.workspace;
-                with_new.links = entries;
-                check(ferry::states_link(with_new, ferry::Kind::sources, id, "prod", candidate->id));
+                // Workspaces are not copied: dev states the new links for a moment.
+                std::vector<ferry::LinkEntry> before = std::exchange(dev.workspace.links, entries);
+                check(ferry::states_link(dev.workspace, ferry::Kind::sources, id, "prod", candidate->id));
+                dev.workspace.links = std::move(before);
                 break;
             }
         }

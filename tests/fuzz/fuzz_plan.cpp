@@ -16,14 +16,13 @@
 
 namespace {
 
-const ferry::LoadedWorkspace& sample(const char* name) {
-    static const ferry::LoadedWorkspace dev =
-        ferry::load_workspace(std::make_shared<ferry::MemoryTree>(ferry::fuzz::sample_tree("dev")),
-                              {"dev", "", "main", std::string(40, 'd')});
-    static const ferry::LoadedWorkspace prod =
-        ferry::load_workspace(std::make_shared<ferry::MemoryTree>(ferry::fuzz::sample_tree("prod")),
-                              {"prod", "", "main", std::string(40, 'e')});
-    return name[0] == 'd' ? dev : prod;
+// A sample workspace, loaded afresh for each input (workspaces are not
+// copied: their resources stay where they were placed).
+ferry::LoadedWorkspace sample(const char* name) {
+    static const auto dev = std::make_shared<const ferry::MemoryTree>(ferry::fuzz::sample_tree("dev"));
+    static const auto prod = std::make_shared<const ferry::MemoryTree>(ferry::fuzz::sample_tree("prod"));
+    return name[0] == 'd' ? ferry::load_workspace(dev, {"dev", "", "main", std::string(40, 'd')})
+                          : ferry::load_workspace(prod, {"prod", "", "main", std::string(40, 'e')});
 }
 
 void check(bool ok) {
