@@ -36,6 +36,15 @@ std::vector<const Resource*> link_candidates(const Workspace& a, const Workspace
 // of the two resources in that pair of workspaces.
 std::vector<LinkEntry> with_link(const std::vector<LinkEntry>& links, Kind kind, std::string_view local_id,
                                  std::string_view other_workspace, std::string_view other_id);
+// The same for several links to one other workspace, in one pass; the new
+// links are one-to-one among themselves.
+struct NewLink {
+    Kind kind;
+    std::string_view local_id;
+    std::string_view other_id;
+};
+std::vector<LinkEntry> with_links(const std::vector<LinkEntry>& links, std::string_view other_workspace,
+                                  const std::vector<NewLink>& added);
 // ws's entries without that link.
 std::vector<LinkEntry> without_link(const Workspace& ws, Kind kind, std::string_view local_id,
                                     std::string_view other_workspace, std::string_view other_id);

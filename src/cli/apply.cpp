@@ -46,10 +46,10 @@ std::vector<git::FileChange> plan_files(const Plan& plan, const Workspace& targe
         }
     }
     if (!plan.links.empty()) {
-        std::vector<LinkEntry> links = target.links;
+        std::vector<NewLink> added;
         for (const PlannedLink& l : plan.links)
-            links = with_link(links, l.kind, l.target_id, plan.from.workspace, l.source_id);
-        files.push_back({"links.yaml", render_links_file(links)});
+            added.push_back({l.kind, l.target_id, l.source_id});
+        files.push_back({"links.yaml", render_links_file(with_links(target.links, plan.from.workspace, added))});
     }
     return files;
 }

@@ -1,6 +1,7 @@
 #include "ferry/linking.hpp"
 
 #include <algorithm>
+#include <set>
 #include <tuple>
 
 #include "ferry/permissions.hpp"
@@ -92,16 +93,28 @@ std::vector<const Resource*> link_candidates(const Workspace& a, const Workspace
     return out;
 }
 
+std::vector<LinkEntry> with_links(const std::vector<LinkEntry>& links, std::string_view other_workspace,
+                                  const std::vector<NewLink>& added) {
+    std::set<std::pair<Kind, std::string_view>> locals, others;
+    for (const NewLink& l : added) {
+        locals.emplace(l.kind, l.local_id);
+        others.emplace(l.kind, l.other_id);
+    }
+    std::vector<LinkEntry> out;
+    out.reserve(links.size() + added.size());
+    for (const LinkEntry& e : links) {
+        bool replaced = e.other_workspace == other_workspace &&
+                        (locals.contains({e.kind, e.local_id}) || others.contains({e.kind, e.other_id}));
+        if (!replaced) out.push_back(e);
+    }
+    for (const NewLink& l : added)
+        out.push_back({l.kind, std::string(l.local_id), std::string(other_workspace), std::string(l.other_id), {}});
+    return out;
+}
+
 std::vector<LinkEntry> with_link(const std::vector<LinkEntry>& links, Kind kind, std::string_view local_id,
                                  std::string_view other_workspace, std::string_view other_id) {
-    std::vector<LinkEntry> out;
-    for (const LinkEntry& e : links) {
-        bool same_pair = e.kind == kind && e.other_workspace == other_workspace;
-        if (same_pair && (e.local_id == local_id || e.other_id == other_id)) continue;
-        out.push_back(e);
-    }
-    out.push_back({kind, std::string(local_id), std::string(other_workspace), std::string(other_id), {}});
-    return out;
+    return with_links(links, other_workspace, {{kind, local_id, other_id}});
 }
 
 std::vector<LinkEntry> without_link(const Workspace& ws, Kind kind, std::string_view local_id,

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "ferry/linking.hpp"
 #include "ferry/links.hpp"
 #include "fixtures.hpp"
 
@@ -79,4 +80,28 @@ TEST_CASE("resolve_links: a stale statement does not contradict a live link") {
     CHECK(find_code(d, code::stale_link));
     REQUIRE(links.in_b(Kind::sources, "wh"));
     CHECK(*links.in_b(Kind::sources, "wh") == "wh2");
+}
+
+TEST_CASE("with_links in one pass writes what with_link would, one link at a time") {
+    std::vector<LinkEntry> links = {
+        {Kind::models, "a", "dev", "a-dev", {}},   // replaced: its local id is linked anew
+        {Kind::models, "b", "dev", "x-dev", {}},   // replaced: its other id is linked anew
+        {Kind::models, "c", "staging", "a", {}},   // another workspace: kept
+        {Kind::sources, "a", "dev", "a-dev", {}},  // another kind: kept
+        {Kind::models, "d", "dev", "d-dev", {}},   // kept
+    };
+    std::vector<NewLink> added = {{Kind::models, "a", "a2-dev"}, {Kind::models, "e", "x-dev"}};
+    std::vector<LinkEntry> one_by_one = links;
+    for (const NewLink& l : added)
+        one_by_one = with_link(one_by_one, l.kind, l.local_id, "dev", l.other_id);
+    std::vector<LinkEntry> batch = with_links(links, "dev", added);
+    auto text = [](const std::vector<LinkEntry>& v) {
+        std::string out;
+        for (const LinkEntry& e : v)
+            out += std::string(kind_name(e.kind)) + ":" + e.local_id + ">" + e.other_workspace + ":" + e.other_id + " ";
+        return out;
+    };
+    CHECK(text(batch) == text(one_by_one));
+    CHECK(text(batch) ==
+          "models:c>staging:a sources:a>dev:a-dev models:d>dev:d-dev models:a>dev:a2-dev models:e>dev:x-dev ");
 }
