@@ -81,6 +81,7 @@ struct Resource {
     // A top-level string field, or empty.
     std::string_view field(std::string_view name) const;
 
+    // document()'s own: a Resource is an aggregate the loader fills in.
     mutable std::once_flag read_once_;
     mutable yaml::Document document_;
 };
