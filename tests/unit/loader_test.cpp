@@ -175,3 +175,29 @@ TEST_CASE("load_workspace: links.yaml") {
         CHECK(many.workspace.links.size() == 200000);
     }
 }
+
+TEST_CASE("load_workspace: files that cannot be read leave no resource, and the others read their documents again") {
+    auto tree = valid_tree();
+    tree.add("models/bad.yaml", "name: x\nsql: [\n");
+    tree.add("models/bad2.yaml", "name: y\n  sql: :\n");
+    tree.add("syncs/huge.yaml", "name: " + std::string(2 << 20, 'x') + "\n");
+    auto loaded = load(tree);
+    const Workspace& ws = loaded.workspace;
+    CHECK(find_code(loaded.diagnostics, code::yaml_syntax));
+    auto huge = find_code(loaded.diagnostics, code::unsafe_tree);
+    REQUIRE(huge);
+    CHECK(huge->location.file == "syncs/huge.yaml");
+    CHECK_FALSE(ws.find(Kind::models, "bad"));
+    CHECK_FALSE(ws.find(Kind::models, "bad2"));
+    CHECK_FALSE(ws.find(Kind::syncs, "huge"));
+    CHECK(ws.of(Kind::models).size() == 1);
+    // The index was rebuilt without them: the rest are still found.
+    const Resource* users = ws.find(Kind::models, "users");
+    REQUIRE(users);
+    // Facts come from the load; the document is parsed again on demand.
+    CHECK(users->facts.source == "wh");
+    CHECK(users->root().get("sql").text() == "select 1");
+    CHECK(users->root().get("name").mark().line == 1);
+    REQUIRE(ws.find(Kind::syncs, "users-sf"));
+    CHECK(ws.find(Kind::syncs, "users-sf")->facts.alerts == std::vector<std::string>{"oncall"});
+}
