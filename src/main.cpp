@@ -1,4 +1,4 @@
-#include "ferry/cli.hpp"
+#include "ferry/cli/cli.hpp"
 
 int main(int argc, char** argv) {
     return ferry::cli::run(argc, argv);

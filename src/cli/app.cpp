@@ -6,9 +6,9 @@
 #include <fstream>
 #include <iostream>
 
-#include "cli/commands.hpp"
-#include "ferry/git.hpp"
-#include "ferry/schema.hpp"
+#include "commands.hpp"
+#include "ferry/git/repository.hpp"
+#include "ferry/util/did_you_mean.hpp"
 
 namespace ferry::cli {
 namespace {

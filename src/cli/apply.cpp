@@ -7,11 +7,11 @@
 #include <random>
 #include <thread>
 
-#include "cli/reconcile.hpp"
-#include "cli/session.hpp"
-#include "ferry/linking.hpp"
-#include "ferry/render.hpp"
-#include "ferry/write.hpp"
+#include "reconcile.hpp"
+#include "session.hpp"
+#include "ferry/model/linking.hpp"
+#include "ferry/render/render.hpp"
+#include "ferry/write/files.hpp"
 
 namespace ferry::cli {
 namespace {

@@ -4,11 +4,11 @@
 #include <iostream>
 #include <sstream>
 
-#include "cli/plan_file.hpp"
-#include "cli/reconcile.hpp"
-#include "cli/session.hpp"
-#include "ferry/permissions.hpp"
-#include "ferry/render.hpp"
+#include "plan_file.hpp"
+#include "reconcile.hpp"
+#include "session.hpp"
+#include "ferry/model/permissions.hpp"
+#include "ferry/render/render.hpp"
 
 namespace ferry::cli {
 namespace {

@@ -7,9 +7,23 @@
 #include <string>
 #include <vector>
 
-#include "ferry/cli.hpp"
+#include "ferry/cli/cli.hpp"
+#include "ferry/render/render.hpp"
 
 namespace ferry::cli {
+
+// SPEC 5: exit codes.
+inline constexpr int kOk = 0;
+inline constexpr int kFailed = 1;
+inline constexpr int kChanges = 2;
+inline constexpr int kUsage = 64;
+
+// What every command is given: the global options, parsed.
+struct Context {
+    std::string config;  // --config
+    std::string actor;   // --actor
+    Output output;
+};
 
 struct Command {
     const char* name;

@@ -5,7 +5,7 @@
 #include <memory>
 #include <sstream>
 
-#include "cli/session.hpp"
+#include "session.hpp"
 
 namespace ferry::cli {
 namespace {

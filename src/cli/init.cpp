@@ -8,8 +8,8 @@
 #include <iostream>
 #include <memory>
 
-#include "cli/session.hpp"
-#include "ferry/write.hpp"
+#include "session.hpp"
+#include "ferry/write/files.hpp"
 
 namespace ferry::cli {
 namespace {

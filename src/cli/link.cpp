@@ -3,10 +3,10 @@
 #include <iostream>
 #include <memory>
 
-#include "cli/session.hpp"
-#include "ferry/linking.hpp"
-#include "ferry/permissions.hpp"
-#include "ferry/write.hpp"
+#include "session.hpp"
+#include "ferry/model/linking.hpp"
+#include "ferry/model/permissions.hpp"
+#include "ferry/write/files.hpp"
 
 namespace ferry::cli {
 namespace {

@@ -1,4 +1,4 @@
-#include "cli/plan_file.hpp"
+#include "plan_file.hpp"
 
 namespace ferry::cli {
 

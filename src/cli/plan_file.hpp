@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "ferry/diagnostic.hpp"
-#include "ferry/plan.hpp"
+#include "ferry/model/diagnostic.hpp"
+#include "ferry/plan/plan.hpp"
 
 namespace ferry::cli {
 

@@ -2,10 +2,10 @@
 #include <iostream>
 #include <memory>
 
-#include "cli/session.hpp"
-#include "ferry/permissions.hpp"
-#include "ferry/value.hpp"
-#include "ferry/write.hpp"
+#include "session.hpp"
+#include "ferry/model/permissions.hpp"
+#include "ferry/yaml/value.hpp"
+#include "ferry/write/files.hpp"
 
 namespace ferry::cli {
 namespace {

@@ -6,9 +6,9 @@
 #include <iostream>
 #include <memory>
 
-#include "cli/reconcile.hpp"
-#include "cli/session.hpp"
-#include "ferry/plan.hpp"
+#include "reconcile.hpp"
+#include "session.hpp"
+#include "ferry/plan/plan.hpp"
 
 namespace ferry::cli {
 namespace {

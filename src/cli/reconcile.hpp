@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "cli/commands.hpp"
-#include "ferry/organization.hpp"
-#include "ferry/plan.hpp"
+#include "commands.hpp"
+#include "ferry/load/organization.hpp"
+#include "ferry/plan/plan.hpp"
 
 namespace ferry::cli {
 

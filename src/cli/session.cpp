@@ -1,4 +1,4 @@
-#include "cli/session.hpp"
+#include "session.hpp"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <random>
 #include <thread>
 
-#include "ferry/schema.hpp"
+#include "ferry/util/did_you_mean.hpp"
 
 namespace ferry::cli {
 

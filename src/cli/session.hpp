@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/commands.hpp"
-#include "ferry/organization.hpp"
+#include "commands.hpp"
+#include "ferry/load/organization.hpp"
 
 namespace ferry::cli {
 

@@ -3,9 +3,9 @@
 #include <iostream>
 #include <set>
 
-#include "cli/commands.hpp"
-#include "cli/session.hpp"
-#include "ferry/organization.hpp"
+#include "commands.hpp"
+#include "session.hpp"
+#include "ferry/load/organization.hpp"
 
 namespace ferry::cli {
 namespace {

@@ -1,4 +1,4 @@
-#include "ferry/config.hpp"
+#include "ferry/config/config.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -8,8 +8,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "ferry/schema.hpp"
-#include "ferry/yaml.hpp"
+#include "ferry/schema/schema.hpp"
+#include "ferry/yaml/yaml.hpp"
 
 namespace ferry {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "ferry/git.hpp"
+#include "ferry/git/repository.hpp"
 
 namespace ferry::git {
 

@@ -1,6 +1,6 @@
 // The commits that changed a few paths: a walk from a commit, comparing the
 // blob at each path with the first parent's (what `git log -- PATH` shows).
-#include "git/handles.hpp"
+#include "handles.hpp"
 
 namespace ferry::git {
 namespace {

@@ -2,7 +2,7 @@
 // every run so that what ferry reads and writes on is the remote's tip.
 #include <vector>
 
-#include "git/transfer.hpp"
+#include "transfer.hpp"
 
 namespace ferry::git {
 

@@ -1,6 +1,6 @@
 #include <algorithm>
 
-#include "git/transfer.hpp"
+#include "transfer.hpp"
 
 namespace ferry::git {
 namespace {

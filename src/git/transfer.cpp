@@ -1,7 +1,7 @@
 // Credentials and progress for fetching and pushing. libgit2 1.5 runs no
 // credential helper and no askpass program itself: what it is given comes
 // from here, each kind offered once, never in a loop.
-#include "git/transfer.hpp"
+#include "transfer.hpp"
 
 #include <fcntl.h>
 #include <pwd.h>

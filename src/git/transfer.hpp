@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "git/handles.hpp"
+#include "handles.hpp"
 
 namespace ferry::git {
 

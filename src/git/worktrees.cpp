@@ -1,4 +1,4 @@
-#include "git/worktrees.hpp"
+#include "worktrees.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>

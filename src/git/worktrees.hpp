@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "git/handles.hpp"
+#include "handles.hpp"
 
 namespace ferry::git {
 

@@ -10,9 +10,9 @@
 #include <map>
 #include <set>
 
-#include "git/handles.hpp"
-#include "git/transfer.hpp"
-#include "git/worktrees.hpp"
+#include "handles.hpp"
+#include "transfer.hpp"
+#include "worktrees.hpp"
 
 namespace ferry::git {
 namespace {

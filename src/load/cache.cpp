@@ -1,4 +1,4 @@
-#include "ferry/cache.hpp"
+#include "ferry/load/cache.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -11,7 +11,7 @@
 #include <fstream>
 #include <random>
 
-#include "load/embedded_schemas.hpp"
+#include "ferry/schema/embedded.hpp"
 
 namespace ferry {
 namespace {
@@ -79,7 +79,7 @@ std::uint64_t checksum(std::string_view bytes) {
 // workspace folder.
 std::string cache_key(std::string_view root) {
     std::string schemas;
-    for (const auto& s : load::embedded_schemas()) {
+    for (const auto& s : schema::embedded_schemas()) {
         schemas.append(s.name);
         schemas.append(s.text);
     }

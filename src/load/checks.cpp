@@ -4,7 +4,7 @@
 #include <cctype>
 #include <span>
 
-#include "ferry/load.hpp"
+#include "checks.hpp"
 
 namespace ferry {
 namespace {

@@ -6,9 +6,9 @@
 #include <mutex>
 #include <thread>
 
-#include "ferry/links.hpp"
-#include "ferry/organization.hpp"
-#include "parallel.hpp"
+#include "ferry/model/links.hpp"
+#include "ferry/load/organization.hpp"
+#include "ferry/util/parallel.hpp"
 
 namespace ferry {
 
@@ -178,7 +178,7 @@ std::vector<std::expected<LoadedWorkspace, Diagnostic>> Organization::load_all(
     };
     // Should a load throw, the ticker (a jthread) is stopped and joined as
     // the exception leaves.
-    load::parallel_for(pending.size(), run, 2);
+    util::parallel_for(pending.size(), run, 2);
     if (ticker.joinable()) {
         ticker.request_stop();
         ticker.join();

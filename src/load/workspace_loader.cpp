@@ -6,9 +6,10 @@
 #include <thread>
 #include <unordered_map>
 
-#include "ferry/load.hpp"
-#include "ferry/permissions.hpp"
-#include "parallel.hpp"
+#include "ferry/load/workspace_loader.hpp"
+#include "checks.hpp"
+#include "ferry/model/permissions.hpp"
+#include "ferry/util/parallel.hpp"
 
 namespace ferry {
 namespace {
@@ -330,7 +331,7 @@ void Loader::assemble_links(const yaml::Node root) {
 
 LoadedWorkspace Loader::run() {
     plan_tasks();
-    load::parallel_for(tasks_.size(), [&](std::size_t i) {
+    util::parallel_for(tasks_.size(), [&](std::size_t i) {
         parse_and_check(tasks_[i]);
         if (files_done_) ++*files_done_;
     });

@@ -1,6 +1,6 @@
 #include <algorithm>
 
-#include "ferry/model.hpp"
+#include "ferry/model/workspace.hpp"
 
 namespace ferry {
 

@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <tuple>
 
-#include "ferry/diagnostic.hpp"
+#include "ferry/model/diagnostic.hpp"
 
 namespace ferry {
 

@@ -1,10 +1,10 @@
-#include "ferry/facts.hpp"
+#include "ferry/model/facts.hpp"
 
 #include <bit>
 #include <cmath>
 #include <cstring>
 
-#include "ferry/value.hpp"
+#include "ferry/yaml/value.hpp"
 
 namespace ferry {
 namespace {

@@ -1,10 +1,10 @@
-#include "ferry/linking.hpp"
+#include "ferry/model/linking.hpp"
 
 #include <algorithm>
 #include <set>
 #include <tuple>
 
-#include "ferry/permissions.hpp"
+#include "ferry/model/permissions.hpp"
 
 namespace ferry {
 

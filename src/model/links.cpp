@@ -1,4 +1,4 @@
-#include "ferry/links.hpp"
+#include "ferry/model/links.hpp"
 
 #include <algorithm>
 #include <set>

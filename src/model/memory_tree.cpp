@@ -1,6 +1,6 @@
 #include <algorithm>
 
-#include "ferry/tree.hpp"
+#include "ferry/model/tree.hpp"
 
 namespace ferry {
 

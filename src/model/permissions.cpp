@@ -1,4 +1,4 @@
-#include "ferry/permissions.hpp"
+#include "ferry/model/permissions.hpp"
 
 #include <algorithm>
 #include <array>

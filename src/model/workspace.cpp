@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "ferry/model.hpp"
+#include "ferry/model/workspace.hpp"
 
 namespace ferry {
 

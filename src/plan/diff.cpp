@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <string>
 
-#include "ferry/plan.hpp"
+#include "ferry/plan/plan.hpp"
 
 namespace ferry {
 namespace {

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <tuple>
 
-#include "ferry/permissions.hpp"
-#include "ferry/value.hpp"
-#include "load/parallel.hpp"
-#include "plan/planner.hpp"
+#include "ferry/model/permissions.hpp"
+#include "ferry/yaml/value.hpp"
+#include "ferry/util/parallel.hpp"
+#include "planner.hpp"
 
 namespace ferry {
 namespace plan_detail {
@@ -398,7 +398,7 @@ void Planner::plan_all(Kind kind, const std::vector<const std::string*>& ids) {
     // microseconds, a thread about a hundred.
     const std::size_t shares = ids.size() < 512 ? 1 : 2;
     std::vector<Share> parts(shares, Share(*this));
-    load::parallel_for(
+    util::parallel_for(
         shares,
         [&](std::size_t i) {
             const std::size_t begin = ids.size() * i / shares;

@@ -11,7 +11,7 @@
 #include <string>
 #include <utility>
 
-#include "ferry/plan.hpp"
+#include "ferry/plan/plan.hpp"
 
 namespace ferry::plan_detail {
 

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 
-#include "ferry/linking.hpp"
-#include "plan/planner.hpp"
+#include "ferry/model/linking.hpp"
+#include "planner.hpp"
 
 namespace ferry {
 

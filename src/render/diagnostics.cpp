@@ -1,6 +1,6 @@
 #include <algorithm>
 
-#include "ferry/render.hpp"
+#include "ferry/render/render.hpp"
 
 namespace ferry {
 namespace {

@@ -1,7 +1,7 @@
 #include <sstream>
 
-#include "ferry/plan.hpp"
-#include "ferry/render.hpp"
+#include "ferry/plan/plan.hpp"
+#include "ferry/render/render.hpp"
 
 namespace ferry {
 namespace {

@@ -1,7 +1,7 @@
 #include <map>
 
-#include "ferry/write.hpp"
-#include "ferry/yaml.hpp"
+#include "ferry/write/files.hpp"
+#include "ferry/yaml/yaml.hpp"
 
 namespace ferry {
 namespace {

@@ -4,8 +4,8 @@
 #include <array>
 #include <span>
 
-#include "ferry/write.hpp"
-#include "ferry/yaml.hpp"
+#include "ferry/write/files.hpp"
+#include "ferry/yaml/yaml.hpp"
 
 namespace ferry {
 namespace {

@@ -1,4 +1,4 @@
-#include "ferry/write.hpp"
+#include "ferry/write/files.hpp"
 
 // FERRY_SCHEMA_BASE, written by CMake: where the schemas are installed, or
 // where a team publishes them (-DFERRY_SCHEMA_BASE=...).

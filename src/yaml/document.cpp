@@ -1,4 +1,4 @@
-#include "ferry/yaml.hpp"
+#include "ferry/yaml/yaml.hpp"
 
 #include <algorithm>
 #include <cassert>

@@ -14,7 +14,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "ferry/yaml.hpp"
+#include "ferry/yaml/yaml.hpp"
 #include "parsers.hpp"
 
 namespace ferry::yaml {

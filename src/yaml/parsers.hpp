@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "ferry/yaml.hpp"
+#include "ferry/yaml/yaml.hpp"
 
 namespace ferry::yaml::detail {
 

@@ -7,10 +7,10 @@
 #include <string>
 #include <utility>
 
-#include "ferry/linking.hpp"
-#include "ferry/links.hpp"
-#include "ferry/load.hpp"
-#include "ferry/write.hpp"
+#include "ferry/model/linking.hpp"
+#include "ferry/model/links.hpp"
+#include "ferry/load/workspace_loader.hpp"
+#include "ferry/write/files.hpp"
 #include "samples.hpp"
 
 namespace {

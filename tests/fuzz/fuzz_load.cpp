@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "ferry/load.hpp"
+#include "ferry/load/workspace_loader.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;

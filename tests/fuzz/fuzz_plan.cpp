@@ -9,9 +9,9 @@
 #include <tuple>
 
 #include "cli/plan_file.hpp"
-#include "ferry/links.hpp"
-#include "ferry/load.hpp"
-#include "ferry/render.hpp"
+#include "ferry/model/links.hpp"
+#include "ferry/load/workspace_loader.hpp"
+#include "ferry/render/render.hpp"
 #include "samples.hpp"
 
 namespace {

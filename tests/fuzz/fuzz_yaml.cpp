@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "ferry/yaml.hpp"
+#include "ferry/yaml/yaml.hpp"
 
 namespace {
 std::size_t walk(ferry::yaml::Node n) {

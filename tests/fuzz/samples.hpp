@@ -7,7 +7,7 @@
 #include <sstream>
 #include <string>
 
-#include "ferry/tree.hpp"
+#include "ferry/model/tree.hpp"
 
 namespace ferry::fuzz {
 

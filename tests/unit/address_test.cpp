@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "ferry/model.hpp"
-#include "ferry/organization.hpp"
+#include "ferry/model/workspace.hpp"
+#include "ferry/load/organization.hpp"
 
 using namespace ferry;
 

@@ -8,7 +8,7 @@
 
 #include <unistd.h>
 
-#include "ferry/cache.hpp"
+#include "ferry/load/cache.hpp"
 
 using namespace ferry;
 namespace fs = std::filesystem;

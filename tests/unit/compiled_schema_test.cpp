@@ -10,9 +10,9 @@
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
 
-#include "ferry/value.hpp"
-#include "load/compiled_schema.hpp"
-#include "load/embedded_schemas.hpp"
+#include "ferry/yaml/value.hpp"
+#include "schema/compiled_schema.hpp"
+#include "ferry/schema/embedded.hpp"
 
 using namespace ferry;
 using json = nlohmann::json;
@@ -22,19 +22,19 @@ namespace {
 struct Both {
     json document;
     valijson::Schema slow;
-    std::unique_ptr<load::CompiledSchema> fast;
+    std::unique_ptr<schema::CompiledSchema> fast;
 };
 
 const std::map<std::string, Both>& schemas() {
     static const auto all = [] {
         std::map<std::string, Both> out;
-        for (const auto& e : load::embedded_schemas()) {
+        for (const auto& e : schema::embedded_schemas()) {
             Both& b = out[std::string(e.name)];
             b.document = json::parse(e.text);
             valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
             valijson::adapters::NlohmannJsonAdapter adapter(b.document);
             parser.populateSchema(adapter, b.slow);
-            b.fast = std::make_unique<load::CompiledSchema>(b.document);
+            b.fast = std::make_unique<schema::CompiledSchema>(b.document);
         }
         return out;
     }();

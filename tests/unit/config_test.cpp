@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "ferry/config.hpp"
+#include "ferry/config/config.hpp"
 
 using namespace ferry;
 

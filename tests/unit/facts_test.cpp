@@ -5,9 +5,9 @@
 
 #include <random>
 
-#include "ferry/facts.hpp"
-#include "ferry/plan.hpp"
-#include "ferry/value.hpp"
+#include "ferry/model/facts.hpp"
+#include "ferry/plan/plan.hpp"
+#include "ferry/yaml/value.hpp"
 #include "fixtures.hpp"
 
 using namespace ferry;

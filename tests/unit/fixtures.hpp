@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "ferry/load.hpp"
+#include "ferry/load/workspace_loader.hpp"
 
 namespace ferry::test {
 

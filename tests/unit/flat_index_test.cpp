@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "ferry/flat_index.hpp"
+#include "ferry/util/flat_index.hpp"
 
 using namespace ferry;
 

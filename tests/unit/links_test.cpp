@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "ferry/linking.hpp"
-#include "ferry/links.hpp"
+#include "ferry/model/linking.hpp"
+#include "ferry/model/links.hpp"
 #include "fixtures.hpp"
 
 using namespace ferry;

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "ferry/git.hpp"
+#include "ferry/git/repository.hpp"
 
 using namespace ferry;
 namespace fs = std::filesystem;

@@ -1,7 +1,7 @@
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
-#include "ferry/git.hpp"
+#include "ferry/git/repository.hpp"
 
 int main(int argc, char** argv) {
     ferry::git::Library libgit2;

@@ -9,24 +9,24 @@
 #include <thread>
 #include <vector>
 
-#include "load/parallel.hpp"
+#include "ferry/util/parallel.hpp"
 
 using namespace ferry;
 
-TEST_CASE("load::parallel_for runs every index once and throws again what a worker threw") {
+TEST_CASE("util::parallel_for runs every index once and throws again what a worker threw") {
     std::vector<std::atomic<int>> seen(1000);
-    load::parallel_for(seen.size(), [&](std::size_t i) { ++seen[i]; });
+    util::parallel_for(seen.size(), [&](std::size_t i) { ++seen[i]; });
     CHECK(std::ranges::all_of(seen, [](const std::atomic<int>& n) { return n.load() == 1; }));
 
     // A throw on a worker thread reaches the caller instead of ending the process.
-    CHECK_THROWS_AS(load::parallel_for(1000,
+    CHECK_THROWS_AS(util::parallel_for(1000,
                                        [](std::size_t i) {
                                            if (i == 500) throw std::runtime_error("worker failed");
                                        }),
                     std::runtime_error);
     // At most two workers when asked for two.
     std::atomic<int> running{0}, most{0};
-    load::parallel_for(
+    util::parallel_for(
         64,
         [&](std::size_t) {
             int now = ++running;

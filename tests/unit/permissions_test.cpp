@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "ferry/permissions.hpp"
+#include "ferry/model/permissions.hpp"
 #include "fixtures.hpp"
 
 using namespace ferry;

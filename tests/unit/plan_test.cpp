@@ -1,7 +1,7 @@
 // The planner in memory: one case per rule, code, rewrite and option of SPEC 3.2.
 #include <doctest/doctest.h>
 
-#include "ferry/plan.hpp"
+#include "ferry/plan/plan.hpp"
 #include "fixtures.hpp"
 
 using namespace ferry;

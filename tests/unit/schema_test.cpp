@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "ferry/schema.hpp"
+#include "ferry/schema/schema.hpp"
+#include "ferry/util/did_you_mean.hpp"
 
 using namespace ferry;
 

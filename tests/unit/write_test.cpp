@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "ferry/value.hpp"
-#include "ferry/write.hpp"
+#include "ferry/yaml/value.hpp"
+#include "ferry/write/files.hpp"
 #include "fixtures.hpp"
 
 using namespace ferry;

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "ferry/yaml.hpp"
+#include "ferry/yaml/yaml.hpp"
 
 using namespace ferry;
 using yaml::Type;

@@ -5,7 +5,7 @@
 #include <ostream>
 #include <string>
 
-#include "ferry/diagnostic.hpp"
+#include "ferry/model/diagnostic.hpp"
 
 namespace ferry {
 

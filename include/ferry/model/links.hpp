@@ -8,9 +8,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "ferry/diagnostic.hpp"
-#include "ferry/flat_index.hpp"
-#include "ferry/model.hpp"
+#include "ferry/model/diagnostic.hpp"
+#include "ferry/util/flat_index.hpp"
+#include "ferry/model/workspace.hpp"
 
 namespace ferry {
 

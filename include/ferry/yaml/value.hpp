@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ferry/yaml.hpp"
+#include "ferry/yaml/yaml.hpp"
 
 namespace ferry {
 

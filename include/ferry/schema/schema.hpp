@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "ferry/diagnostic.hpp"
-#include "ferry/yaml.hpp"
+#include "ferry/model/diagnostic.hpp"
+#include "ferry/yaml/yaml.hpp"
 
 namespace ferry {
 
@@ -32,8 +32,5 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
-
-// The closest of `candidates` to `word`, if it is close enough to suggest.
-std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace ferry

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "ferry/diagnostic.hpp"
+#include "ferry/model/diagnostic.hpp"
 
 namespace ferry {
 

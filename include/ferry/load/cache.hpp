@@ -22,7 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "ferry/facts.hpp"
+#include "ferry/model/facts.hpp"
 
 namespace ferry {
 

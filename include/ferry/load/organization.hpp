@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "ferry/config.hpp"
-#include "ferry/git.hpp"
-#include "ferry/load.hpp"
+#include "ferry/config/config.hpp"
+#include "ferry/git/repository.hpp"
+#include "ferry/load/workspace_loader.hpp"
 
 namespace ferry {
 

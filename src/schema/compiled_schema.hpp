@@ -13,9 +13,9 @@
 #include <string_view>
 #include <vector>
 
-#include "ferry/yaml.hpp"
+#include "ferry/yaml/yaml.hpp"
 
-namespace ferry::load {
+namespace ferry::schema {
 
 class CompiledSchema {
 public:
@@ -42,4 +42,4 @@ private:
     friend class Compiler;
 };
 
-}  // namespace ferry::load
+}  // namespace ferry::schema

@@ -1,4 +1,4 @@
-#include "ferry/value.hpp"
+#include "ferry/yaml/value.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -14,9 +14,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "ferry/facts.hpp"
-#include "ferry/flat_index.hpp"
-#include "ferry/yaml.hpp"
+#include "ferry/model/facts.hpp"
+#include "ferry/util/flat_index.hpp"
+#include "ferry/yaml/yaml.hpp"
 
 namespace ferry {
 

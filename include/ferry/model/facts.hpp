@@ -17,7 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ferry/yaml.hpp"
+#include "ferry/yaml/yaml.hpp"
 
 namespace ferry {
 

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ferry/model.hpp"
+#include "ferry/model/workspace.hpp"
 
 namespace ferry {
 

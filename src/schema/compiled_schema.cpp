@@ -1,4 +1,4 @@
-#include "load/compiled_schema.hpp"
+#include "compiled_schema.hpp"
 
 #include <map>
 #include <optional>
@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "ferry/model.hpp"
-#include "ferry/value.hpp"
+#include "ferry/model/workspace.hpp"
+#include "ferry/yaml/value.hpp"
 
-namespace ferry::load {
+namespace ferry::schema {
 
 using json = nlohmann::json;
 
@@ -406,4 +406,4 @@ bool CompiledSchema::accepts(yaml::Node root, std::string_view skip_key) const {
     return complete_ && root && root_->accepts(root, skip_key);
 }
 
-}  // namespace ferry::load
+}  // namespace ferry::schema

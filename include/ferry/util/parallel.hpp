@@ -1,4 +1,4 @@
-// Work spread over threads, for the loaders.
+// Work spread over threads, for the loaders and the planner.
 #pragma once
 
 #include <algorithm>
@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-namespace ferry::load {
+namespace ferry::util {
 
 // Runs fn(i) for i in [0, n) on up to `max_workers` threads (every core by
 // default). What fn throws (out of memory, say) stops the work and is thrown
@@ -45,4 +45,4 @@ void parallel_for(std::size_t n, Fn fn, std::size_t max_workers = 0) {
     if (thrown) std::rethrow_exception(thrown);
 }
 
-}  // namespace ferry::load
+}  // namespace ferry::util

@@ -3,7 +3,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ferry::load {
+namespace ferry::schema {
 
 struct EmbeddedSchema {
     std::string_view name;  // file name in schemas/
@@ -12,4 +12,4 @@ struct EmbeddedSchema {
 
 const std::vector<EmbeddedSchema>& embedded_schemas();
 
-}  // namespace ferry::load
+}  // namespace ferry::schema

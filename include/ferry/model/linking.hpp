@@ -6,9 +6,9 @@
 #include <string_view>
 #include <vector>
 
-#include "ferry/diagnostic.hpp"
-#include "ferry/links.hpp"
-#include "ferry/model.hpp"
+#include "ferry/model/diagnostic.hpp"
+#include "ferry/model/links.hpp"
+#include "ferry/model/workspace.hpp"
 
 namespace ferry {
 

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "ferry/diagnostic.hpp"
-#include "ferry/links.hpp"
-#include "ferry/model.hpp"
+#include "ferry/model/diagnostic.hpp"
+#include "ferry/model/links.hpp"
+#include "ferry/model/workspace.hpp"
 
 namespace ferry {
 

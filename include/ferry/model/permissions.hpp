@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "ferry/model.hpp"
+#include "ferry/model/workspace.hpp"
 
 namespace ferry {
 

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ferry/tree.hpp"
+#include "ferry/model/tree.hpp"
 
 namespace ferry::git {
 

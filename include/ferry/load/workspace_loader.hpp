@@ -7,11 +7,11 @@
 #include <memory>
 #include <string>
 
-#include "ferry/cache.hpp"
-#include "ferry/diagnostic.hpp"
-#include "ferry/model.hpp"
-#include "ferry/schema.hpp"
-#include "ferry/tree.hpp"
+#include "ferry/load/cache.hpp"
+#include "ferry/model/diagnostic.hpp"
+#include "ferry/model/workspace.hpp"
+#include "ferry/schema/schema.hpp"
+#include "ferry/model/tree.hpp"
 
 namespace ferry {
 
@@ -41,11 +41,5 @@ struct LoadedWorkspace {
 LoadedWorkspace load_workspace(std::shared_ptr<const TreeSource> tree, WorkspaceOrigin origin,
                                const TreeLimits& limits = {}, const SchemaSet& schemas = SchemaSet::builtin(),
                                const ParseCache* cache = nullptr, std::atomic<std::size_t>* files_done = nullptr);
-
-// The checks made on a loaded workspace alone: references, secrets, grants.
-void check_workspace(const Workspace& ws, Diagnostics& out);
-// SPEC 2.4: whether a source's or destination's document writes a secret
-// out (check_workspace says where); false for other kinds.
-bool has_plaintext_secret(Kind kind, yaml::Node root);
 
 }  // namespace ferry

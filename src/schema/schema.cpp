@@ -1,6 +1,6 @@
 // valijson over the embedded schemas, with its findings turned into
 // diagnostics that point at the offending node and read like a person wrote them.
-#include "ferry/schema.hpp"
+#include "ferry/schema/schema.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -14,10 +14,11 @@
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
 
-#include "ferry/model.hpp"
-#include "ferry/value.hpp"
-#include "load/compiled_schema.hpp"
-#include "load/embedded_schemas.hpp"
+#include "ferry/model/workspace.hpp"
+#include "ferry/yaml/value.hpp"
+#include "compiled_schema.hpp"
+#include "ferry/schema/embedded.hpp"
+#include "ferry/util/did_you_mean.hpp"
 
 namespace ferry {
 
@@ -27,19 +28,19 @@ struct SchemaSet::Impl {
     struct Entry {
         json document;
         valijson::Schema schema;
-        std::unique_ptr<load::CompiledSchema> fast;  // says "valid" for most files, quickly
+        std::unique_ptr<schema::CompiledSchema> fast;  // says "valid" for most files, quickly
     };
     std::map<std::string, Entry, std::less<>> entries;
 };
 
 SchemaSet::SchemaSet() : impl_(std::make_unique<Impl>()) {
-    for (const auto& embedded : load::embedded_schemas()) {
+    for (const auto& embedded : schema::embedded_schemas()) {
         auto& entry = impl_->entries[std::string(embedded.name)];
         entry.document = json::parse(embedded.text);
         valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
         valijson::adapters::NlohmannJsonAdapter adapter(entry.document);
         parser.populateSchema(adapter, entry.schema);
-        entry.fast = std::make_unique<load::CompiledSchema>(entry.document);
+        entry.fast = std::make_unique<schema::CompiledSchema>(entry.document);
     }
 }
 
@@ -437,34 +438,6 @@ void SchemaSet::check(std::string_view schema, yaml::Node root, const std::strin
             out.add(std::move(d));
         }
     }
-}
-
-std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
-    auto distance = [](std::string_view a, std::string_view b) {
-        std::vector<std::size_t> row(b.size() + 1);
-        for (std::size_t j = 0; j <= b.size(); ++j)
-            row[j] = j;
-        for (std::size_t i = 1; i <= a.size(); ++i) {
-            std::size_t diagonal = row[0];
-            row[0] = i;
-            for (std::size_t j = 1; j <= b.size(); ++j) {
-                std::size_t above = row[j];
-                row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-                diagonal = above;
-            }
-        }
-        return row[b.size()];
-    };
-    std::string best;
-    std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
-    for (const auto& c : candidates) {
-        std::size_t d = distance(word, c);
-        if (d < best_distance) {
-            best_distance = d;
-            best = c;
-        }
-    }
-    return best;
 }
 
 }  // namespace ferry

@@ -1,0 +1,16 @@
+// The checks of SPEC 6 that one loaded workspace answers alone. Private to
+// load/: the loader runs them.
+#pragma once
+
+#include "ferry/model/diagnostic.hpp"
+#include "ferry/model/workspace.hpp"
+
+namespace ferry {
+
+// The checks made on a loaded workspace alone: references, secrets, grants.
+void check_workspace(const Workspace& ws, Diagnostics& out);
+// SPEC 2.4: whether a source's or destination's document writes a secret
+// out (check_workspace says where); false for other kinds.
+bool has_plaintext_secret(Kind kind, yaml::Node root);
+
+}  // namespace ferry
