@@ -100,26 +100,34 @@ int list_candidates(const Context& ctx, Organization& org, const Address& a, con
                            {}, a.str()));
     }
     auto candidates = link_candidates(la->workspace, lb->workspace, links, a.kind, a.id);
+    // A candidate's name is in its document, read again for the listing.
+    std::vector<std::string> names;
     for (const Resource* r : candidates) {
-        result["candidates"].push_back({{"address", address(other, r->kind, r->id)},
-                                        {"id", r->id},
-                                        {"name", r->field("name")},
-                                        {"type", r->field("type")}});
+        auto root = lb->documents->root(*r);
+        if (!root) {
+            errors.add(root.error());
+            names.emplace_back();
+            continue;
+        }
+        yaml::Node name = root->get("name");
+        names.emplace_back(name.is_string() ? name.text() : std::string_view{});
+        result["candidates"].push_back(
+            {{"address", address(other, r->kind, r->id)}, {"id", r->id}, {"name", names.back()}, {"type", r->field("type")}});
     }
     if (ctx.output.format == Format::text && !ctx.output.quiet) {
         const Resource* ra = la->workspace.find(a.kind, a.id);
         std::cout << "Resources of " << other << " that " << a.str() << " (" << ra->field("type")
                   << ") may be linked to:\n";
         if (candidates.empty()) std::cout << "  none\n";
-        for (const Resource* r : candidates) {
-            std::cout << "  " << std::left << std::setw(40) << address(other, r->kind, r->id) << " " << r->field("name")
-                      << "\n";
+        for (std::size_t i = 0; i < candidates.size(); ++i) {
+            std::cout << "  " << std::left << std::setw(40) << address(other, candidates[i]->kind, candidates[i]->id)
+                      << " " << names[i] << "\n";
         }
         if (!candidates.empty())
             std::cout << "Link one with: ferry link " << a.str() << " " << other << ":" << kind_name(a.kind)
                       << "/<id>\n";
     }
-    return finish(ctx, result, errors, kOk);
+    return finish(ctx, result, errors, errors.has_errors() ? kFailed : kOk);
 }
 
 int link(const Context& ctx, const std::string& first, const std::string& second) {

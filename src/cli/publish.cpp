@@ -58,7 +58,12 @@ int publish(const Context& ctx, const std::string& text) {
             for (const auto& d : loaded[0].diagnostics.items) {
                 if (d.severity == Severity::error && d.address == addr) errors.add(d);
             }
-            nlohmann::json resource = to_json(draft->root());
+            auto root = loaded[0].documents->root(*draft);
+            if (!root) {
+                errors.add(root.error());
+                return std::unexpected(std::move(errors));
+            }
+            nlohmann::json resource = to_json(*root);
             if (!resource.is_object()) return std::unexpected(std::move(errors));  // its load errors say why
             nlohmann::json block = resource.value("draft", nlohmann::json::object());
             if (!block.is_object()) block = nlohmann::json::object();

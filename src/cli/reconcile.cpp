@@ -91,8 +91,11 @@ Plan plan_prepared(const PreparedPlan& p, const LoadedWorkspace* target) {
     const LoadedWorkspace& to = target ? *target : p.target;
     Diagnostics link_problems;
     LinkSet links = resolve_links(p.source.workspace, to.workspace, link_problems);
-    Plan plan = make_plan(
-        {p.source.workspace, to.workspace, links, p.options, p.actor, &p.source.diagnostics, &to.diagnostics});
+    Plan plan = make_plan({{p.source.workspace, *p.source.documents, &p.source.diagnostics},
+                           {to.workspace, *to.documents, &to.diagnostics},
+                           links,
+                           p.options,
+                           p.actor});
     // Links that contradict each other block the deployment; stale ones are
     // worth a warning.
     if (!link_problems.items.empty()) {

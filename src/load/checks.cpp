@@ -91,9 +91,7 @@ bool references_resolve(const Workspace& ws, const Resource& r) {
            std::ranges::all_of(r.facts.alerts, [&](const std::string& a) { return ws.has_alert(a); });
 }
 
-void check_references(const Workspace& ws, const Resource& r, Diagnostics& out) {
-    if (references_resolve(ws, r)) return;
-    yaml::Node root = r.root();
+void check_references(const Workspace& ws, const Resource& r, yaml::Node root, Diagnostics& out) {
     for (const Reference& ref : references_of(r.kind)) {
         yaml::Node value = root.get(ref.field);
         if (!value || !value.is_string() || !is_valid_id(value.text())) continue;  // the schema said so already
@@ -128,12 +126,16 @@ void check_references(const Workspace& ws, const Resource& r, Diagnostics& out) 
 
 // SPEC 2.4: dbt models need the dbt extension; dbt-cloud and fivetran
 // schedules need theirs.
-void check_extensions(const Workspace& ws, const Resource& r, Diagnostics& out) {
+std::string_view missing_extension(const Workspace& ws, const Resource& r) {
     std::string_view needed;
     if (r.kind == Kind::models) needed = required_extension_of_model(r.facts.type);
     if (r.kind == Kind::syncs) needed = required_extension_of_schedule(r.facts.schedule_type);
-    if (needed.empty() || ws.has_extension(needed)) return;
-    yaml::Node node = r.kind == Kind::models ? r.root().get("type") : r.root().get("schedule").get("type");
+    return needed.empty() || ws.has_extension(needed) ? std::string_view{} : needed;
+}
+
+void check_extensions(const Workspace& ws, const Resource& r, yaml::Node root, std::string_view needed,
+                      Diagnostics& out) {
+    yaml::Node node = r.kind == Kind::models ? root.get("type") : root.get("schedule").get("type");
     Diagnostic d = error(code::missing_extension,
                          "needs the '" + std::string(needed) + "' extension, which " + ws.name + " does not configure",
                          at(r, node), address(ws.name, r.kind, r.id));
@@ -150,14 +152,23 @@ bool has_plaintext_secret(Kind kind, yaml::Node root) {
     return !found.items.empty();
 }
 
-void check_workspace(const Workspace& ws, Diagnostics& out) {
+void check_workspace(const Workspace& ws, const DocumentSource& documents, Diagnostics& out) {
     for (Kind kind : kAllKinds) {
         for (const auto* map : {&ws.of(kind), &ws.drafts_of(kind)}) {
             for (const auto& [id, r] : *map) {
-                check_references(ws, r, out);
-                check_extensions(ws, r, out);
-                if (r.facts.plaintext_secret)
-                    find_plaintext_secrets(address(ws.name, kind, id), r.file, r.root(), "", out);
+                // The facts tell whether there is a problem; the document,
+                // read again only then, says where.
+                const bool resolve = references_resolve(ws, r);
+                const std::string_view extension = missing_extension(ws, r);
+                if (resolve && extension.empty() && !r.facts.plaintext_secret) continue;
+                auto root = documents.root(r);
+                if (!root) {
+                    out.add(root.error());
+                    continue;
+                }
+                if (!resolve) check_references(ws, r, *root, out);
+                if (!extension.empty()) check_extensions(ws, r, *root, extension, out);
+                if (r.facts.plaintext_secret) find_plaintext_secrets(address(ws.name, kind, id), r.file, *root, "", out);
             }
         }
     }

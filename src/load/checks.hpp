@@ -3,12 +3,14 @@
 #pragma once
 
 #include "ferry/model/diagnostic.hpp"
+#include "ferry/model/documents.hpp"
 #include "ferry/model/workspace.hpp"
 
 namespace ferry {
 
 // The checks made on a loaded workspace alone: references, secrets, grants.
-void check_workspace(const Workspace& ws, Diagnostics& out);
+// Documents are read again only to say where a problem is.
+void check_workspace(const Workspace& ws, const DocumentSource& documents, Diagnostics& out);
 // SPEC 2.4: whether a source's or destination's document writes a secret
 // out (check_workspace says where); false for other kinds.
 bool has_plaintext_secret(Kind kind, yaml::Node root);

@@ -2,7 +2,7 @@
 // parse and check them on every core, then assemble the model.
 #include <algorithm>
 #include <atomic>
-#include <stdexcept>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -33,22 +33,49 @@ struct FileTask {
     bool is_resource() const { return role == Role::resource || role == Role::draft; }
 };
 
-// A resource's document, read again from its tree.
-class TreeDocuments : public DocumentReader {
+// Resources' documents, read again from the tree they were loaded from:
+// each at most once, kept in the slot of its tree entry.
+class TreeDocuments : public DocumentSource {
 public:
-    explicit TreeDocuments(std::shared_ptr<const TreeSource> tree) : tree_(std::move(tree)) {}
+    TreeDocuments(std::shared_ptr<const TreeSource> tree, std::string workspace)
+        : tree_(std::move(tree)), workspace_(std::move(workspace)), slots_(tree_->entries().size()) {}
 
-    yaml::Document read(const Resource& r) const override {
-        // Within limits: this load read it, or the one the cache kept it from.
-        auto text = tree_->read(tree_->entries().at(r.entry), TreeSource::kAnySize);
-        if (!text) throw std::runtime_error("cannot read " + r.file + " again: " + text.error().message);
-        auto doc = yaml::parse(*text);
-        if (!doc) throw std::runtime_error("cannot parse " + r.file + " again: " + doc.error().message);
-        return std::move(*doc);
+    std::expected<yaml::Node, Diagnostic> root(const Resource& r) const override {
+        Slot& slot = slots_.at(r.entry);
+        std::call_once(slot.once, [&] { slot.read = std::make_unique<Read>(read(r)); });
+        if (!*slot.read) return std::unexpected(slot.read->error());
+        return (*slot.read)->root();
     }
 
 private:
+    using Read = std::expected<yaml::Document, Diagnostic>;
+    struct Slot {
+        std::once_flag once;
+        std::unique_ptr<Read> read;
+    };
+
+    Read read(const Resource& r) const {
+        const TreeEntry& entry = tree_->entries().at(r.entry);
+        // Within limits: this load read it, or the one the cache kept it from.
+        auto text = tree_->read(entry, TreeSource::kAnySize);
+        std::string problem = text ? std::string() : text.error().message;
+        if (text) {
+            auto doc = yaml::parse(*text);
+            if (doc) return std::move(*doc);
+            problem = doc.error().message;
+        }
+        Diagnostic d = error(code::git,
+                             r.file + (entry.id.empty() ? "" : " (blob " + entry.id.substr(0, 12) + ")") +
+                                 " cannot be read again from " + workspace_ + "'s repository: " + problem,
+                             {r.file, 0, 0}, address(workspace_, r.kind, r.id));
+        d.hint = "the object is missing (a partial or shallow clone, or a pruned repository): fetch it again, "
+                 "e.g. git fetch --refetch";
+        return std::unexpected(std::move(d));
+    }
+
     std::shared_ptr<const TreeSource> tree_;
+    std::string workspace_;
+    mutable std::vector<Slot> slots_;
 };
 
 std::string_view schema_for(Kind kind) {
@@ -105,7 +132,6 @@ public:
         ws_.commit = std::move(origin.commit);
         ws_.display_name = ws_.name;
         ws_.links_file = ws_.file("links.yaml");
-        ws_.documents = std::make_shared<TreeDocuments>(tree_);
     }
 
     LoadedWorkspace run();
@@ -176,7 +202,6 @@ void Loader::plan_tasks() {
         r.file = ws_.file(entry.path);
         r.is_draft = c->role == Role::draft;
         r.entry = static_cast<std::uint32_t>(&entry - tree_->entries().data());
-        r.reader = ws_.documents.get();
         tasks_.push_back({&entry, c->role, c->kind, c->stem, &r});
     }
 }
@@ -370,7 +395,8 @@ LoadedWorkspace Loader::run() {
     for (auto& d : diags_.items) {
         if (d.address.empty()) d.address = ws_.name;
     }
-    return {std::move(ws_), std::move(diags_)};
+    auto documents = std::make_shared<TreeDocuments>(tree_, ws_.name);
+    return {std::move(ws_), std::move(diags_), std::move(documents)};
 }
 
 }  // namespace
@@ -379,7 +405,7 @@ LoadedWorkspace load_workspace(std::shared_ptr<const TreeSource> tree, Workspace
                                const SchemaSet& schemas, const ParseCache* cache,
                                std::atomic<std::size_t>* files_done) {
     LoadedWorkspace loaded = Loader(std::move(tree), std::move(origin), limits, schemas, cache, files_done).run();
-    check_workspace(loaded.workspace, loaded.diagnostics);
+    check_workspace(loaded.workspace, *loaded.documents, loaded.diagnostics);
     return loaded;
 }
 

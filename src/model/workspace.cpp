@@ -1,23 +1,8 @@
 #include <algorithm>
-#include <stdexcept>
 
 #include "ferry/model/workspace.hpp"
 
 namespace ferry {
-
-const yaml::Document& Resource::document() const {
-    std::call_once(read_once_, [this] {
-        if (!reader) throw std::logic_error(file + ": a resource without a reader");
-        document_ = reader->read(*this);
-    });
-    return document_;
-}
-
-std::string_view Resource::field(std::string_view name) const {
-    if (auto known = facts.field(name)) return *known;
-    yaml::Node n = root().get(name);
-    return n && n.is_string() ? n.text() : std::string_view{};
-}
 
 std::string_view required_extension_of_model(std::string_view type) {
     return type == "dbt" ? "dbt" : "";

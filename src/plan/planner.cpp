@@ -59,52 +59,63 @@ std::optional<bool> Rewrite::same_by_hash(const Resource& before, std::string_vi
     return true;
 }
 
-bool Rewrite::same_as(const Resource& before, std::string_view skip_key) const {
+std::expected<bool, Diagnostic> Rewrite::same_as(const Resource& before, const DocumentSource& before_documents,
+                                                 std::string_view skip_key) const {
     if (auto told = same_by_hash(before, skip_key)) return *told;
-    return same_by_value(before.root(), skip_key);
+    Read root = before_documents.root(before);
+    if (!root) return std::unexpected(root.error());
+    return same_by_value(*root, skip_key);
 }
 
-namespace {
-
-yaml::Node taken(const std::string& key, const Resource& from) {
-    return from.root().get(key);
+Read Rewrite::Taken::value(const std::string& key) const {
+    Read root = documents->root(*from);
+    if (!root) return root;
+    return root->get(key);
 }
 
-}  // namespace
-
-bool Rewrite::same_by_value(yaml::Node before, std::string_view skip_key) const {
-    yaml::Node source = source_.root();
-    if (!source.is_map() || !before.is_map()) return false;
+std::expected<bool, Diagnostic> Rewrite::same_by_value(yaml::Node before, std::string_view skip_key) const {
+    Read source = documents_.root(source_);
+    if (!source) return std::unexpected(source.error());
+    if (!source->is_map() || !before.is_map()) return false;
     auto in_before = [&](std::string_view key) { return key == skip_key ? yaml::Node{} : before.get(key); };
     std::size_t expected = before.size() - (!skip_key.empty() && before.key_node(skip_key) ? 1 : 0);
     std::size_t count = 0;
-    for (std::size_t i = 0; i < source.size(); ++i) {
-        std::string_view key = source.key(i).text();
+    for (std::size_t i = 0; i < source->size(); ++i) {
+        std::string_view key = source->key(i).text();
         if (find(key)) continue;
         yaml::Node other = in_before(key);
-        if (!other || !same_value(source.value(i), other)) return false;
+        if (!other || !same_value(source->value(i), other)) return false;
         ++count;
     }
     for (const Field& f : fields_) {
         if (std::holds_alternative<std::monostate>(f.value)) continue;
         yaml::Node other = in_before(f.key);
         if (!other) return false;
-        bool same = std::holds_alternative<Taken>(f.value)
-                        ? same_value(taken(f.key, *std::get<Taken>(f.value).from), other)
-                        : same_value(other, std::get<nlohmann::json>(f.value));
+        bool same;
+        if (const auto* taken = std::get_if<Taken>(&f.value)) {
+            Read value = taken->value(f.key);
+            if (!value) return std::unexpected(value.error());
+            same = same_value(*value, other);
+        } else {
+            same = same_value(other, std::get<nlohmann::json>(f.value));
+        }
         if (!same) return false;
         ++count;
     }
     return count == expected;
 }
 
-nlohmann::json Rewrite::to_json() const {
-    nlohmann::json out = ferry::to_json(source_.root());
+std::expected<nlohmann::json, Diagnostic> Rewrite::to_json() const {
+    Read source = documents_.root(source_);
+    if (!source) return std::unexpected(source.error());
+    nlohmann::json out = ferry::to_json(*source);
     for (const Field& f : fields_) {
         if (std::holds_alternative<std::monostate>(f.value)) {
             out.erase(f.key);
-        } else if (std::holds_alternative<Taken>(f.value)) {
-            out[f.key] = ferry::to_json(taken(f.key, *std::get<Taken>(f.value).from));
+        } else if (const auto* taken = std::get_if<Taken>(&f.value)) {
+            Read value = taken->value(f.key);
+            if (!value) return std::unexpected(value.error());
+            out[f.key] = ferry::to_json(*value);
         } else {
             out[f.key] = std::get<nlohmann::json>(f.value);
         }
@@ -112,12 +123,15 @@ nlohmann::json Rewrite::to_json() const {
     return out;
 }
 
-std::string Rewrite::schedule_type() const {
+std::expected<std::string, Diagnostic> Rewrite::schedule_type() const {
     const Field* f = find("schedule");
     if (!f) return source_.facts.schedule_type;
     nlohmann::json schedule;
-    if (std::holds_alternative<Taken>(f->value))
-        schedule = ferry::to_json(taken(f->key, *std::get<Taken>(f->value).from));
+    if (const auto* taken = std::get_if<Taken>(&f->value)) {
+        Read value = taken->value(f->key);
+        if (!value) return std::unexpected(value.error());
+        schedule = ferry::to_json(*value);
+    }
     if (std::holds_alternative<nlohmann::json>(f->value)) schedule = std::get<nlohmann::json>(f->value);
     return plan_detail::schedule_type(nlohmann::json{{"schedule", std::move(schedule)}});
 }
@@ -126,7 +140,8 @@ namespace {
 
 // schedule_of() compared in place: a missing schedule, or one that is not a
 // mapping, reads as { type: manual }. From fingerprints when they can tell.
-bool same_schedule(const Resource& a, const Resource& b) {
+std::expected<bool, Diagnostic> same_schedule(const Resource& a, const DocumentSource& a_documents, const Resource& b,
+                                              const DocumentSource& b_documents) {
     static const nlohmann::json manual = {{"type", "manual"}};
     const bool in_a = a.facts.schedule_is_map;
     const bool in_b = b.facts.schedule_is_map;
@@ -139,8 +154,17 @@ bool same_schedule(const Resource& a, const Resource& b) {
         const ValueHash& hb = in_b ? fb.of(OwnedKey::schedule) : manual_hash;
         return ha == hb;
     }
-    yaml::Node sa = in_a ? a.root().get("schedule") : yaml::Node{};
-    yaml::Node sb = in_b ? b.root().get("schedule") : yaml::Node{};
+    yaml::Node sa, sb;
+    if (in_a) {
+        Read root = a_documents.root(a);
+        if (!root) return std::unexpected(root.error());
+        sa = root->get("schedule");
+    }
+    if (in_b) {
+        Read root = b_documents.root(b);
+        if (!root) return std::unexpected(root.error());
+        sb = root->get("schedule");
+    }
     if (sa && sb) return same_value(sa, sb);
     return same_value(sa ? sa : sb, manual);
 }
@@ -164,7 +188,7 @@ void Planner::check_permissions(Kind kind) {
              T.name, "ask an admin of " + T.name + " for the drafter or editor role, or pass --actor");
         ok = false;
     }
-    permitted_[kind] = ok;
+    permitted_[static_cast<std::size_t>(kind)] = ok;
 }
 
 std::optional<std::string> Share::counterpart(Kind kind, const std::string& id, const std::string& origin,
@@ -212,7 +236,7 @@ void Share::plan_model(const std::string& id) {
     // A file that is not a mapping was refused when loading; that error blocks the plan.
     if (!r.facts.is_map) return;
     bool ok = check_permissions(kind);
-    Rewrite after(r);
+    Rewrite after(r, in_.source.documents);
 
     if (auto source = r.field("source"); !source.empty()) {
         if (auto t = counterpart(Kind::sources, std::string(source), origin, code::source_not_linked)) {
@@ -230,7 +254,7 @@ void Share::plan_model(const std::string& id) {
     }
     auto tid = target_id(kind, id);
     if (!tid) return;
-    if (!links_.in_b(kind, id)) created.emplace_back(id, *tid);
+    if (!links_.in_b(kind, id)) new_models.emplace_back(id, *tid);
     if (ok) finish_change(kind, id, *tid, after);
 }
 
@@ -241,7 +265,7 @@ void Share::plan_sync(const std::string& id) {
     // A file that is not a mapping was refused when loading; that error blocks the plan.
     if (!r.facts.is_map) return;
     bool ok = check_permissions(kind);
-    Rewrite after(r);
+    Rewrite after(r, in_.source.documents);
 
     std::string model(r.field("model"));
     if (const std::string* linked = links_.in_b(Kind::models, model)) {
@@ -280,19 +304,25 @@ void Share::plan_sync(const std::string& id) {
             if (field == OwnedKey::schedule && deploy_schedule) continue;
             std::string key(kOwnedKeys[static_cast<std::size_t>(field)]);
             if (current->facts.fingerprint.has(field)) {
-                after.set_from(std::move(key), *current);
+                after.set_from(std::move(key), *current, in_.target.documents);
             } else {
                 after.drop(std::move(key));
             }
         }
-        schedule_differs = !deploy_schedule && !same_schedule(r, *current);
+        if (!deploy_schedule) {
+            auto same = same_schedule(r, in_.source.documents, *current, in_.target.documents);
+            if (!got(same)) return;
+            schedule_differs = !*same;
+        }
     } else {
         after.set("enabled", false);
         after.drop("alerts");
         if (!deploy_schedule) after.set("schedule", nlohmann::json{{"type", "manual"}});
     }
     if (deploy_schedule) {
-        std::string type = after.schedule_type();
+        auto read_type = after.schedule_type();
+        if (!got(read_type)) return;
+        const std::string& type = *read_type;
         if (auto ext = required_extension_of_schedule(type); !ext.empty() && !T.has_extension(ext)) {
             fail(code::missing_extension,
                  origin + "'s " + type + " schedule needs the '" + std::string(ext) + "' extension, which " + T.name +
@@ -327,14 +357,20 @@ bool Share::finish_change(Kind kind, const std::string& id, const std::string& t
 
     // Nothing to deploy: told in place for the many unchanged resources.
     const bool against_draft = mode == Mode::draft && draft;
+    const DocumentSource& t_documents = in_.target.documents;
     if (const Resource* compared = against_draft ? draft : published) {
-        if (rewrite.same_as(*compared, against_draft ? "draft" : "")) return false;
+        auto same = rewrite.same_as(*compared, t_documents, against_draft ? "draft" : "");
+        if (!got(same) || *same) return false;
     }
-    nlohmann::json after = rewrite.to_json();
-    nlohmann::json before = published ? to_json(published->root()) : nlohmann::json();
-    if (against_draft) {
-        before = to_json(draft->root());
-        if (before.is_object()) before.erase("draft");
+    auto written = rewrite.to_json();
+    if (!got(written)) return false;
+    nlohmann::json after = std::move(*written);
+    nlohmann::json before;
+    if (const Resource* current = against_draft ? draft : published) {
+        Read root = t_documents.root(*current);
+        if (!got(root)) return false;
+        before = to_json(*root);
+        if (against_draft && before.is_object()) before.erase("draft");
     }
     if (before == after) return false;
 
@@ -372,7 +408,7 @@ bool Share::finish_change(Kind kind, const std::string& id, const std::string& t
 
 void Planner::block_on_load_errors() {
     auto has_errors = [](const Diagnostics* d) { return d && d->has_errors(); };
-    if (!has_errors(in_.source_problems) && !has_errors(in_.target_problems)) return;
+    if (!has_errors(in_.source.problems) && !has_errors(in_.target.problems)) return;
     std::set<std::string> relevant_source = {S.name};
     std::set<std::string> relevant_target = {T.name};
     for (const auto& [kind, id] : selected_) {
@@ -381,7 +417,7 @@ void Planner::block_on_load_errors() {
         relevant_target.insert(dst(kind, linked ? *linked : id));
     }
     for (const auto& [problems, relevant] :
-         {std::pair{in_.source_problems, &relevant_source}, std::pair{in_.target_problems, &relevant_target}}) {
+         {std::pair{in_.source.problems, &relevant_source}, std::pair{in_.target.problems, &relevant_target}}) {
         if (!problems) continue;
         for (const Diagnostic& d : problems->items) {
             if (d.severity == Severity::error && relevant->contains(d.address)) plan_.diagnostics.add(d);
@@ -414,7 +450,7 @@ void Planner::plan_all(Kind kind, const std::vector<const std::string*>& ids) {
         std::ranges::move(part.plan_.changes, std::back_inserter(plan_.changes));
         std::ranges::move(part.plan_.links, std::back_inserter(plan_.links));
         std::ranges::move(part.plan_.drafts_replaced, std::back_inserter(plan_.drafts_replaced));
-        created_models_.insert(part.created.begin(), part.created.end());
+        created_models_.insert(part.new_models.begin(), part.new_models.end());
     }
 }
 

@@ -2,14 +2,15 @@
 // the rules of SPEC 3.2 (planner.cpp). Private to src/plan/.
 #pragma once
 
-#include <variant>
-
 #include <fnmatch.h>
 
+#include <array>
+#include <expected>
 #include <map>
 #include <set>
 #include <string>
 #include <utility>
+#include <variant>
 
 #include "ferry/plan/plan.hpp"
 
@@ -45,27 +46,37 @@ inline std::string schedule_type(const nlohmann::json& resource) {
     return it != schedule.end() && it->is_string() ? it->get<std::string>() : "manual";
 }
 
+// A document read through a DocumentSource: its root, or the diagnostic
+// that says why it cannot be read.
+using Read = std::expected<yaml::Node, Diagnostic>;
+
 // What a deployment writes: the source's document with some fields set (a
 // counterpart's id, a field T owns) or dropped. Most resources of a plan
 // are unchanged: those are told from the resources' fingerprints, and
-// their documents are neither read nor built as JSON.
+// their documents are neither read nor built as JSON. Whatever reads a
+// document returns the diagnostic of a read that failed.
 class Rewrite {
 public:
-    explicit Rewrite(const Resource& source) : source_(source) {}
+    Rewrite(const Resource& source, const DocumentSource& documents) : source_(source), documents_(documents) {}
     void set(std::string key, nlohmann::json value) { put(std::move(key), std::move(value)); }
-    // The value `from` has under the same key.
-    void set_from(std::string key, const Resource& from) { put(std::move(key), Taken{&from}); }
+    // The value `from` (read through `documents`) has under the same key.
+    void set_from(std::string key, const Resource& from, const DocumentSource& documents) {
+        put(std::move(key), Taken{&from, &documents});
+    }
     void drop(std::string key) { put(std::move(key), std::monostate{}); }
 
     // True when the result equals `before` without its top-level `skip_key`.
-    bool same_as(const Resource& before, std::string_view skip_key) const;
-    nlohmann::json to_json() const;
+    std::expected<bool, Diagnostic> same_as(const Resource& before, const DocumentSource& before_documents,
+                                            std::string_view skip_key) const;
+    std::expected<nlohmann::json, Diagnostic> to_json() const;
     // The schedule's type, as schedule_type() reads it from to_json().
-    std::string schedule_type() const;
+    std::expected<std::string, Diagnostic> schedule_type() const;
 
 private:
     struct Taken {
         const Resource* from;
+        const DocumentSource* documents;
+        Read value(const std::string& key) const;
     };
     using Value = std::variant<std::monostate, nlohmann::json, Taken>;
     struct Field {
@@ -77,9 +88,10 @@ private:
     // same_as from fingerprints; nullopt when they cannot tell.
     std::optional<bool> same_by_hash(const Resource& before, std::string_view skip_key) const;
     // same_as from the documents.
-    bool same_by_value(yaml::Node before, std::string_view skip_key) const;
+    std::expected<bool, Diagnostic> same_by_value(yaml::Node before, std::string_view skip_key) const;
 
     const Resource& source_;
+    const DocumentSource& documents_;
     std::vector<Field> fields_;
 };
 
@@ -99,7 +111,8 @@ class Share;
 
 class Planner {
 public:
-    explicit Planner(const PlanInput& in) : in_(in), S(in.source), T(in.target), links_(&in.links) {
+    explicit Planner(const PlanInput& in)
+        : in_(in), S(in.source.workspace), T(in.target.workspace), links_(&in.links) {
         plan_.from = {S.name, S.ref, S.commit};
         plan_.to = {T.name, T.ref, T.commit};
         plan_.actor = in.actor;
@@ -134,7 +147,7 @@ private:
     Plan plan_;
     std::set<Key> selected_;
     std::map<std::string, std::string> created_models_;  // S id -> T id, models this plan creates
-    std::map<Kind, bool> permitted_;
+    std::array<bool, kAllKinds.size()> permitted_{};  // by Kind, once check_permissions said
 };
 
 // Plans a share of the selected models or syncs: the rules of SPEC 3.2 for
@@ -155,8 +168,8 @@ public:
     void plan_model(const std::string& id);
     void plan_sync(const std::string& id);
 
-    Plan plan_;                                                // diagnostics, changes, links and drafts replaced
-    std::vector<std::pair<std::string, std::string>> created;  // models this share creates
+    Plan plan_;                                                      // diagnostics, changes, links and drafts replaced
+    std::vector<std::pair<std::string, std::string>> new_models;      // models this share creates
 
 private:
     void fail(std::string_view code, std::string message, std::string addr, std::string hint = {}) {
@@ -167,7 +180,7 @@ private:
     }
     std::string src(Kind kind, const std::string& id) const { return address(S.name, kind, id); }
     std::string dst(Kind kind, const std::string& id) const { return address(T.name, kind, id); }
-    bool check_permissions(Kind kind) const { return permitted_.at(kind); }
+    bool check_permissions(Kind kind) const { return permitted_[static_cast<std::size_t>(kind)]; }
     // The counterpart in T of S's source or destination `id`, checked for
     // link and type; nullopt (with an error) when there is none.
     std::optional<std::string> counterpart(Kind kind, const std::string& id, const std::string& origin,
@@ -175,8 +188,15 @@ private:
     // The id the resource will have in T: its linked counterpart, else the
     // same id when that is free (else target-exists).
     std::optional<std::string> target_id(Kind kind, const std::string& id);
-    // Records the change; false when it would change nothing.
+    // Records the change; false when it would change nothing (or a
+    // document could not be read, which is said).
     bool finish_change(Kind kind, const std::string& id, const std::string& tid, const Rewrite& after);
+    // The value, or false with its diagnostic said.
+    template <class V>
+    bool got(const std::expected<V, Diagnostic>& read) {
+        if (!read) plan_.diagnostics.add(read.error());
+        return read.has_value();
+    }
 
     const PlanInput& in_;
     const Workspace& S;
@@ -184,7 +204,7 @@ private:
     const LinkSet& links_;
     const std::set<Key>& selected_;
     const std::map<std::string, std::string>& created_models_;
-    const std::map<Kind, bool>& permitted_;
+    const std::array<bool, kAllKinds.size()>& permitted_;
 };
 
 // --link A=B: checked by every rule of linking, then used for this plan.

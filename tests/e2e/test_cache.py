@@ -2,11 +2,12 @@
 neither read nor written under FERRY_NO_CACHE=1, and a damaged cache is
 ignored and rebuilt."""
 
+import json
 import os
 import subprocess
 import unittest
 
-from harness import FERRY_BIN, DeployCase, ferry_env, wait_all
+from harness import FERRY_BIN, DeployCase, ferry_env, git, wait_all
 
 
 class CacheTest(DeployCase):
@@ -105,6 +106,32 @@ class CacheTest(DeployCase):
                 self.assertEqual((p.returncode, out.decode(), err.decode()), expected[1:])
         # No half-written file is left behind.
         self.assertEqual([f.name for f in self.cache_files() if ".tmp-" in f.name], [])
+
+    def test_a_blob_gone_from_the_repository_is_a_git_error_naming_it(self):
+        """A partial clone or a pruned repository: the cache still has the
+        facts of prod's models/users.yaml, but the plan changes it and must
+        read its blob, which is gone."""
+        env = {"FERRY_NO_CACHE": None}
+        args = ("reconcile", "--from", "dev", "--to", "prod", "--dry-run")
+        warm = self.ferry(*args, cwd=self.org, env=env)
+        self.assertExit(warm, 0)
+        prod = self.org / "prod"
+        blob = git(prod, "rev-parse", "HEAD:models/users.yaml")
+        (prod / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+        for fmt in ("text", "json"):
+            r = self.ferry(*args, "--format", fmt, cwd=self.org, env=env)
+            self.assertExit(r, 1)
+            self.assertNotIn("internal", r.stdout + r.stderr)
+            if fmt == "json":
+                data = json.loads(r.stdout)
+                self.assertEqual(data["status"], "blocked")
+                errors = [e for e in data["errors"] if e["code"] == "git"]
+                self.assertEqual(len(errors), 1, r.describe())
+                self.assertEqual(errors[0]["file"], "models/users.yaml")
+                self.assertEqual(errors[0]["address"], "prod:models/users")
+                self.assertIn(blob[:12], errors[0]["message"])
+            else:
+                self.assertTextDiag(r, "git", file="models/users.yaml")
 
 
 if __name__ == "__main__":

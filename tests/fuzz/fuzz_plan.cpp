@@ -57,8 +57,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     target.workspace.commit = claims.to.commit;
     ferry::Diagnostics link_problems;
     ferry::LinkSet links = ferry::resolve_links(source.workspace, target.workspace, link_problems);
-    ferry::Plan plan = ferry::make_plan({source.workspace, target.workspace, links, claims.options, claims.actor,
-                                         &source.diagnostics, &target.diagnostics});
+    ferry::Plan plan = ferry::make_plan({{source.workspace, *source.documents, &source.diagnostics},
+                                         {target.workspace, *target.documents, &target.diagnostics},
+                                         links,
+                                         claims.options,
+                                         claims.actor});
     nlohmann::json remade = ferry::plan_json(plan);
     bool matches = remade == file->plan;
     (void)matches;

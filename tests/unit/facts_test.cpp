@@ -177,7 +177,8 @@ Plan plan_model(const std::string& dev_model, const std::string& prod_model) {
     LoadedWorkspace t = load(prod, "prod");
     Diagnostics problems;
     LinkSet links = resolve_links(s.workspace, t.workspace, problems);
-    return make_plan({s.workspace, t.workspace, links, {}, "alice@acme.com", &s.diagnostics, &t.diagnostics});
+    return make_plan({{s.workspace, *s.documents, &s.diagnostics}, {t.workspace, *t.documents, &t.diagnostics}, links, {},
+                      "alice@acme.com"});
 }
 
 }  // namespace

@@ -196,8 +196,45 @@ TEST_CASE("load_workspace: files that cannot be read leave no resource, and the 
     REQUIRE(users);
     // Facts come from the load; the document is parsed again on demand.
     CHECK(users->facts.source == "wh");
-    CHECK(users->root().get("sql").text() == "select 1");
-    CHECK(users->root().get("name").mark().line == 1);
+    auto root = loaded.documents->root(*users);
+    REQUIRE(root);
+    CHECK(root->get("sql").text() == "select 1");
+    CHECK(root->get("name").mark().line == 1);
     REQUIRE(ws.find(Kind::syncs, "users-sf"));
     CHECK(ws.find(Kind::syncs, "users-sf")->facts.alerts == std::vector<std::string>{"oncall"});
+}
+
+namespace {
+
+// A tree whose blobs can vanish after the load, as objects of a partial
+// clone or a pruned repository do.
+struct VanishingTree : TreeSource {
+    MemoryTree tree;
+    bool gone = false;
+    const std::vector<TreeEntry>& entries() const override { return tree.entries(); }
+    std::expected<std::string, ReadError> read(const TreeEntry& entry, std::uint64_t max_size) const override {
+        if (gone) return std::unexpected(ReadError{false, 0, "object not found"});
+        return tree.read(entry, max_size);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("load_workspace: a document that cannot be read again is a git diagnostic naming the file") {
+    auto tree = std::make_shared<VanishingTree>();
+    tree->tree = valid_tree();
+    LoadedWorkspace loaded = load_workspace(tree, {"dev", "", "main", std::string(40, 'a')});
+    REQUIRE_FALSE(loaded.diagnostics.has_errors());
+    tree->gone = true;
+    const Resource* users = loaded.workspace.find(Kind::models, "users");
+    REQUIRE(users);
+    auto root = loaded.documents->root(*users);
+    REQUIRE_FALSE(root);
+    CHECK(root.error().code == code::git);
+    CHECK(root.error().location.file == "models/users.yaml");
+    CHECK(root.error().address == "dev:models/users");
+    CHECK(root.error().message.find("models/users.yaml cannot be read again from dev's repository: object not found") !=
+          std::string::npos);
+    // Asked again, the same answer: a failed read is not retried on every call.
+    CHECK_FALSE(loaded.documents->root(*users));
 }

@@ -50,8 +50,11 @@ Planned plan(const Org& org, PlanOptions options = {}, std::string actor = "alic
     REQUIRE_MESSAGE(!p.target.diagnostics.has_errors(), p.target.diagnostics.items.front().message);
     Diagnostics link_problems;
     LinkSet links = resolve_links(p.source.workspace, p.target.workspace, link_problems);
-    p.plan = make_plan({p.source.workspace, p.target.workspace, links, options, std::move(actor), &p.source.diagnostics,
-                        &p.target.diagnostics});
+    p.plan = make_plan({{p.source.workspace, *p.source.documents, &p.source.diagnostics},
+                        {p.target.workspace, *p.target.documents, &p.target.diagnostics},
+                        links,
+                        options,
+                        std::move(actor)});
     return p;
 }
 
@@ -395,10 +398,61 @@ TEST_CASE("plan: load errors in what is deployed block it") {
     Diagnostics ignored;
     LinkSet links = resolve_links(p.source.workspace, p.target.workspace, ignored);
     PlanOptions o;
-    Plan result = make_plan({p.source.workspace, p.target.workspace, links, o, "alice@acme.com", &p.source.diagnostics,
-                             &p.target.diagnostics});
+    Plan result = make_plan({{p.source.workspace, *p.source.documents, &p.source.diagnostics},
+                             {p.target.workspace, *p.target.documents, &p.target.diagnostics},
+                             links,
+                             o,
+                             "alice@acme.com"});
     CHECK(result.status == PlanStatus::blocked);
     CHECK(has(result, code::schema, "dev:models/users"));
+}
+
+// What a partial clone or a pruned repository looks like to the planner:
+// facts loaded (from the cache, say), documents gone.
+struct MissingDocuments : DocumentSource {
+    std::expected<yaml::Node, Diagnostic> root(const Resource& r) const override {
+        return std::unexpected(error(code::git, r.file + " cannot be read", {r.file, 0, 0}));
+    }
+};
+
+TEST_CASE("plan: a document that cannot be read blocks the plan with its git diagnostic, and nothing is thrown") {
+    Org org;  // users differs between dev and prod: planning reads both documents
+    Planned p{load(org.dev, "dev"), load(org.prod, "prod"), {}};
+    Diagnostics ignored;
+    LinkSet links = resolve_links(p.source.workspace, p.target.workspace, ignored);
+    PlanOptions o;
+    MissingDocuments missing;
+    for (bool source_missing : {true, false}) {
+        CAPTURE(source_missing);
+        const DocumentSource& s = source_missing ? missing : *p.source.documents;
+        const DocumentSource& t = source_missing ? *p.target.documents : missing;
+        Plan result;
+        CHECK_NOTHROW(result = make_plan({{p.source.workspace, s, &p.source.diagnostics},
+                                          {p.target.workspace, t, &p.target.diagnostics},
+                                          links,
+                                          o,
+                                          "alice@acme.com"}));
+        CHECK(result.status == PlanStatus::blocked);
+        CHECK(result.changes.empty());
+        auto d = find_code(result.diagnostics, code::git);
+        REQUIRE(d);
+        CHECK(d->location.file == "models/users.yaml");
+    }
+    // Unchanged resources are told from fingerprints: no document is read.
+    Org same;
+    same.dev.add("models/users.yaml", "name: Users\nsource: wh-dev\ntype: sql\nsql: select 1\n");
+    same.dev.add("syncs/users-sf.yaml",
+                 "name: Users to SF\nmodel: users\ndestination: sf-sandbox\n"
+                 "schedule: { type: cron, expression: '0 6 * * *' }\nconfig: { mappings: [{ from: email, to: Email }] }\n");
+    Planned q{load(same.dev, "dev"), load(same.prod, "prod"), {}};
+    LinkSet same_links = resolve_links(q.source.workspace, q.target.workspace, ignored);
+    Plan unchanged = make_plan({{q.source.workspace, missing, &q.source.diagnostics},
+                                {q.target.workspace, missing, &q.target.diagnostics},
+                                same_links,
+                                o,
+                                "alice@acme.com"});
+    CHECK(unchanged.status == PlanStatus::no_changes);
+    CHECK(unchanged.diagnostics.items.empty());
 }
 
 TEST_CASE("diff_values") {

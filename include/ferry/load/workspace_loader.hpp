@@ -9,9 +9,10 @@
 
 #include "ferry/load/cache.hpp"
 #include "ferry/model/diagnostic.hpp"
+#include "ferry/model/documents.hpp"
+#include "ferry/model/tree.hpp"
 #include "ferry/model/workspace.hpp"
 #include "ferry/schema/schema.hpp"
-#include "ferry/model/tree.hpp"
 
 namespace ferry {
 
@@ -32,12 +33,14 @@ struct WorkspaceOrigin {
 struct LoadedWorkspace {
     Workspace workspace;
     Diagnostics diagnostics;
+    // The resources' documents, read again from the tree on demand.
+    std::shared_ptr<const DocumentSource> documents;
 };
 
 // With a cache, blobs it holds are not read again, and the cache is
 // updated with what this load found (see cache.hpp). `files_done`, when
 // given, counts the files loaded so far, for a progress display. The
-// workspace's resources keep the tree, to read their documents again.
+// loaded workspace's `documents` keep the tree, to read blobs again.
 LoadedWorkspace load_workspace(std::shared_ptr<const TreeSource> tree, WorkspaceOrigin origin,
                                const TreeLimits& limits = {}, const SchemaSet& schemas = SchemaSet::builtin(),
                                const ParseCache* cache = nullptr, std::atomic<std::size_t>* files_done = nullptr);

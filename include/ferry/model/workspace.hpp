@@ -1,13 +1,13 @@
-// The workspace model: plain data, no I/O. Values keep the YAML document they
-// came from, so every field still knows its file, line and column.
+// The workspace model: plain data, no I/O. A workspace holds what its files
+// say (members, approvals, extensions, alerts, links) and its resources,
+// each with the facts read from its file and where that file is, so that
+// every diagnostic can name its file, line and column.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,36 +54,21 @@ std::string address(std::string_view workspace, Kind kind, std::string_view id);
 std::string_view required_extension_of_model(std::string_view type);
 std::string_view required_extension_of_schedule(std::string_view schedule_type);
 
-struct Resource;
-
-// Reads a resource's document again: the loader's reads its blob from the
-// tree it came from. Throws when it cannot (the blob is gone).
-class DocumentReader {
-public:
-    virtual ~DocumentReader() = default;
-    virtual yaml::Document read(const Resource& r) const = 0;
-};
-
-// A resource lives where its workspace put it: it is neither copied nor
-// moved, and reads its document at most once, whichever thread asks first.
+// A resource lives where its workspace put it, and holds what checks and
+// plans read without its document: its facts (facts.hpp). Its document is
+// read again, when a plan or a diagnostic needs it, through the
+// DocumentSource of the load that found it (documents.hpp).
 struct Resource {
     Kind kind = Kind::models;
     std::string id;
     std::string file;  // path inside the repository
     bool is_draft = false;
-    std::uint32_t entry = 0;                 // its file among its tree's entries
-    const DocumentReader* reader = nullptr;  // owned by the workspace
-    ResourceFacts facts;                     // what checks and plans read without the document
+    std::uint32_t entry = 0;  // its file among its tree's entries
+    ResourceFacts facts;
 
-    // The document, parsed again from its blob on first use (see facts.hpp).
-    const yaml::Document& document() const;
-    yaml::Node root() const { return document().root(); }
-    // A top-level string field, or empty.
-    std::string_view field(std::string_view name) const;
-
-    // document()'s own: a Resource is an aggregate the loader fills in.
-    mutable std::once_flag read_once_;
-    mutable yaml::Document document_;
+    // One of the top-level string fields the facts keep (type, source,
+    // model, destination), or empty.
+    std::string_view field(std::string_view name) const { return facts.field(name).value_or(std::string_view{}); }
 };
 
 enum class Level { none, view, draft, edit };
@@ -153,7 +138,6 @@ struct Workspace {
     std::array<ResourceMap, 5> drafts;
     std::vector<LinkEntry> links;
     std::string links_file;
-    std::shared_ptr<const DocumentReader> documents;  // the resources' reader
 
     const ResourceMap& of(Kind kind) const { return resources[static_cast<std::size_t>(kind)]; }
     const ResourceMap& drafts_of(Kind kind) const { return drafts[static_cast<std::size_t>(kind)]; }

@@ -1,5 +1,5 @@
 // The deployment planner (SPEC 3.2): a pure function of two loaded
-// workspaces, their links, the options and the actor. It does no I/O.
+// workspaces, their links, the options and the actor.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ferry/model/diagnostic.hpp"
+#include "ferry/model/documents.hpp"
 #include "ferry/model/links.hpp"
 #include "ferry/model/workspace.hpp"
 
@@ -93,18 +94,28 @@ struct Plan {
     std::size_t count(Action action) const;
 };
 
+// One workspace as the planner reads it.
+struct PlanSide {
+    const Workspace& workspace;
+    // The few documents a plan reads: those of the resources it changes (and
+    // of any whose fingerprints cannot tell). A document that cannot be read
+    // blocks the plan with the source's `git` diagnostic.
+    const DocumentSource& documents;
+    // What loading the workspace found; errors that concern the deployment
+    // block it.
+    const Diagnostics* problems = nullptr;
+};
+
 struct PlanInput {
-    const Workspace& source;
-    const Workspace& target;
+    PlanSide source;
+    PlanSide target;
     const LinkSet& links;  // a = source, b = target
     const PlanOptions& options;
     std::string actor;
-    // What loading each workspace found; errors that concern the
-    // deployment block it.
-    const Diagnostics* source_problems = nullptr;
-    const Diagnostics* target_problems = nullptr;
 };
 
+// Everything the plan reads comes through `input`: no other I/O, and
+// nothing thrown but what allocation throws.
 Plan make_plan(const PlanInput& input);
 
 std::string_view action_name(Action action);
