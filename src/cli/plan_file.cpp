@@ -25,8 +25,13 @@ std::expected<PlanClaims, Diagnostic> read_claims(const nlohmann::json& file) {
         }
         c.actor = file.at("actor").get<std::string>();
         const auto& o = file.at("options");
-        c.options.select = o.at("select").get<std::vector<std::string>>();
-        c.options.exclude = o.at("exclude").get<std::vector<std::string>>();
+        for (auto [list, key] : {std::pair{&c.options.select, "select"}, std::pair{&c.options.exclude, "exclude"}}) {
+            for (const auto& text : o.at(key).get<std::vector<std::string>>()) {
+                auto p = parse_pattern(text);
+                if (!p) return std::unexpected(plan_mismatch("the plan's pattern '" + text + "' is not KIND/ID"));
+                list->push_back(std::move(*p));
+            }
+        }
         c.options.all = o.at("all").get<bool>();
         c.options.with_schedule = o.at("with_schedule").get<bool>();
         c.options.include_dependencies = o.at("include_dependencies").get<bool>();
@@ -37,12 +42,6 @@ std::expected<PlanClaims, Diagnostic> read_claims(const nlohmann::json& file) {
             if (!a || !b || a->kind != b->kind)
                 return std::unexpected(plan_mismatch("the plan's --link '" + text + "' is not A=B"));
             c.options.links.push_back({a->kind, a->id, b->id});
-        }
-        for (const auto* list : {&c.options.select, &c.options.exclude}) {
-            for (const auto& p : *list) {
-                if (!parse_pattern(p))
-                    return std::unexpected(plan_mismatch("the plan's pattern '" + p + "' is not KIND/ID"));
-            }
         }
         return c;
     } catch (const nlohmann::json::exception& e) {

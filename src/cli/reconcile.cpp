@@ -41,12 +41,16 @@ void write_step_summary(const Plan& plan) {
 
 std::expected<PreparedPlan, int> prepare_plan(const Context& ctx, const ReconcileArgs& args) {
     // Usage first: nothing is read before the command line makes sense.
-    for (const auto* list : {&args.select, &args.exclude}) {
-        for (const std::string& p : *list) {
-            if (!parse_pattern(p)) {
+    PreparedPlan prepared;
+    for (auto [list, texts] :
+         {std::pair{&prepared.options.select, &args.select}, std::pair{&prepared.options.exclude, &args.exclude}}) {
+        for (const std::string& text : *texts) {
+            auto p = parse_pattern(text);
+            if (!p) {
                 return std::unexpected(
-                    usage_error("'" + p + "' is not a KIND/ID pattern (e.g. models/active-users, syncs/*)"));
+                    usage_error("'" + text + "' is not a KIND/ID pattern (e.g. models/active-users, syncs/*)"));
             }
+            list->push_back(std::move(*p));
         }
     }
     WorkspaceRequest from = parse_workspace_request(args.from);
@@ -57,9 +61,6 @@ std::expected<PreparedPlan, int> prepare_plan(const Context& ctx, const Reconcil
         return std::unexpected(usage_error("--to takes a WORKSPACE: a deployment is written on its branch"));
     }
     if (from.name == args.to) return std::unexpected(usage_error("--from and --to name the same workspace"));
-    PreparedPlan prepared;
-    prepared.options.select = args.select;
-    prepared.options.exclude = args.exclude;
     prepared.options.all = args.all;
     prepared.options.with_schedule = args.with_schedule;
     prepared.options.include_dependencies = args.include_dependencies;

@@ -2,8 +2,6 @@
 // the rules of SPEC 3.2 (planner.cpp). Private to src/plan/.
 #pragma once
 
-#include <fnmatch.h>
-
 #include <array>
 #include <expected>
 #include <map>
@@ -17,11 +15,6 @@
 namespace ferry::plan_detail {
 
 using Key = std::pair<Kind, std::string>;
-
-inline bool matches(const Pattern& p, Kind kind, const std::string& id) {
-    if (p.kind != kind) return false;
-    return p.is_glob ? fnmatch(p.id.c_str(), id.c_str(), 0) == 0 : p.id == id;
-}
 
 inline bool is_deployable(Kind kind) {
     return kind == Kind::models || kind == Kind::syncs;
@@ -206,7 +199,5 @@ private:
     const std::map<std::string, std::string>& created_models_;
     const std::array<bool, kAllKinds.size()>& permitted_;
 };
-
-// --link A=B: checked by every rule of linking, then used for this plan.
 
 }  // namespace ferry::plan_detail

@@ -81,6 +81,17 @@ std::string plan_summary(const Plan& plan) {
            std::to_string(plan.count(Action::update)) + " to update.";
 }
 
+namespace {
+
+nlohmann::json patterns(const std::vector<Pattern>& list) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const Pattern& p : list)
+        out.push_back(p.str());
+    return out;
+}
+
+}  // namespace
+
 nlohmann::json plan_json(const Plan& plan) {
     using json = nlohmann::json;
     auto at = [](const WorkspaceAt& w) {
@@ -97,8 +108,8 @@ nlohmann::json plan_json(const Plan& plan) {
         {"to", at(plan.to)},
         {"actor", plan.actor},
         {"options",
-         {{"select", plan.options.select},
-          {"exclude", plan.options.exclude},
+         {{"select", patterns(plan.options.select)},
+          {"exclude", patterns(plan.options.exclude)},
           {"all", plan.options.all},
           {"with_schedule", plan.options.with_schedule},
           {"include_dependencies", plan.options.include_dependencies},

@@ -72,10 +72,19 @@ bool has(const Plan& plan, std::string_view code, std::string_view address = {})
     return false;
 }
 
-PlanOptions select(std::initializer_list<const char*> patterns) {
+std::vector<Pattern> patterns(std::initializer_list<const char*> texts) {
+    std::vector<Pattern> out;
+    for (const char* text : texts) {
+        auto p = parse_pattern(text);
+        REQUIRE(p);
+        out.push_back(*p);
+    }
+    return out;
+}
+
+PlanOptions select(std::initializer_list<const char*> texts) {
     PlanOptions o;
-    for (const char* p : patterns)
-        o.select.emplace_back(p);
+    o.select = patterns(texts);
     return o;
 }
 
@@ -190,7 +199,7 @@ TEST_CASE("plan: selection") {
     SUBCASE("--exclude wins over whatever selected") {
         PlanOptions o;
         o.all = true;
-        o.exclude = {"models/a1", "syncs/*"};
+        o.exclude = patterns({"models/a1", "syncs/*"});
         auto p = plan(org, o);
         CHECK(p.plan.changes.size() == 2);
         CHECK_FALSE(change(p.plan, Kind::models, "a1"));
@@ -229,6 +238,10 @@ TEST_CASE("plan: parse_pattern") {
     CHECK_FALSE(parse_pattern("models/Upper"));
     CHECK_FALSE(parse_pattern("models/../x"));
     CHECK_FALSE(parse_pattern("models/[ab]"));
+    CHECK(parse_pattern("syncs/a*")->str() == "syncs/a*");
+    CHECK(parse_pattern("syncs/a*")->matches(Kind::syncs, "abc"));
+    CHECK_FALSE(parse_pattern("syncs/a*")->matches(Kind::models, "abc"));
+    CHECK_FALSE(parse_pattern("models/a?")->matches(Kind::models, "abc"));
 }
 
 TEST_CASE("plan: dependencies must be linked") {
@@ -281,7 +294,7 @@ TEST_CASE("plan: dependencies must be linked") {
         SUBCASE("but not when the model is excluded") {
             auto o = select({"syncs/new-sf"});
             o.include_dependencies = true;
-            o.exclude = {"models/new"};
+            o.exclude = patterns({"models/new"});
             CHECK(has(plan(org, o).plan, code::model_not_linked));
         }
     }

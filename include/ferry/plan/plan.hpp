@@ -24,22 +24,28 @@ struct LinkOption {
     std::string target_id;  // in T
 };
 
+// `--select` and `--exclude`: KIND/ID, with `*` and `?` in the id. Parsed
+// once, where the command line (or a plan file) is read.
+struct Pattern {
+    Kind kind;
+    std::string id;
+    bool is_glob;
+
+    bool matches(Kind k, std::string_view resource_id) const;
+    std::string str() const;  // as written: KIND/ID
+    bool operator==(const Pattern&) const = default;
+};
+// nullopt when `text` is not a KIND/ID pattern.
+std::optional<Pattern> parse_pattern(std::string_view text);
+
 struct PlanOptions {
-    std::vector<std::string> select;   // KIND/ID globs
-    std::vector<std::string> exclude;  // KIND/ID globs
+    std::vector<Pattern> select;
+    std::vector<Pattern> exclude;
     bool all = false;
     bool with_schedule = false;
     bool include_dependencies = false;
     std::vector<LinkOption> links;
 };
-
-// KIND/ID with `*` and `?` in the id; nullopt when it is not one.
-struct Pattern {
-    Kind kind;
-    std::string id;
-    bool is_glob;
-};
-std::optional<Pattern> parse_pattern(std::string_view text);
 
 struct DiffOp {
     enum class Op { add, remove, replace } op;
