@@ -8,15 +8,14 @@
 #include <iostream>
 #include <memory>
 
-#include "session.hpp"
 #include "ferry/write/files.hpp"
+#include "ferry/write/transaction.hpp"
+#include "session.hpp"
 
 namespace ferry::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr int kAttempts = 5;
 
 struct InitArgs {
     std::string workspace, organization, name;
@@ -72,25 +71,27 @@ struct Scaffold {
 };
 
 // Reads the branch tip, refuses a tree that is already a workspace, and
-// commits workspace.yaml and the empty kind folders; plans again when the
-// branch moved meanwhile.
-std::expected<Scaffold, Diagnostic> scaffold(const InitArgs& args, const Place& place, const std::string& actor) {
+// commits workspace.yaml and the empty kind folders through the
+// transaction (which reads again when the branch moved meanwhile).
+std::expected<Scaffold, Diagnostics> scaffold(const InitArgs& args, const Place& place, const std::string& actor) {
+    auto fail = [](Diagnostic d) { return std::unexpected(Diagnostics{{std::move(d)}}); };
     git::Repository& repo = *place.repo;
     auto branch = place.branch.empty() ? repo.head_branch() : place.branch;
-    if (!branch) return std::unexpected(error(code::git, args.workspace + ": " + branch.error()));
+    if (!branch) return fail(error(code::git, args.workspace + ": " + branch.error()));
     const std::string where = place.folder.empty() ? "the root of " + place.repo_path.string()
                                                    : place.folder + "/ in " + place.repo_path.string();
-    for (int attempt = 1;; ++attempt) {
+    std::vector<std::string> files;
+    auto compute = [&](int) -> std::expected<std::vector<Write>, Diagnostics> {
         std::vector<TreeEntry> existing;
         std::string base;
         if (auto tip = repo.resolve(*branch, {}); tip) {
             base = tip->commit;
             auto tree = repo.tree(base, "");
-            if (!tree) return std::unexpected(error(code::git, args.workspace + ": " + tree.error()));
+            if (!tree) return fail(error(code::git, args.workspace + ": " + tree.error()));
             existing = (*tree)->entries();
         } else if (!repo.empty()) {
             // Only a repository without any commit starts a branch here.
-            return std::unexpected(error(code::git, args.workspace + ": " + tip.error()));
+            return fail(error(code::git, args.workspace + ": " + tip.error()));
         }
         auto taken = [&](const std::string& path) {
             return std::ranges::any_of(
@@ -102,38 +103,40 @@ std::expected<Scaffold, Diagnostic> scaffold(const InitArgs& args, const Place& 
                                  args.workspace + " already exists: " + where + " has " + file + " on " + *branch);
             d.hint = place.configured ? "ferry validate " + args.workspace + " checks it"
                                       : "add it to ferry.yaml, then ferry validate " + args.workspace + " checks it";
-            return std::unexpected(std::move(d));
+            return fail(std::move(d));
         }
         if (!place.folder.empty() &&
             std::ranges::any_of(existing, [&](const TreeEntry& e) { return e.path == place.folder; })) {
-            return std::unexpected(error(code::git, args.workspace + ": " + place.folder + " is a file on " + *branch));
+            return fail(error(code::git, args.workspace + ": " + place.folder + " is a file on " + *branch));
         }
 
-        git::CommitRequest request;
-        request.branch = *branch;
-        request.base_commit = base;
-        request.new_branch = args.branch;
-        request.author = author_for(actor, repo);
-        request.message = with_trailers(
-            "Create workspace " + args.workspace + " (organization " + args.organization + ")", {}, actor);
+        Write w{args.workspace,
+                &repo,
+                *branch,
+                base,
+                {},
+                "Create workspace " + args.workspace + " (organization " + args.organization + ")",
+                {}};
         nlohmann::json workspace = {{"name", args.name.empty() ? args.workspace : args.name},
                                     {"organization", args.organization},
                                     {"members", {{actor, "admin"}}}};
-        request.changes.push_back({join(place.folder, "workspace.yaml"), render_workspace_file(workspace)});
+        w.files.push_back({join(place.folder, "workspace.yaml"), workspace_yaml(workspace)});
         // git keeps no empty folders: an empty file holds each kind's place
         // (SPEC 2.2: files other than <id>.yaml are ignored).
         for (Kind kind : kAllKinds) {
             std::string folder = join(place.folder, std::string(kind_name(kind)));
-            if (!taken(folder)) request.changes.push_back({folder + "/.gitkeep", std::string()});
+            if (!taken(folder)) w.files.push_back({folder + "/.gitkeep", std::string()});
         }
-        auto commit = repo.commit(request);
-        if (!commit && commit.error().kind == git::WriteFailure::Kind::moved && attempt < kAttempts) continue;
-        if (!commit) return std::unexpected(write_failure(commit.error(), args.workspace));
-        Scaffold out{commit->value_or(""), args.branch.empty() ? *branch : args.branch, {}};
-        for (const auto& c : request.changes)
-            out.files.push_back(c.path);
-        return out;
-    }
+        files.clear();
+        for (const auto& f : w.files)
+            files.push_back(f.path);
+        return std::vector<Write>{std::move(w)};
+    };
+    auto written = run_transaction({&repo}, {.actor = actor, .new_branch = args.branch}, compute);
+    if (!written) return std::unexpected(std::move(written.error()));
+    Scaffold out{written->empty() ? "" : written->front().commit, args.branch.empty() ? *branch : args.branch,
+                 std::move(files)};
+    return out;
 }
 
 std::expected<Place, Diagnostics> find_place(const Context& ctx, const InitArgs& args, std::optional<Organization>& org,
@@ -202,7 +205,7 @@ int init(const Context& ctx, const InitArgs& args) {
     auto actor = resolve_actor(ctx, place->repo, args.workspace);
     if (!actor) return finish(ctx, result, Diagnostics{{actor.error()}}, kFailed);
     auto done = scaffold(args, *place, *actor);
-    if (!done) return finish(ctx, result, Diagnostics{{done.error()}}, kFailed);
+    if (!done) return finish(ctx, result, done.error(), kFailed);
 
     const std::string entry = place->configured ? "" : config_entry(args, *place);
     result["commits"].push_back({{"workspace", args.workspace}, {"commit", done->commit}});

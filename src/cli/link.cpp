@@ -3,10 +3,11 @@
 #include <iostream>
 #include <memory>
 
-#include "session.hpp"
 #include "ferry/model/linking.hpp"
 #include "ferry/model/permissions.hpp"
 #include "ferry/write/files.hpp"
+#include "ferry/write/workspaces.hpp"
+#include "session.hpp"
 
 namespace ferry::cli {
 namespace {
@@ -21,7 +22,7 @@ std::expected<Address, std::string> endpoint(const std::string& text) {
 
 std::vector<git::FileChange> links_file_change(const Workspace& ws, const std::vector<LinkEntry>& entries) {
     if (same_links(ws.links, entries)) return {};
-    std::string text = render_links_file(entries);
+    std::string text = links_yaml(entries);
     if (text.empty()) return {{"links.yaml", std::nullopt}};
     return {{"links.yaml", std::move(text)}};
 }
@@ -55,7 +56,7 @@ int link_pair(const Context& ctx, Organization& org, const Address& a, const Add
     if (!actor) return finish(ctx, commits_json({}), Diagnostics{{actor.error()}}, kFailed);
     const std::string what = "Linked " + a.str() + " <-> " + b.str();
     auto written = write_workspaces(
-        org, {a.workspace, b.workspace}, *actor, "Link " + a.str() + " <-> " + b.str(),
+        org, {a.workspace, b.workspace}, {.actor = *actor}, "Link " + a.str() + " <-> " + b.str(),
         [&](const std::vector<LoadedWorkspace>& loaded) -> std::expected<std::vector<WorkspaceChange>, Diagnostics> {
             const Workspace& wa = loaded[0].workspace;
             const Workspace& wb = loaded[1].workspace;
@@ -111,8 +112,10 @@ int list_candidates(const Context& ctx, Organization& org, const Address& a, con
         }
         yaml::Node name = root->get("name");
         names.emplace_back(name.is_string() ? name.text() : std::string_view{});
-        result["candidates"].push_back(
-            {{"address", address(other, r->kind, r->id)}, {"id", r->id}, {"name", names.back()}, {"type", r->field("type")}});
+        result["candidates"].push_back({{"address", address(other, r->kind, r->id)},
+                                        {"id", r->id},
+                                        {"name", names.back()},
+                                        {"type", r->field("type")}});
     }
     if (ctx.output.format == Format::text && !ctx.output.quiet) {
         const Resource* ra = la->workspace.find(a.kind, a.id);
@@ -165,7 +168,7 @@ int unlink(const Context& ctx, const std::string& first, const std::string& seco
     auto actor = resolve_actor(ctx, *org, a->workspace);
     if (!actor) return finish(ctx, commits_json({}), Diagnostics{{actor.error()}}, kFailed);
     auto written = write_workspaces(
-        *org, {a->workspace, b->workspace}, *actor, "Unlink " + a->str() + " <-> " + b->str(),
+        *org, {a->workspace, b->workspace}, {.actor = *actor}, "Unlink " + a->str() + " <-> " + b->str(),
         [&](const std::vector<LoadedWorkspace>& loaded) -> std::expected<std::vector<WorkspaceChange>, Diagnostics> {
             const Workspace& wa = loaded[0].workspace;
             const Workspace& wb = loaded[1].workspace;

@@ -2,10 +2,11 @@
 #include <iostream>
 #include <memory>
 
-#include "session.hpp"
 #include "ferry/model/permissions.hpp"
-#include "ferry/yaml/value.hpp"
 #include "ferry/write/files.hpp"
+#include "ferry/write/workspaces.hpp"
+#include "ferry/yaml/value.hpp"
+#include "session.hpp"
 
 namespace ferry::cli {
 namespace {
@@ -44,7 +45,7 @@ int publish(const Context& ctx, const std::string& text) {
     if (!actor) return finish(ctx, commits_json({}), Diagnostics{{actor.error()}}, kFailed);
     const std::string addr = a->str();
     auto written = write_workspaces(
-        *org, {a->workspace}, *actor, "Publish " + addr,
+        *org, {a->workspace}, {.actor = *actor}, "Publish " + addr,
         [&](const std::vector<LoadedWorkspace>& loaded) -> std::expected<std::vector<WorkspaceChange>, Diagnostics> {
             const Workspace& ws = loaded[0].workspace;
             Diagnostics errors = blocking_errors(loaded[0]);
@@ -89,7 +90,7 @@ int publish(const Context& ctx, const std::string& text) {
                 path_in_tree(ws, ws.find(a->kind, a->id), std::string(kind_name(a->kind)) + "/" + a->id + ".yaml");
             WorkspaceChange change{
                 &ws,
-                {{published_path, render_resource(a->kind, resource)}, {path_in_tree(ws, draft, ""), std::nullopt}},
+                {{published_path, resource_yaml(a->kind, resource)}, {path_in_tree(ws, draft, ""), std::nullopt}},
                 block.contains("origin") && block["origin"].is_string() ? block["origin"].get<std::string>() : ""};
             return std::vector<WorkspaceChange>{std::move(change)};
         });

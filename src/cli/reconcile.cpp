@@ -6,12 +6,29 @@
 #include <iostream>
 #include <memory>
 
-#include "reconcile.hpp"
-#include "session.hpp"
+#include "deploy.hpp"
 #include "ferry/plan/plan.hpp"
+#include "session.hpp"
 
 namespace ferry::cli {
 namespace {
+
+struct ReconcileArgs {
+    std::string from, to;
+    std::vector<std::string> select, exclude, link;
+    bool all = false, with_schedule = false, include_dependencies = false;
+    bool dry_run = false, detailed_exitcode = false, push = false;
+    std::string out, branch, message;
+};
+
+// The command line checked, the organization open, both workspaces read.
+struct PreparedPlan {
+    std::unique_ptr<Organization> org;
+    PlanOptions options;
+    std::string actor;
+    LoadedWorkspace source;
+    LoadedWorkspace target;
+};
 
 std::expected<LinkOption, std::string> parse_link_option(const std::string& text, const std::string& from,
                                                          const std::string& to) {
@@ -30,15 +47,7 @@ std::expected<LinkOption, std::string> parse_link_option(const std::string& text
     return LinkOption{a->kind, a->id, b->id};
 }
 
-void write_step_summary(const Plan& plan) {
-    const char* path = std::getenv("GITHUB_STEP_SUMMARY");
-    if (!path || !*path) return;
-    std::ofstream out(path, std::ios::app);
-    out << plan_markdown(plan) << "\n";
-}
-
-}  // namespace
-
+// On failure, the exit code (the problem already reported).
 std::expected<PreparedPlan, int> prepare_plan(const Context& ctx, const ReconcileArgs& args) {
     // Usage first: nothing is read before the command line makes sense.
     PreparedPlan prepared;
@@ -88,65 +97,26 @@ std::expected<PreparedPlan, int> prepare_plan(const Context& ctx, const Reconcil
     return prepared;
 }
 
-Plan plan_prepared(const PreparedPlan& p, const LoadedWorkspace* target) {
-    const LoadedWorkspace& to = target ? *target : p.target;
-    Diagnostics link_problems;
-    LinkSet links = resolve_links(p.source.workspace, to.workspace, link_problems);
-    Plan plan = make_plan({{p.source.workspace, *p.source.documents, &p.source.diagnostics},
-                           {to.workspace, *to.documents, &to.diagnostics},
-                           links,
-                           p.options,
-                           p.actor});
-    // Links that contradict each other block the deployment; stale ones are
-    // worth a warning.
-    if (!link_problems.items.empty()) {
-        link_problems.append(std::move(plan.diagnostics));
-        plan.diagnostics = std::move(link_problems);
-        if (plan.diagnostics.has_errors()) plan.status = PlanStatus::blocked;
-    }
-    return plan;
-}
-
-int print_plan(const Context& ctx, const Plan& plan) {
-    switch (ctx.output.format) {
-        case Format::json:
-            std::cout << json_text(plan_json(plan)) << "\n";
-            break;
-        case Format::markdown:
-            std::cout << plan_markdown(plan);
-            break;
-        case Format::github:
-            print_github(std::cout, plan.diagnostics);
-            std::cout << plan_summary(plan) << "\n";
-            write_step_summary(plan);
-            break;
-        case Format::text: {
-            print_text(std::cerr, plan.diagnostics, ctx.output);
-            if (!ctx.output.quiet) print_plan_text(std::cout, plan, color_allowed(STDOUT_FILENO));
-            break;
-        }
-    }
-    return 0;
-}
-
-int plan_exit_code(const Plan& plan, bool detailed) {
-    if (plan.status == PlanStatus::blocked) return kFailed;
-    if (detailed && plan.status == PlanStatus::ok) return kChanges;
-    return kOk;
-}
-
-namespace {
-
 int reconcile(const Context& ctx, const ReconcileArgs& args) {
     auto prepared = prepare_plan(ctx, args);
     if (!prepared) return prepared.error();
-    Plan plan = plan_prepared(*prepared);
-    if (args.dry_run && !args.out.empty() && !save_plan(plan, args.out)) return kFailed;
+    PreparedPlan& p = *prepared;
+    Plan plan = plan_between(p.source, p.target, p.options, p.actor);
     if (args.dry_run) {
+        if (!args.out.empty() && !save_plan(plan, args.out)) return kFailed;
         print_plan(ctx, plan);
         return plan_exit_code(plan, args.detailed_exitcode);
     }
-    return apply_reconcile(ctx, args, std::move(*prepared), std::move(plan));
+    WriteOptions options{args.branch, args.message, args.out, args.push, args.detailed_exitcode};
+    auto make = [&](int attempt) -> std::expected<Deployment, Diagnostics> {
+        if (attempt == 1) return Deployment{std::move(p.target), std::move(plan)};
+        // SPEC 4.2: another writer moved T's branch; plan again on the new tip.
+        auto fresh = p.org->load({args.to, {}});
+        if (!fresh) return std::unexpected(Diagnostics{{fresh.error()}});
+        Plan again = plan_between(p.source, *fresh, p.options, p.actor);
+        return Deployment{std::move(*fresh), std::move(again)};
+    };
+    return deploy(ctx, *p.org, p.source.workspace.name, args.to, p.actor, make, options, true);
 }
 
 }  // namespace

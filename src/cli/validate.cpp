@@ -4,8 +4,8 @@
 #include <set>
 
 #include "commands.hpp"
-#include "session.hpp"
 #include "ferry/load/organization.hpp"
+#include "session.hpp"
 
 namespace ferry::cli {
 namespace {

@@ -57,10 +57,10 @@ inline std::string hex(const git_oid* oid) {
 // nest within a thread: a thread that holds `file` already (a write spanning
 // several repositories holds them all) takes it again at once; another
 // thread, like another process, waits.
-class FileLock {
+class FileLock : public WriteHold::Lock {
 public:
     explicit FileLock(const std::filesystem::path& file);
-    ~FileLock();
+    ~FileLock() override;
     FileLock(const FileLock&) = delete;
     FileLock& operator=(const FileLock&) = delete;
 
@@ -72,7 +72,7 @@ private:
 // clone of a URL, its fetches), so that one never sees another's
 // half-updated work tree as uncommitted changes, nor a fetch another's
 // commit before it is pushed.
-// Repository::lock_file() names the same file.
+// Repository::lock_key() names the same file.
 struct WriteLock : FileLock {
     explicit WriteLock(git_repository* repo)
         : FileLock(std::filesystem::path(git_repository_commondir(repo)) / "ferry" / "write.lock") {}

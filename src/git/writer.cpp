@@ -411,7 +411,7 @@ thread_local std::map<std::string, Held> held_by_thread;
 
 // What a lock file is known by: its canonical path (its folder is made
 // first, so that the same file always gets the same name).
-std::string lock_key(const std::filesystem::path& file) {
+std::string canonical_lock_path(const std::filesystem::path& file) {
     std::error_code ec;
     std::filesystem::create_directories(file.parent_path(), ec);
     std::filesystem::path canonical = std::filesystem::weakly_canonical(file, ec);
@@ -420,7 +420,7 @@ std::string lock_key(const std::filesystem::path& file) {
 
 }  // namespace
 
-FileLock::FileLock(const std::filesystem::path& file) : key_(lock_key(file)) {
+FileLock::FileLock(const std::filesystem::path& file) : key_(canonical_lock_path(file)) {
     Held& held = held_by_thread[key_];
     if (held.depth++ > 0) return;
     held.fd = ::open(key_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -434,25 +434,13 @@ FileLock::~FileLock() {
     held_by_thread.erase(it);
 }
 
-WriteHold::WriteHold(std::unique_ptr<FileLock> lock) : lock_(std::move(lock)) {}
-WriteHold::WriteHold(WriteHold&&) noexcept = default;
-WriteHold& WriteHold::operator=(WriteHold&&) noexcept = default;
-WriteHold::~WriteHold() = default;
-
-std::filesystem::path Repository::lock_file() const {
-    return std::filesystem::path(git_repository_commondir(impl_->repo.get())) / "ferry" / "write.lock";
+std::string Repository::lock_key() const {
+    return canonical_lock_path(std::filesystem::path(git_repository_commondir(impl_->repo.get())) / "ferry" /
+                               "write.lock");
 }
 
-std::vector<WriteHold> hold_writes(const std::vector<const Repository*>& repos) {
-    // Always in the order of the lock files' paths, so that two processes
-    // holding overlapping sets cannot each wait for the other.
-    std::set<std::string> ordered;
-    for (const Repository* repo : repos)
-        ordered.insert(lock_key(repo->lock_file()));
-    std::vector<WriteHold> holds;
-    for (const std::string& file : ordered)
-        holds.emplace_back(WriteHold(std::make_unique<FileLock>(file)));
-    return holds;
+WriteHold Repository::hold() const {
+    return WriteHold(std::make_unique<FileLock>(lock_key()));
 }
 
 }  // namespace ferry::git

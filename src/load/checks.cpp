@@ -168,7 +168,8 @@ void check_workspace(const Workspace& ws, const DocumentSource& documents, Diagn
                 }
                 if (!resolve) check_references(ws, r, *root, out);
                 if (!extension.empty()) check_extensions(ws, r, *root, extension, out);
-                if (r.facts.plaintext_secret) find_plaintext_secrets(address(ws.name, kind, id), r.file, *root, "", out);
+                if (r.facts.plaintext_secret)
+                    find_plaintext_secrets(address(ws.name, kind, id), r.file, *root, "", out);
             }
         }
     }

@@ -6,8 +6,8 @@
 #include <mutex>
 #include <thread>
 
-#include "ferry/model/links.hpp"
 #include "ferry/load/organization.hpp"
+#include "ferry/model/links.hpp"
 #include "ferry/util/parallel.hpp"
 
 namespace ferry {

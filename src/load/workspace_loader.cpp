@@ -6,8 +6,8 @@
 #include <thread>
 #include <unordered_map>
 
-#include "ferry/load/workspace_loader.hpp"
 #include "checks.hpp"
+#include "ferry/load/workspace_loader.hpp"
 #include "ferry/model/permissions.hpp"
 #include "ferry/util/parallel.hpp"
 
@@ -68,8 +68,9 @@ private:
                              r.file + (entry.id.empty() ? "" : " (blob " + entry.id.substr(0, 12) + ")") +
                                  " cannot be read again from " + workspace_ + "'s repository: " + problem,
                              {r.file, 0, 0}, address(workspace_, r.kind, r.id));
-        d.hint = "the object is missing (a partial or shallow clone, or a pruned repository): fetch it again, "
-                 "e.g. git fetch --refetch";
+        d.hint =
+            "the object is missing (a partial or shallow clone, or a pruned repository): fetch it again, "
+            "e.g. git fetch --refetch";
         return std::unexpected(std::move(d));
     }
 

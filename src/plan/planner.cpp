@@ -4,8 +4,8 @@
 #include <tuple>
 
 #include "ferry/model/permissions.hpp"
-#include "ferry/yaml/value.hpp"
 #include "ferry/util/parallel.hpp"
+#include "ferry/yaml/value.hpp"
 #include "planner.hpp"
 
 namespace ferry {

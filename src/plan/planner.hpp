@@ -104,8 +104,7 @@ class Share;
 
 class Planner {
 public:
-    explicit Planner(const PlanInput& in)
-        : in_(in), S(in.source.workspace), T(in.target.workspace), links_(&in.links) {
+    explicit Planner(const PlanInput& in) : in_(in), S(in.source.workspace), T(in.target.workspace), links_(&in.links) {
         plan_.from = {S.name, S.ref, S.commit};
         plan_.to = {T.name, T.ref, T.commit};
         plan_.actor = in.actor;
@@ -140,7 +139,7 @@ private:
     Plan plan_;
     std::set<Key> selected_;
     std::map<std::string, std::string> created_models_;  // S id -> T id, models this plan creates
-    std::array<bool, kAllKinds.size()> permitted_{};  // by Kind, once check_permissions said
+    std::array<bool, kAllKinds.size()> permitted_{};     // by Kind, once check_permissions said
 };
 
 // Plans a share of the selected models or syncs: the rules of SPEC 3.2 for
@@ -161,8 +160,8 @@ public:
     void plan_model(const std::string& id);
     void plan_sync(const std::string& id);
 
-    Plan plan_;                                                      // diagnostics, changes, links and drafts replaced
-    std::vector<std::pair<std::string, std::string>> new_models;      // models this share creates
+    Plan plan_;                                                   // diagnostics, changes, links and drafts replaced
+    std::vector<std::pair<std::string, std::string>> new_models;  // models this share creates
 
 private:
     void fail(std::string_view code, std::string message, std::string addr, std::string hint = {}) {

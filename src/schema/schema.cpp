@@ -14,11 +14,11 @@
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
 
-#include "ferry/model/workspace.hpp"
-#include "ferry/yaml/value.hpp"
 #include "compiled_schema.hpp"
+#include "ferry/model/workspace.hpp"
 #include "ferry/schema/embedded.hpp"
 #include "ferry/util/did_you_mean.hpp"
+#include "ferry/yaml/value.hpp"
 
 namespace ferry {
 

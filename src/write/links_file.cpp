@@ -23,7 +23,7 @@ void append_scalar(std::string& out, const std::string& text) {
 // Written by hand rather than through an emitter: the format is one fixed
 // shape, the style the SPEC shows (`id: { dev: x, prod: y }`), and it must
 // stay fast at 100,000 links.
-std::string render_links_file(const std::vector<LinkEntry>& entries) {
+std::string links_yaml(const std::vector<LinkEntry>& entries) {
     std::map<Kind, std::map<std::string, std::map<std::string, std::string>>> tree;
     for (const LinkEntry& e : entries)
         tree[e.kind][e.local_id][e.other_workspace] = e.other_id;

@@ -139,12 +139,12 @@ std::string render_document(std::string_view schema, const json& value, std::spa
 
 }  // namespace
 
-std::string render_resource(Kind kind, const json& resource) {
+std::string resource_yaml(Kind kind, const json& resource) {
     bool draft = has_drafts(kind) && resource.is_object() && resource.contains("draft");
     return render_document(schema_file(kind, draft), resource, field_order(kind));
 }
 
-std::string render_workspace_file(const json& workspace) {
+std::string workspace_yaml(const json& workspace) {
     static constexpr std::array<std::string_view, 6> order = {"name",      "organization", "members",
                                                               "approvals", "extensions",   "alerts"};
     return render_document("workspace.schema.json", workspace, order);

@@ -7,9 +7,9 @@
 #include <string>
 #include <utility>
 
+#include "ferry/load/workspace_loader.hpp"
 #include "ferry/model/linking.hpp"
 #include "ferry/model/links.hpp"
-#include "ferry/load/workspace_loader.hpp"
 #include "ferry/write/files.hpp"
 #include "samples.hpp"
 
@@ -38,7 +38,7 @@ void check(bool ok) {
 
 // What ferry writes back reads back as the same entries.
 void check_round_trip(const char* name, const std::vector<ferry::LinkEntry>& entries) {
-    ferry::LoadedWorkspace again = load_with_links(name, ferry::render_links_file(entries));
+    ferry::LoadedWorkspace again = load_with_links(name, ferry::links_yaml(entries));
     check(!has_errors_in_links(again));
     check(ferry::same_links(again.workspace.links, entries));
 }
@@ -68,8 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (const auto& [id, resource] : dev.workspace.of(ferry::Kind::sources)) {
             for (const ferry::Resource* candidate :
                  ferry::link_candidates(dev.workspace, prod.workspace, links, ferry::Kind::sources, id)) {
-                auto entries =
-                    ferry::with_link(dev.workspace.links, ferry::Kind::sources, id, "prod", candidate->id);
+                auto entries = ferry::with_link(dev.workspace.links, ferry::Kind::sources, id, "prod", candidate->id);
                 check_round_trip("dev", entries);
                 // Workspaces are not copied: dev states the new links for a moment.
                 std::vector<ferry::LinkEntry> before = std::exchange(dev.workspace.links, entries);

@@ -9,8 +9,8 @@
 #include <tuple>
 
 #include "cli/plan_file.hpp"
-#include "ferry/model/links.hpp"
 #include "ferry/load/workspace_loader.hpp"
+#include "ferry/model/links.hpp"
 #include "ferry/render/render.hpp"
 #include "samples.hpp"
 

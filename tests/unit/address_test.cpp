@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "ferry/model/workspace.hpp"
 #include "ferry/load/organization.hpp"
+#include "ferry/model/workspace.hpp"
 
 using namespace ferry;
 

@@ -10,9 +10,9 @@
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
 
+#include "ferry/schema/embedded.hpp"
 #include "ferry/yaml/value.hpp"
 #include "schema/compiled_schema.hpp"
-#include "ferry/schema/embedded.hpp"
 
 using namespace ferry;
 using json = nlohmann::json;

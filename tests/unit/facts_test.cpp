@@ -177,7 +177,10 @@ Plan plan_model(const std::string& dev_model, const std::string& prod_model) {
     LoadedWorkspace t = load(prod, "prod");
     Diagnostics problems;
     LinkSet links = resolve_links(s.workspace, t.workspace, problems);
-    return make_plan({{s.workspace, *s.documents, &s.diagnostics}, {t.workspace, *t.documents, &t.diagnostics}, links, {},
+    return make_plan({{s.workspace, *s.documents, &s.diagnostics},
+                      {t.workspace, *t.documents, &t.diagnostics},
+                      links,
+                      {},
                       "alice@acme.com"});
 }
 

@@ -1,5 +1,6 @@
 // A change spanning several repositories holds all their write locks, so that
-// nobody commits on one between its commit and its undo.
+// nobody commits on one between its commit and its undo: the libgit2 side of
+// the transaction's holds (transaction_test.cpp tests their order).
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -39,7 +40,7 @@ git::CommitRequest request(const std::string& base, const std::string& file) {
 
 }  // namespace
 
-TEST_CASE("hold_writes: this thread's writes go through, another's wait until released") {
+TEST_CASE("Repository::hold: this thread's writes go through, another's wait until released") {
     TempRepos repos;
     git::Repository dev = repos.open("dev");
     git::Repository prod = repos.open("prod");
@@ -51,7 +52,9 @@ TEST_CASE("hold_writes: this thread's writes go through, another's wait until re
     std::atomic<bool> other_done = false;
     std::thread other;
     {
-        std::vector<git::WriteHold> holds = git::hold_writes({&prod, &dev, &dev});
+        git::WriteHold prod_hold = prod.hold();
+        git::WriteHold dev_hold = dev.hold();
+        git::WriteHold nested = dev.hold();  // nested, as the transaction's own commit() takes it
         auto mine = dev.commit(request(base, "b.yaml"));
         REQUIRE(mine);
         REQUIRE(*mine);

@@ -454,9 +454,10 @@ TEST_CASE("plan: a document that cannot be read blocks the plan with its git dia
     // Unchanged resources are told from fingerprints: no document is read.
     Org same;
     same.dev.add("models/users.yaml", "name: Users\nsource: wh-dev\ntype: sql\nsql: select 1\n");
-    same.dev.add("syncs/users-sf.yaml",
-                 "name: Users to SF\nmodel: users\ndestination: sf-sandbox\n"
-                 "schedule: { type: cron, expression: '0 6 * * *' }\nconfig: { mappings: [{ from: email, to: Email }] }\n");
+    same.dev.add(
+        "syncs/users-sf.yaml",
+        "name: Users to SF\nmodel: users\ndestination: sf-sandbox\n"
+        "schedule: { type: cron, expression: '0 6 * * *' }\nconfig: { mappings: [{ from: email, to: Email }] }\n");
     Planned q{load(same.dev, "dev"), load(same.prod, "prod"), {}};
     LinkSet same_links = resolve_links(q.source.workspace, q.target.workspace, ignored);
     Plan unchanged = make_plan({{q.source.workspace, missing, &q.source.diagnostics},

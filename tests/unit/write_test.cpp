@@ -1,31 +1,31 @@
 #include <doctest/doctest.h>
 
-#include "ferry/yaml/value.hpp"
 #include "ferry/write/files.hpp"
+#include "ferry/yaml/value.hpp"
 #include "fixtures.hpp"
 
 using namespace ferry;
 
-TEST_CASE("render_links_file: canonical order and style") {
+TEST_CASE("links_yaml: canonical order and style") {
     std::vector<LinkEntry> entries = {
         {Kind::models, "users", "prod", "users", {}},
         {Kind::sources, "wh", "staging", "wh-stg", {}},
         {Kind::sources, "wh", "prod", "warehouse", {}},
         {Kind::sources, "123", "prod", "true", {}},
     };
-    CHECK(render_links_file(entries) == schema_comment("links.schema.json") +
-                                            "sources:\n"
-                                            "  \"123\": { prod: \"true\" }\n"
-                                            "  wh: { prod: warehouse, staging: wh-stg }\n"
-                                            "models:\n"
-                                            "  users: { prod: users }\n");
-    CHECK(render_links_file({}).empty());
+    CHECK(links_yaml(entries) == schema_comment("links.schema.json") +
+                                     "sources:\n"
+                                     "  \"123\": { prod: \"true\" }\n"
+                                     "  wh: { prod: warehouse, staging: wh-stg }\n"
+                                     "models:\n"
+                                     "  users: { prod: users }\n");
+    CHECK(links_yaml({}).empty());
 }
 
-TEST_CASE("render_links_file: reads back as the same links") {
+TEST_CASE("links_yaml: reads back as the same links") {
     std::vector<LinkEntry> entries = {{Kind::sources, "123", "prod", "null", {}}, {Kind::syncs, "s", "dev", "s2", {}}};
     MemoryTree tree = test::valid_tree();
-    tree.add("links.yaml", render_links_file(entries));
+    tree.add("links.yaml", links_yaml(entries));
     auto loaded = test::load(tree);
     CHECK_FALSE(loaded.diagnostics.has_errors());
     REQUIRE(loaded.workspace.links.size() == 2);
@@ -33,7 +33,7 @@ TEST_CASE("render_links_file: reads back as the same links") {
     CHECK(loaded.workspace.links[0].other_id == "null");
 }
 
-TEST_CASE("render_resource: canonical order, and every value reads back the same") {
+TEST_CASE("resource_yaml: canonical order, and every value reads back the same") {
     nlohmann::json sync = {
         {"config", {{"mappings", {{{"to", "Email"}, {"from", "email"}}}}, {"object", "Contact"}, {"zeta", nullptr}}},
         {"name", "Users"},
@@ -44,7 +44,7 @@ TEST_CASE("render_resource: canonical order, and every value reads back the same
         {"alerts", nlohmann::json::array()},
         {"draft", {{"origin", "dev@abc"}, {"author", "a@b.c"}, {"approval", "requested"}}},
     };
-    std::string text = render_resource(Kind::syncs, sync);
+    std::string text = resource_yaml(Kind::syncs, sync);
     CHECK(text == schema_comment("draft-sync.schema.json") +
                       "draft:\n  author: a@b.c\n  approval: requested\n  origin: dev@abc\n"
                       "name: Users\nmodel: users\ndestination: sf\nenabled: false\n"
@@ -56,7 +56,7 @@ TEST_CASE("render_resource: canonical order, and every value reads back the same
          {"select 1\nfrom t\n", "no final newline\nx", "two\n\n", "\n", "  leading\nx\n", "true", "123", "~", "",
           "a: b", "- x", "#not a comment", "'quoted'", "tab\there", "caf\u00e9", "trailing space \nx\n", "x\r\ny"}) {
         nlohmann::json model = {{"name", tricky}, {"sql", tricky}, {"tags", {tricky, 1, 2.5, true}}};
-        std::string out = render_resource(Kind::models, model);
+        std::string out = resource_yaml(Kind::models, model);
         auto doc = yaml::parse(out);
         REQUIRE_MESSAGE(doc.has_value(), out);
         CHECK_MESSAGE(to_json(doc->root()) == model, out);
@@ -75,32 +75,32 @@ TEST_CASE("schema_comment: the yaml-language-server line, naming the configured 
     CHECK(schema_file(Kind::audiences, false) == "audience.schema.json");
 }
 
-TEST_CASE("render_resource: a published file names its kind's schema, a draft the draft schema") {
+TEST_CASE("resource_yaml: a published file names its kind's schema, a draft the draft schema") {
     nlohmann::json model = {{"name", "Users"}, {"source", "wh"}, {"type", "sql"}, {"sql", "select 1"}};
-    CHECK(render_resource(Kind::models, model) ==
+    CHECK(resource_yaml(Kind::models, model) ==
           schema_comment("model.schema.json") + "name: Users\nsource: wh\ntype: sql\nsql: select 1\n");
     model["draft"] = {{"author", "a@b.c"}, {"approval", "requested"}};
-    std::string draft = render_resource(Kind::models, model);
+    std::string draft = resource_yaml(Kind::models, model);
     CHECK(draft.starts_with(schema_comment("draft-model.schema.json") + "draft:\n"));
     // A source has no drafts: whatever it holds, its own schema.
-    CHECK(render_resource(Kind::sources, {{"name", "W"}, {"type", "snowflake"}})
+    CHECK(resource_yaml(Kind::sources, {{"name", "W"}, {"type", "snowflake"}})
               .starts_with(schema_comment("source.schema.json")));
 }
 
-TEST_CASE("render_workspace_file: what ferry init writes loads as a valid workspace") {
+TEST_CASE("workspace_yaml: what ferry init writes loads as a valid workspace") {
     nlohmann::json ws = {{"organization", "acme"}, {"members", {{"alice@acme.com", "admin"}}}, {"name", "dev"}};
-    std::string text = render_workspace_file(ws);
+    std::string text = workspace_yaml(ws);
     CHECK(text == schema_comment("workspace.schema.json") +
                       "name: dev\norganization: acme\nmembers:\n  alice@acme.com: admin\n");
     // Odd names and emails stay strings.
     for (std::string who : {"*weird@acme.com", "o'brien@acme.com", "true", "# x@y"}) {
         nlohmann::json odd = {{"name", "123"}, {"organization", "yes"}, {"members", {{who, "admin"}}}};
         MemoryTree tree;
-        tree.add("workspace.yaml", render_workspace_file(odd));
+        tree.add("workspace.yaml", workspace_yaml(odd));
         auto loaded = test::load(tree);
-        CHECK_MESSAGE(!loaded.diagnostics.has_errors(), render_workspace_file(odd));
+        CHECK_MESSAGE(!loaded.diagnostics.has_errors(), workspace_yaml(odd));
         CHECK(loaded.workspace.organization == "yes");
-        auto doc = yaml::parse(render_workspace_file(odd));
+        auto doc = yaml::parse(workspace_yaml(odd));
         REQUIRE(doc.has_value());
         CHECK(to_json(doc->root()) == odd);
     }
@@ -108,8 +108,7 @@ TEST_CASE("render_workspace_file: what ferry init writes loads as a valid worksp
 
 TEST_CASE("a scaffolded tree: .gitkeep files in the kind folders are ignored") {
     MemoryTree tree;
-    tree.add("workspace.yaml",
-             render_workspace_file({{"organization", "acme"}, {"members", {{"a@acme.com", "admin"}}}}));
+    tree.add("workspace.yaml", workspace_yaml({{"organization", "acme"}, {"members", {{"a@acme.com", "admin"}}}}));
     for (Kind kind : kAllKinds)
         tree.add(std::string(kind_name(kind)) + "/.gitkeep", "");
     auto loaded = test::load(tree);

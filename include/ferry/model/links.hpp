@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "ferry/model/diagnostic.hpp"
-#include "ferry/util/flat_index.hpp"
 #include "ferry/model/workspace.hpp"
+#include "ferry/util/flat_index.hpp"
 
 namespace ferry {
 

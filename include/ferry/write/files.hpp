@@ -24,16 +24,16 @@ std::string schema_file(Kind kind, bool draft);
 // links.yaml (SPEC 2.5): kinds in SPEC order, ids and workspaces sorted,
 // each resource's links on one line, after the schema comment. Empty when
 // there are no links.
-std::string render_links_file(const std::vector<LinkEntry>& entries);
+std::string links_yaml(const std::vector<LinkEntry>& entries);
 
 // A resource file (SPEC 4.2): the schema comment, then the kind's fields in
 // a fixed order (a draft's `draft` block first), then any others sorted;
 // block style; strings that would read back as something else quoted;
 // multi-line strings as literal blocks; a final newline.
-std::string render_resource(Kind kind, const nlohmann::json& resource);
+std::string resource_yaml(Kind kind, const nlohmann::json& resource);
 
 // workspace.yaml (SPEC 2.3), as `ferry init` writes it: the schema comment,
 // then name, organization, members, approvals, extensions, alerts.
-std::string render_workspace_file(const nlohmann::json& workspace);
+std::string workspace_yaml(const nlohmann::json& workspace);
 
 }  // namespace ferry

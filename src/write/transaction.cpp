@@ -1,0 +1,201 @@
+#include "ferry/write/transaction.hpp"
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <thread>
+#include <utility>
+
+namespace ferry {
+namespace {
+
+// The commits of one target and branch, made as one.
+struct Group {
+    git::CommitTarget* target;
+    std::vector<std::string> workspaces;
+    git::CommitRequest request;
+    std::string commit;  // once made
+    bool pushed = false;
+};
+
+void back_off_with_jitter(int attempt) {
+    // Differently in each process, so that the writers that lost a round do
+    // not collide again at once.
+    thread_local std::mt19937 jitter(std::random_device{}());
+    std::this_thread::sleep_for(std::chrono::milliseconds(5 + jitter() % (10 * attempt)));
+}
+
+std::vector<Group> group_writes(std::vector<Write>& writes, const TransactionOptions& options) {
+    std::vector<Group> groups;
+    std::map<std::pair<git::CommitTarget*, std::string>, std::size_t> index;
+    for (Write& w : writes) {
+        if (w.files.empty()) continue;
+        auto [at, added] = index.try_emplace({w.target, w.branch}, groups.size());
+        if (added) {
+            // The first workspace's message and origin speak for the commit.
+            git::CommitRequest request{w.branch,
+                                       w.base_commit,
+                                       options.new_branch,
+                                       {},
+                                       with_trailers(w.message, w.from, options.actor),
+                                       author_for(options.actor, *w.target)};
+            groups.push_back({w.target, {}, std::move(request), {}, false});
+        }
+        Group& group = groups[at->second];
+        if (std::ranges::find(group.workspaces, w.workspace) == group.workspaces.end())
+            group.workspaces.push_back(w.workspace);
+        std::ranges::move(w.files, std::back_inserter(group.request.changes));
+    }
+    return groups;
+}
+
+// One attempt at writing every group: all of them, or none.
+class Attempt {
+public:
+    Attempt(std::vector<Group>& groups, const TransactionOptions& options, bool may_retry)
+        : groups_(groups), options_(options), may_retry_(may_retry) {}
+
+    // True when written; false when a branch moved and the whole may be
+    // computed again; else the diagnostics, with nothing left written.
+    std::expected<bool, Diagnostics> run() {
+        const std::vector<git::WriteHold> holds = hold_all();
+        for (Group& g : groups_) {
+            auto ok = g.target->preflight(g.request);
+            if (!ok && retrying(ok.error())) return false;
+            if (!ok) return refuse(g, ok.error());
+        }
+        for (Group& g : groups_) {
+            auto made = g.target->commit(g.request);
+            if (!made) {
+                const bool again = retrying(made.error());
+                take_back(again);
+                if (again) return false;
+                return refuse(g, made.error());
+            }
+            if (!*made) continue;  // it changed nothing
+            g.commit = **made;
+            done_.push_back(&g);
+        }
+        for (Group* g : done_) {
+            const std::string branch = options_.new_branch.empty() ? g->request.branch : options_.new_branch;
+            g->pushed = g->target->remote();
+            if (!options_.push || g->pushed) continue;
+            if (auto sent = g->target->push(branch); !sent) {
+                // A deployment that did not reach the remote is not left
+                // half-done here: running it again retries the whole.
+                take_back(false);
+                return refuse(*g, sent.error());
+            }
+            g->pushed = true;
+        }
+        return true;
+    }
+
+    const std::vector<Group*>& done() const { return done_; }
+
+private:
+    bool retrying(const git::WriteFailure& failure) const {
+        return may_retry_ && failure.kind == git::WriteFailure::Kind::moved;
+    }
+
+    // Held from the checks to the last commit (or undo), so that no other
+    // writer commits on a target between its commit and its undo.
+    std::vector<git::WriteHold> hold_all() const {
+        std::vector<std::pair<std::string, git::CommitTarget*>> targets;
+        for (const Group& g : groups_)
+            targets.emplace_back(g.target->lock_key(), g.target);
+        std::ranges::sort(targets);
+        auto [first, last] = std::ranges::unique(targets, {}, &std::pair<std::string, git::CommitTarget*>::first);
+        targets.erase(first, last);
+        std::vector<git::WriteHold> holds;
+        for (const auto& [key, target] : targets)
+            holds.push_back(target->hold());
+        return holds;
+    }
+
+    // Takes back the commits made, newest first. A commit a remote target
+    // pushed already stays; computing again starts from it.
+    void take_back(bool before_retry) {
+        for (auto it = done_.rbegin(); it != done_.rend(); ++it) {
+            Group& g = **it;
+            if (before_retry && g.target->remote()) continue;
+            if (auto undone = g.target->undo(g.request, g.commit); !undone) {
+                undo_failures_.add(warning(code::git,
+                                           g.workspaces.front() + ": the commit " + g.commit.substr(0, 12) +
+                                               " could not be taken back: " + undone.error().message,
+                                           {}, g.workspaces.front()));
+            }
+        }
+        done_.clear();
+    }
+
+    std::unexpected<Diagnostics> refuse(const Group& g, const git::WriteFailure& failure) {
+        Diagnostic d = write_failure(failure, g.workspaces.front());
+        if (failure.kind == git::WriteFailure::Kind::moved && !options_.stale_hint.empty())
+            d.hint = options_.stale_hint;
+        Diagnostics out;
+        out.add(std::move(d));
+        out.append(std::move(undo_failures_));
+        return std::unexpected(std::move(out));
+    }
+
+    std::vector<Group>& groups_;
+    const TransactionOptions& options_;
+    const bool may_retry_;
+    std::vector<Group*> done_;
+    Diagnostics undo_failures_;
+};
+
+}  // namespace
+
+std::expected<std::vector<Written>, Diagnostics> run_transaction(const std::vector<git::CommitTarget*>& recover,
+                                                                 const TransactionOptions& options,
+                                                                 const ComputeWrites& compute) {
+    for (git::CommitTarget* target : recover)
+        target->finish_interrupted_write();
+    for (int attempt = 1;; ++attempt) {
+        auto writes = compute(attempt);
+        if (!writes) return std::unexpected(std::move(writes.error()));
+        std::vector<Group> groups = group_writes(*writes, options);
+        const bool may_retry =
+            options.on_moved == TransactionOptions::OnMoved::compute_again && attempt < kWriteAttempts;
+        Attempt write(groups, options, may_retry);
+        auto outcome = write.run();
+        if (!outcome) return std::unexpected(std::move(outcome.error()));
+        if (*outcome) {
+            std::vector<Written> written;
+            for (const Group* g : write.done()) {
+                const std::string branch = options.new_branch.empty() ? g->request.branch : options.new_branch;
+                for (const std::string& workspace : g->workspaces)
+                    written.push_back({workspace, branch, g->commit, g->pushed});
+            }
+            return written;
+        }
+        // Another writer moved a branch: start over from the new tips.
+        (options.back_off ? options.back_off : back_off_with_jitter)(attempt);
+    }
+}
+
+std::string with_trailers(const std::string& message, const std::string& from, const std::string& actor) {
+    std::string out = message + "\n\n";
+    if (!from.empty()) out += "Ferry-From: " + from + "\n";
+    return out + "Ferry-Actor: " + actor + "\n";
+}
+
+git::Identity author_for(const std::string& actor, const git::CommitTarget& target) {
+    if (auto email = target.config("user.email"); email && *email == actor) {
+        if (auto name = target.config("user.name")) return {*name, actor};
+    }
+    return {actor.substr(0, actor.find('@')), actor};
+}
+
+Diagnostic write_failure(const git::WriteFailure& failure, const std::string& workspace) {
+    using Kind = git::WriteFailure::Kind;
+    std::string_view code = failure.kind == Kind::worktree_dirty  ? code::worktree_dirty
+                            : failure.kind == Kind::moved         ? code::stale_plan
+                            : failure.kind == Kind::push_rejected ? code::push_rejected
+                                                                  : code::git;
+    return error(code, workspace + ": " + failure.message, {}, workspace);
+}
+
+}  // namespace ferry
