@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 
 #include "commands.hpp"
@@ -48,11 +47,6 @@ int unknown_command(const CLI::App& app, const std::vector<Command>& table) {
 
 }  // namespace
 
-bool color_allowed(int fd) {
-    const char* no_color = std::getenv("NO_COLOR");
-    return isatty(fd) && !(no_color && *no_color);
-}
-
 std::string count_summary(const Diagnostics& diags) {
     std::size_t errors = 0, warnings = 0;
     for (const auto& d : diags.items)
@@ -71,41 +65,14 @@ CLI::Option* add_branch_option(CLI::App& sub, std::string& branch) {
         ->check(CLI::Validator(check, "NAME"));
 }
 
-std::string json_text(const nlohmann::json& result) {
-    return result.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 int usage_error(const std::string& message) {
     std::cerr << "error[usage]: " << message << "\n";
     return kUsage;
 }
 
-int finish(const Context& ctx, nlohmann::json result, const Diagnostics& diags, int exit_code,
-           const std::string& summary) {
-    auto markdown = [&](std::ostream& out) {
-        if (!summary.empty()) out << "**" << summary << "**\n\n";
-        print_markdown(out, diags);
-    };
-    switch (ctx.output.format) {
-        case Format::json:
-            add_diagnostics(result, diags);
-            std::cout << json_text(result) << "\n";
-            break;
-        case Format::github:
-            print_github(std::cout, diags);
-            if (const char* path = std::getenv("GITHUB_STEP_SUMMARY"); path && *path) {
-                std::ofstream step_summary(path, std::ios::app);
-                markdown(step_summary);
-            }
-            break;
-        case Format::markdown:
-            markdown(std::cout);
-            break;
-        case Format::text:
-            print_text(std::cerr, diags, ctx.output);
-            if (!summary.empty() && !ctx.output.quiet) std::cout << summary << "\n";
-            break;
-    }
+int finish(const Context& ctx, nlohmann::json result, const Diagnostics& diags, int exit_code, std::string summary,
+           std::string text) {
+    ctx.reporter->result({std::move(result), std::move(text), std::move(summary)}, diags);
     return exit_code;
 }
 
@@ -120,9 +87,12 @@ int run(int argc, char** argv) {
     Context ctx;
     std::string format = "text";
     bool verbose = false, quiet = false;
+    std::string formats;
+    for (const auto& name : format_names())
+        formats += (formats.empty() ? "" : "|") + name;
     app.add_option("--config", ctx.config, "organization file (default: $FERRY_CONFIG, else the nearest ferry.yaml)");
     app.add_option("--actor", ctx.actor, "act as this email (default: $FERRY_ACTOR, else git's user.email)");
-    app.add_option("--format", format, "output format")->check(CLI::IsMember({"text", "json", "markdown", "github"}));
+    app.add_option("--format", format, "output format: " + formats)->check(CLI::IsMember(format_names()));
     app.add_flag("-v,--verbose", verbose, "more detail on standard error");
     app.add_flag("-q,--quiet", quiet, "print nothing but errors");
 
@@ -144,13 +114,16 @@ int run(int argc, char** argv) {
         return rc == 0 ? kOk : kUsage;
     }
 
-    ctx.output.format = format == "json"       ? Format::json
-                        : format == "markdown" ? Format::markdown
-                        : format == "github"   ? Format::github
-                                               : Format::text;
-    ctx.output.quiet = quiet;
-    ctx.output.verbose = verbose;
-    ctx.output.color = color_allowed(STDERR_FILENO);
+    // The output format is decided here, once: commands only see the reporter.
+    const char* no_color = std::getenv("NO_COLOR");
+    const char* step_summary = std::getenv("GITHUB_STEP_SUMMARY");
+    const Terminal terminal{std::cout,
+                            std::cerr,
+                            isatty(STDOUT_FILENO) == 1,
+                            isatty(STDERR_FILENO) == 1,
+                            no_color && *no_color,
+                            step_summary ? step_summary : ""};
+    ctx.reporter = make_reporter(format, quiet, terminal);
     auto logger = spdlog::stderr_logger_st("ferry");
     logger->set_pattern("ferry: %v");
     logger->set_level(verbose ? spdlog::level::debug : spdlog::level::warn);

@@ -4,11 +4,12 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "ferry/cli/cli.hpp"
-#include "ferry/render/render.hpp"
+#include "ferry/render/reporter.hpp"
 
 namespace ferry::cli {
 
@@ -18,11 +19,12 @@ inline constexpr int kFailed = 1;
 inline constexpr int kChanges = 2;
 inline constexpr int kUsage = 64;
 
-// What every command is given: the global options, parsed.
+// What every command is given: the global options, parsed, and the
+// reporter of the chosen output format.
 struct Context {
     std::string config;  // --config
     std::string actor;   // --actor
-    Output output;
+    std::unique_ptr<Reporter> reporter;
 };
 
 struct Command {
@@ -42,21 +44,14 @@ Command apply_command();
 Command publish_command();
 Command history_command();
 
-// Prints a command's diagnostics and JSON result in the chosen format, with
-// a one-line summary (standard output in text, the first line in markdown).
-// In github format the markdown goes to $GITHUB_STEP_SUMMARY too.
-int finish(const Context& ctx, nlohmann::json result, const Diagnostics& diags, int exit_code,
-           const std::string& summary = {});
-
-// A JSON result as printed: indented, and bytes that are not UTF-8 (an
-// argument can hold any) replaced rather than fatal.
-std::string json_text(const nlohmann::json& result);
+// Reports a command's result and diagnostics through the reporter, and
+// returns `exit_code`: `result` is the JSON object, `summary` one line,
+// `text` what a person reads on standard output before it.
+int finish(const Context& ctx, nlohmann::json result, const Diagnostics& diags, int exit_code, std::string summary = {},
+           std::string text = {});
 
 // "2 errors, 1 warning"
 std::string count_summary(const Diagnostics& diags);
-
-// SPEC 4: colour only on a terminal, and never when NO_COLOR is set.
-bool color_allowed(int fd);
 
 // `--branch NAME` of the writing commands: a name git accepts for a new branch.
 CLI::Option* add_branch_option(CLI::App& sub, std::string& branch);

@@ -1,26 +1,11 @@
 #include "deploy.hpp"
 
-#include <unistd.h>
-
-#include <cstdlib>
 #include <fstream>
-#include <iostream>
 
 #include "ferry/render/render.hpp"
 #include "ferry/write/deployment.hpp"
 
 namespace ferry::cli {
-namespace {
-
-void write_step_summary(const Plan& plan) {
-    const char* path = std::getenv("GITHUB_STEP_SUMMARY");
-    if (!path || !*path) return;
-    std::ofstream out(path, std::ios::app);
-    out << plan_markdown(plan) << "\n";
-}
-
-}  // namespace
-
 Plan plan_between(const LoadedWorkspace& source, const LoadedWorkspace& target, const PlanOptions& options,
                   const std::string& actor) {
     Diagnostics link_problems;
@@ -41,24 +26,7 @@ Plan plan_between(const LoadedWorkspace& source, const LoadedWorkspace& target, 
 }
 
 int print_plan(const Context& ctx, const Plan& plan) {
-    switch (ctx.output.format) {
-        case Format::json:
-            std::cout << json_text(plan_json(plan)) << "\n";
-            break;
-        case Format::markdown:
-            std::cout << plan_markdown(plan);
-            break;
-        case Format::github:
-            print_github(std::cout, plan.diagnostics);
-            std::cout << plan_summary(plan) << "\n";
-            write_step_summary(plan);
-            break;
-        case Format::text: {
-            print_text(std::cerr, plan.diagnostics, ctx.output);
-            if (!ctx.output.quiet) print_plan_text(std::cout, plan, color_allowed(STDOUT_FILENO));
-            break;
-        }
-    }
+    ctx.reporter->plan(plan);
     return 0;
 }
 
@@ -71,7 +39,7 @@ int plan_exit_code(const Plan& plan, bool detailed) {
 bool save_plan(const Plan& plan, const std::string& path) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << json_text(plan_json(plan)) << "\n";
-    if (!out) std::cerr << "error[usage]: cannot write " << path << "\n";
+    if (!out) usage_error("cannot write " + path);
     return static_cast<bool>(out);
 }
 
@@ -113,21 +81,11 @@ int deploy(const Context& ctx, Organization& org, const std::string& from, const
         return plan_exit_code(plan, options.detailed_exitcode);
     }
     const bool committed = !written->empty();
-    Written what = committed ? written->front()
-                             : Written{plan.to.workspace, options.branch.empty() ? plan.to.ref : options.branch, "",
-                                       options.push || (*repo)->remote()};
-    if (ctx.output.format == Format::json) {
-        nlohmann::json out = plan_json(plan);
-        out["written"] = {
-            {"workspace", what.workspace}, {"branch", what.branch}, {"commit", what.commit}, {"pushed", what.pushed}};
-        std::cout << json_text(out) << "\n";
-    } else {
-        print_plan(ctx, plan);
-        if (ctx.output.format == Format::text && !ctx.output.quiet && committed) {
-            std::cout << "Committed " << what.commit.substr(0, 12) << " to " << what.workspace << " (" << what.branch
-                      << ")" << (what.pushed ? ", pushed" : "") << ".\n";
-        }
-    }
+    PlanWritten what{plan.to.workspace, options.branch.empty() ? plan.to.ref : options.branch, "",
+                     options.push || (*repo)->remote()};
+    if (committed)
+        what = {written->front().workspace, written->front().branch, written->front().commit, written->front().pushed};
+    ctx.reporter->plan(plan, what);
     return options.detailed_exitcode && committed ? kChanges : kOk;
 }
 

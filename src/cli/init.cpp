@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <iostream>
 #include <memory>
 
 #include "ferry/write/files.hpp"
@@ -211,22 +210,19 @@ int init(const Context& ctx, const InitArgs& args) {
     result["commits"].push_back({{"workspace", args.workspace}, {"commit", done->commit}});
     result["files"] = done->files;
     if (!entry.empty()) result["ferry_yaml"] = "workspaces:\n" + entry;
-    if (ctx.output.format == Format::text && !ctx.output.quiet) {
-        std::cout << "Created workspace " << args.workspace << " (organization " << args.organization << ", " << *actor
-                  << " as admin)\n  " << place->repo_path.string() << " on " << done->branch << ": commit "
-                  << done->commit.substr(0, 12) << "\n";
-        for (const auto& f : done->files)
-            std::cout << "  + " << f << "\n";
-        if (!entry.empty()) {
-            std::cout << "\nAdd it to "
-                      << (place->config_file ? place->config_file->string()
-                                             : "a ferry.yaml (none was found; repo: is relative to its folder)")
-                      << ":\n\nworkspaces:\n"
-                      << entry << "\n";
-        }
-        std::cout << "Then: ferry validate " << args.workspace << "\n";
+    std::string text = "Created workspace " + args.workspace + " (organization " + args.organization + ", " + *actor +
+                       " as admin)\n  " + place->repo_path.string() + " on " + done->branch + ": commit " +
+                       done->commit.substr(0, 12) + "\n";
+    for (const auto& f : done->files)
+        text += "  + " + f + "\n";
+    if (!entry.empty()) {
+        text += "\nAdd it to " +
+                (place->config_file ? place->config_file->string()
+                                    : std::string("a ferry.yaml (none was found; repo: is relative to its folder)")) +
+                ":\n\nworkspaces:\n" + entry + "\n";
     }
-    return finish(ctx, std::move(result), {}, kOk);
+    text += "Then: ferry validate " + args.workspace + "\n";
+    return finish(ctx, std::move(result), {}, kOk, {}, text);
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // `ferry link A B`, `ferry link A WORKSPACE`, `ferry unlink A B`, `ferry links [WORKSPACE]` (SPEC 3.1).
 #include <iomanip>
-#include <iostream>
 #include <memory>
+#include <sstream>
 
 #include "ferry/model/linking.hpp"
 #include "ferry/model/permissions.hpp"
@@ -29,13 +29,11 @@ std::vector<git::FileChange> links_file_change(const Workspace& ws, const std::v
 
 int report_written(const Context& ctx, const std::string& what, const std::vector<Written>& written,
                    const Diagnostics& warnings) {
-    if (ctx.output.format == Format::text && !ctx.output.quiet) {
-        std::cout << what << "\n";
-        if (written.empty()) std::cout << "Nothing to write: both links.yaml files already say so.\n";
-        for (const auto& w : written)
-            std::cout << "  " << w.workspace << ": commit " << w.commit.substr(0, 12) << "\n";
-    }
-    return finish(ctx, commits_json(written), warnings, kOk);
+    std::string text = what + "\n";
+    if (written.empty()) text += "Nothing to write: both links.yaml files already say so.\n";
+    for (const auto& w : written)
+        text += "  " + w.workspace + ": commit " + w.commit.substr(0, 12) + "\n";
+    return finish(ctx, commits_json(written), warnings, kOk, {}, text);
 }
 
 // The live links between the two loaded workspaces, and the errors that
@@ -117,20 +115,17 @@ int list_candidates(const Context& ctx, Organization& org, const Address& a, con
                                         {"name", names.back()},
                                         {"type", r->field("type")}});
     }
-    if (ctx.output.format == Format::text && !ctx.output.quiet) {
-        const Resource* ra = la->workspace.find(a.kind, a.id);
-        std::cout << "Resources of " << other << " that " << a.str() << " (" << ra->field("type")
-                  << ") may be linked to:\n";
-        if (candidates.empty()) std::cout << "  none\n";
-        for (std::size_t i = 0; i < candidates.size(); ++i) {
-            std::cout << "  " << std::left << std::setw(40) << address(other, candidates[i]->kind, candidates[i]->id)
-                      << " " << names[i] << "\n";
-        }
-        if (!candidates.empty())
-            std::cout << "Link one with: ferry link " << a.str() << " " << other << ":" << kind_name(a.kind)
-                      << "/<id>\n";
+    const Resource* ra = la->workspace.find(a.kind, a.id);
+    std::ostringstream text;
+    text << "Resources of " << other << " that " << a.str() << " (" << ra->field("type") << ") may be linked to:\n";
+    if (candidates.empty()) text << "  none\n";
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        text << "  " << std::left << std::setw(40) << address(other, candidates[i]->kind, candidates[i]->id) << " "
+             << names[i] << "\n";
     }
-    return finish(ctx, result, errors, errors.has_errors() ? kFailed : kOk);
+    if (!candidates.empty())
+        text << "Link one with: ferry link " << a.str() << " " << other << ":" << kind_name(a.kind) << "/<id>\n";
+    return finish(ctx, result, errors, errors.has_errors() ? kFailed : kOk, {}, text.str());
 }
 
 int link(const Context& ctx, const std::string& first, const std::string& second) {
@@ -238,18 +233,17 @@ int list_links(const Context& ctx, const std::vector<std::string>& args) {
             }
         }
     }
-    if (ctx.output.format == Format::text && !ctx.output.quiet) {
-        if (rows.empty()) std::cout << "No links.\n";
-        std::size_t width = 4;
-        for (const auto& r : rows)
-            width = std::max(width, r[1].size());
-        if (!rows.empty())
-            std::cout << std::left << std::setw(14) << "KIND" << std::setw(width + 2) << "A"
-                      << "B\n";
-        for (const auto& r : rows)
-            std::cout << std::left << std::setw(14) << r[0] << std::setw(width + 2) << r[1] << r[2] << "\n";
-    }
-    return finish(ctx, result, diags, diags.has_errors() ? kFailed : kOk);
+    std::ostringstream text;
+    if (rows.empty()) text << "No links.\n";
+    std::size_t width = 4;
+    for (const auto& r : rows)
+        width = std::max(width, r[1].size());
+    if (!rows.empty())
+        text << std::left << std::setw(14) << "KIND" << std::setw(width + 2) << "A"
+             << "B\n";
+    for (const auto& r : rows)
+        text << std::left << std::setw(14) << r[0] << std::setw(width + 2) << r[1] << r[2] << "\n";
+    return finish(ctx, result, diags, diags.has_errors() ? kFailed : kOk, {}, text.str());
 }
 
 }  // namespace

@@ -1,5 +1,4 @@
 // `ferry publish T:KIND/ID` (SPEC 3.3).
-#include <iostream>
 #include <memory>
 
 #include "ferry/model/permissions.hpp"
@@ -95,12 +94,10 @@ int publish(const Context& ctx, const std::string& text) {
             return std::vector<WorkspaceChange>{std::move(change)};
         });
     if (!written) return finish(ctx, commits_json({}), written.error(), kFailed);
-    if (ctx.output.format == Format::text && !ctx.output.quiet) {
-        std::cout << "Published " << addr << "\n";
-        for (const auto& w : *written)
-            std::cout << "  " << w.workspace << ": commit " << w.commit.substr(0, 12) << "\n";
-    }
-    return finish(ctx, commits_json(*written), {}, kOk);
+    std::string said = "Published " + addr + "\n";
+    for (const auto& w : *written)
+        said += "  " + w.workspace + ": commit " + w.commit.substr(0, 12) + "\n";
+    return finish(ctx, commits_json(*written), {}, kOk, {}, said);
 }
 
 }  // namespace

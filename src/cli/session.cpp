@@ -43,21 +43,8 @@ std::expected<Organization, Diagnostics> open_organization(const Context& ctx) {
         }
         return std::unexpected(Diagnostics{{std::move(d)}});
     }
-    git::Progress progress;
-    if (ctx.output.format == Format::text && !ctx.output.quiet && isatty(STDERR_FILENO)) {
-        // Each line overwrites the one before: padded with spaces to its width.
-        progress = [width = std::size_t{0}](const std::string& line, bool last) mutable {
-            std::cerr << '\r' << line;
-            if (line.size() < width) std::cerr << std::string(width - line.size(), ' ');
-            if (last && !line.empty()) {
-                std::cerr << '\n';
-            } else if (last) {
-                std::cerr << '\r';
-            }
-            width = last ? 0 : line.size();
-            std::cerr.flush();
-        };
-    }
+    // Fetches and long loads show their progress where the reporter shows any.
+    git::Progress progress = ctx.reporter->progress();
     return Organization::open(file->string(), std::move(progress));
 }
 

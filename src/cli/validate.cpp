@@ -1,6 +1,5 @@
 // `ferry validate [WORKSPACE[@REF]...]`: every input check of SPEC 6.
 #include <algorithm>
-#include <iostream>
 #include <set>
 
 #include "commands.hpp"
@@ -79,16 +78,16 @@ int validate(const Context& ctx, const std::vector<std::string>& args) {
         org->config(), workspaces, [&](const std::string& name) { return asked.contains(name); }, diags);
     diags.sort();
 
-    if (ctx.output.format == Format::text && !ctx.output.quiet) {
-        for (const auto& w : result["workspaces"]) {
-            std::cout << w["workspace"].get<std::string>() << " @ " << w["ref"].get<std::string>() << " ("
-                      << w["commit"].get<std::string>().substr(0, 12) << "): " << w["resources"].get<std::size_t>()
-                      << " resources, " << w["drafts"].get<std::size_t>() << " drafts"
-                      << (w["valid"].get<bool>() ? "" : ", invalid") << "\n";
-        }
+    std::string text;
+    for (const auto& w : result["workspaces"]) {
+        text += w["workspace"].get<std::string>() + " @ " + w["ref"].get<std::string>() + " (" +
+                w["commit"].get<std::string>().substr(0, 12) +
+                "): " + std::to_string(w["resources"].get<std::size_t>()) + " resources, " +
+                std::to_string(w["drafts"].get<std::size_t>()) + " drafts" +
+                (w["valid"].get<bool>() ? "" : ", invalid") + "\n";
     }
     std::string summary = (diags.has_errors() ? "Invalid: " : "Valid: ") + count_summary(diags) + ".";
-    return finish(ctx, std::move(result), diags, diags.has_errors() ? kFailed : kOk, summary);
+    return finish(ctx, std::move(result), diags, diags.has_errors() ? kFailed : kOk, summary, text);
 }
 
 }  // namespace

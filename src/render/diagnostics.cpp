@@ -48,14 +48,13 @@ std::string headline(const Diagnostic& d) {
 
 }  // namespace
 
-void print_text(std::ostream& out, const Diagnostics& diags, const Output& output) {
+void print_text(std::ostream& out, const Diagnostics& diags, bool color, bool quiet) {
     for (const Diagnostic& d : diags.items) {
         bool is_error = d.severity == Severity::error;
-        if (output.quiet && !is_error) continue;
-        const char* color = is_error ? "\x1b[1;31m" : "\x1b[1;33m";
-        if (output.color) out << color;
+        if (quiet && !is_error) continue;
+        if (color) out << (is_error ? "\x1b[1;31m" : "\x1b[1;33m");
         out << (is_error ? "error" : "warning") << "[" << d.code << "]";
-        if (output.color) out << "\x1b[0m";
+        if (color) out << "\x1b[0m";
         out << ": " << headline(d) << "\n";
         if (auto w = where(d.location); !w.empty()) out << "  --> " << w << "\n";
         if (!d.hint.empty()) out << "  = hint: " << d.hint << "\n";
@@ -115,6 +114,10 @@ nlohmann::json to_json(const Diagnostic& d) {
     }
     if (!d.hint.empty()) j["hint"] = d.hint;
     return j;
+}
+
+std::string json_text(const nlohmann::json& result) {
+    return result.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void add_diagnostics(nlohmann::json& result, const Diagnostics& diags) {

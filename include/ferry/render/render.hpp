@@ -1,4 +1,5 @@
-// Diagnostics (and later plans) -> text, json, markdown, github.
+// Diagnostics and plans -> text, json, markdown, github: the pieces the
+// reporter (reporter.hpp) puts together for each format.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -9,17 +10,9 @@
 
 namespace ferry {
 
-enum class Format { text, json, markdown, github };
-
-struct Output {
-    Format format = Format::text;
-    bool color = false;  // only on a terminal, never with NO_COLOR
-    bool quiet = false;  // errors only
-    bool verbose = false;
-};
-
-// SPEC 4.1: `error[CODE]: message` with `--> file:line:column` where known.
-void print_text(std::ostream& out, const Diagnostics& diags, const Output& output);
+// SPEC 4.1: `error[CODE]: message` with `--> file:line:column` where known;
+// errors only when `quiet`.
+void print_text(std::ostream& out, const Diagnostics& diags, bool color, bool quiet);
 // `::error file=F,line=L::message`, errors first, at most 10 of each kind.
 void print_github(std::ostream& out, const Diagnostics& diags);
 // A bullet list fit for a pull-request comment.
@@ -39,5 +32,8 @@ void print_plan_text(std::ostream& out, const Plan& plan, bool color);
 std::string plan_markdown(const Plan& plan, std::size_t limit = 65536);
 // Adds `errors` and `warnings` arrays to a command's JSON result.
 void add_diagnostics(nlohmann::json& result, const Diagnostics& diags);
+// A JSON result as printed: indented, and bytes that are not UTF-8 (an
+// argument can hold any) replaced rather than fatal.
+std::string json_text(const nlohmann::json& result);
 
 }  // namespace ferry

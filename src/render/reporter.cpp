@@ -1,0 +1,146 @@
+#include "ferry/render/reporter.hpp"
+
+#include <fstream>
+#include <ostream>
+
+#include "ferry/plan/plan.hpp"
+#include "ferry/render/render.hpp"
+
+namespace ferry {
+namespace {
+
+// A command's result as a pull-request comment: the summary in bold, then
+// the diagnostics.
+std::string result_markdown(const Report& report, const Diagnostics& diags) {
+    std::ostringstream out;
+    if (!report.summary.empty()) out << "**" << report.summary << "**\n\n";
+    print_markdown(out, diags);
+    return out.str();
+}
+
+class TextReporter : public Reporter {
+public:
+    TextReporter(bool quiet, const Terminal& t) : quiet_(quiet), t_(t) {}
+
+    void result(const Report& report, const Diagnostics& diags) override {
+        if (!quiet_) t_.out << report.text;
+        print_text(t_.err, diags, color(t_.err_is_terminal), quiet_);
+        if (!quiet_ && !report.summary.empty()) t_.out << report.summary << "\n";
+    }
+
+    void plan(const Plan& plan, const std::optional<PlanWritten>& written) override {
+        print_text(t_.err, plan.diagnostics, color(t_.err_is_terminal), quiet_);
+        if (quiet_) return;
+        print_plan_text(t_.out, plan, color(t_.out_is_terminal));
+        if (written && !written->commit.empty()) {
+            t_.out << "Committed " << written->commit.substr(0, 12) << " to " << written->workspace << " ("
+                   << written->branch << ")" << (written->pushed ? ", pushed" : "") << ".\n";
+        }
+    }
+
+    Progress progress() override {
+        if (quiet_ || !t_.err_is_terminal) return {};
+        // Each line overwrites the one before: padded with spaces to its width.
+        return [&err = t_.err, width = std::size_t{0}](const std::string& line, bool last) mutable {
+            err << '\r' << line;
+            if (line.size() < width) err << std::string(width - line.size(), ' ');
+            if (last && !line.empty()) {
+                err << '\n';
+            } else if (last) {
+                err << '\r';
+            }
+            width = last ? 0 : line.size();
+            err.flush();
+        };
+    }
+
+private:
+    // SPEC 4: colour only on a terminal, and never when NO_COLOR is set.
+    bool color(bool terminal) const { return terminal && !t_.no_color; }
+
+    bool quiet_;
+    Terminal t_;
+};
+
+class JsonReporter : public Reporter {
+public:
+    explicit JsonReporter(const Terminal& t) : t_(t) {}
+
+    void result(const Report& report, const Diagnostics& diags) override {
+        nlohmann::json out = report.json;
+        add_diagnostics(out, diags);
+        t_.out << json_text(out) << "\n";
+    }
+
+    void plan(const Plan& plan, const std::optional<PlanWritten>& written) override {
+        nlohmann::json out = plan_json(plan);
+        if (written) {
+            out["written"] = {{"workspace", written->workspace},
+                              {"branch", written->branch},
+                              {"commit", written->commit},
+                              {"pushed", written->pushed}};
+        }
+        t_.out << json_text(out) << "\n";
+    }
+
+    Progress progress() override { return {}; }
+
+private:
+    Terminal t_;
+};
+
+class MarkdownReporter : public Reporter {
+public:
+    explicit MarkdownReporter(const Terminal& t) : t_(t) {}
+
+    void result(const Report& report, const Diagnostics& diags) override { t_.out << result_markdown(report, diags); }
+    void plan(const Plan& plan, const std::optional<PlanWritten>&) override { t_.out << plan_markdown(plan); }
+    Progress progress() override { return {}; }
+
+private:
+    Terminal t_;
+};
+
+class GithubReporter : public Reporter {
+public:
+    explicit GithubReporter(const Terminal& t) : t_(t) {}
+
+    void result(const Report& report, const Diagnostics& diags) override {
+        print_github(t_.out, diags);
+        append_to_step_summary(result_markdown(report, diags));
+    }
+
+    void plan(const Plan& plan, const std::optional<PlanWritten>&) override {
+        print_github(t_.out, plan.diagnostics);
+        t_.out << plan_summary(plan) << "\n";
+        append_to_step_summary(plan_markdown(plan) + "\n");
+    }
+
+    Progress progress() override { return {}; }
+
+private:
+    // The one place that writes the step summary.
+    void append_to_step_summary(const std::string& markdown) const {
+        if (t_.step_summary.empty()) return;
+        std::ofstream out(t_.step_summary, std::ios::app);
+        out << markdown;
+    }
+
+    Terminal t_;
+};
+
+}  // namespace
+
+const std::vector<std::string>& format_names() {
+    static const std::vector<std::string> names = {"text", "json", "markdown", "github"};
+    return names;
+}
+
+std::unique_ptr<Reporter> make_reporter(std::string_view format, bool quiet, const Terminal& terminal) {
+    if (format == "json") return std::make_unique<JsonReporter>(terminal);
+    if (format == "markdown") return std::make_unique<MarkdownReporter>(terminal);
+    if (format == "github") return std::make_unique<GithubReporter>(terminal);
+    return std::make_unique<TextReporter>(quiet, terminal);
+}
+
+}  // namespace ferry
