@@ -42,6 +42,7 @@ void on_checkout_progress(const char* path, std::size_t, std::size_t, void*) {
 
 }  // namespace
 
+#ifdef FERRY_TEST_HOOKS
 void test_write_step() {
     static const long limit = [] {
         const char* value = std::getenv("FERRY_TEST_KILL_AFTER_WRITES");
@@ -50,6 +51,7 @@ void test_write_step() {
     static long steps = 0;
     if (limit > 0 && ++steps == limit) std::raise(SIGKILL);
 }
+#endif
 
 Checkouts checkouts_of(git_repository* repo, const std::string& ref_name) {
     Checkouts out;

@@ -57,7 +57,13 @@ void finish_pending_checkout(git_repository* repo);
 // pending-checkout record, a branch move, a file of a work tree) calls
 // this, and with FERRY_TEST_KILL_AFTER_WRITES=N in the environment the
 // process kills itself with SIGKILL right after its Nth step, as an OOM
-// killer or a CI timeout would. Unset or 0: nothing happens.
+// killer or a CI timeout would. Unset or 0: nothing happens. Only a build
+// configured with -DFERRY_TEST_HOOKS=ON has it; any other build compiles
+// the calls away.
+#ifdef FERRY_TEST_HOOKS
 void test_write_step();
+#else
+inline void test_write_step() {}
+#endif
 
 }  // namespace ferry::git
