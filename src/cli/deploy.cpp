@@ -6,6 +6,7 @@
 #include "ferry/write/deployment.hpp"
 
 namespace ferry::cli {
+
 Plan plan_between(const LoadedWorkspace& source, const LoadedWorkspace& target, const PlanOptions& options,
                   const std::string& actor) {
     Diagnostics link_problems;

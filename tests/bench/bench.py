@@ -3,7 +3,7 @@
 
     python3 tests/bench/bench.py [--models N] [--syncs N] [--change PERCENT]
                                  [--runs R] [--python-runs R] [--ferry PATH]
-                                 [--keep DIR] [--json FILE]
+                                 [--baseline PATH] [--keep DIR] [--json FILE]
     python3 tests/bench/bench.py --curve [1000,10000,30000,100000]
     python3 tests/bench/bench.py --smoke
 
@@ -17,6 +17,11 @@ interleaved round by round:
 It checks that ferry's plan holds exactly the expected updates, that the
 Python script finds the same changes, and that every warm plan is
 byte-identical to the cold one; any failed check exits with status 1.
+
+With --baseline PATH, another ferry binary (the previous commit's, say) is
+measured cold and warm in the same rounds, each with its own cache, and the
+ratios of the two are printed: a change is compared with what it changed
+on the same machine at the same time, not with figures from another day.
 """
 
 import argparse
@@ -39,7 +44,8 @@ REPOS = ("dev.git", "prod.git")
 CACHE = pathlib.PurePath("ferry", "cache")  # ferry's cache, inside each repository's git dir
 CURVE = (1000, 10000, 30000, 100000)
 MIB = 2**20
-SHORT = {"read_floor": "read floor", "python": "Python", "cold": "cold", "warm": "warm"}
+SHORT = {"read_floor": "read floor", "python": "Python", "cold": "cold", "warm": "warm",
+         "baseline_cold": "baseline cold", "baseline_warm": "baseline warm"}
 
 # The targets of the performance issue, shown beside the figures reached.
 TARGETS = {
@@ -311,13 +317,25 @@ def ferry_version(ferry):
 def benchmark(args, org_dir, work):
     session = Session(org_dir, args.ferry, work)
     session.prime()
+    baseline = None
+    if args.baseline:
+        (work / "baseline").mkdir()
+        baseline = Session(org_dir, args.baseline, work / "baseline")
+        baseline.prime()
     rows = {"read_floor": [], "python": [], "cold": [], "warm": []}
+    if baseline:
+        rows.update({"baseline_cold": [], "baseline_warm": []})
     for run in range(args.runs):
         rows["read_floor"].append(session.read_floor())
         if run < args.python_runs:
             rows["python"].append(session.python())
-        rows["cold"].append(session.cold())
-        rows["warm"].append(session.warm())
+        # The two binaries in turn, in an order that alternates by round.
+        order = [(session, "cold"), (session, "warm")]
+        if baseline:
+            pair = [(baseline, "baseline_cold"), (baseline, "baseline_warm")]
+            order = order + pair if run % 2 == 0 else pair + order
+        for who, row in order:
+            rows[row].append(who.warm() if row.endswith("warm") else who.cold())
         done = ", ".join(f"{SHORT[name]} {fmt_s(samples[-1].seconds)}" for name, samples in rows.items()
                          if len(samples) == run + 1)
         log(f"round {run + 1}/{args.runs}: {done}")
@@ -336,6 +354,11 @@ def benchmark(args, org_dir, work):
     }
     if "python" in results:
         ratios["Python / cold"] = results["python"]["median_s"] / results["cold"]["median_s"]
+    if baseline:
+        ratios["cold / baseline cold"] = results["cold"]["median_s"] / results["baseline_cold"]["median_s"]
+        ratios["warm / baseline warm"] = results["warm"]["median_s"] / results["baseline_warm"]["median_s"]
+        ratios["cold memory / baseline"] = results["cold"]["peak_mib"] / results["baseline_cold"]["peak_mib"]
+        ratios["warm memory / baseline"] = results["warm"]["peak_mib"] / results["baseline_warm"]["peak_mib"]
     checks = [f"ferry's plan holds exactly the {len(session.expected):,} expected updates",
               f"{plural(args.runs, 'warm plan')} byte-identical to the cold plan"
               + ("" if session.cache_made else " (ferry made no cache: warm = cold)")]
@@ -347,6 +370,7 @@ def benchmark(args, org_dir, work):
                        "runs": args.runs, "python_runs": min(args.python_runs, args.runs)},
         "machine": machine(),
         "ferry": {"path": str(args.ferry), "version": ferry_version(args.ferry)},
+        "baseline": {"path": str(args.baseline), "version": ferry_version(args.baseline)} if baseline else None,
         "organization": {"files": session.files, "yaml_bytes": session.yaml_bytes,
                          "expected_updates": len(session.expected)},
         "results": results, "ratios": ratios,
@@ -368,10 +392,14 @@ def print_benchmark(f):
     labels = {"read_floor": "(a) read floor: git cat-file, both repos",
               "python": "(b) Python + PyYAML (C loader)",
               "cold": "(c) ferry cold (FERRY_NO_CACHE=1)",
-              "warm": "(d) ferry warm (cache from before the change)"}
+              "warm": "(d) ferry warm (cache from before the change)",
+              "baseline_cold": "(e) baseline ferry cold",
+              "baseline_warm": "(f) baseline ferry warm"}
     print(f"{'':47}{'median':>9}{'min':>9}{'max':>9}{'peak memory':>14}")
     for name, label in labels.items():
         r = f["results"].get(name)
+        if r is None and name.startswith("baseline"):
+            continue
         if r is None:
             print(f"{label:47}{'skipped':>9}")
             continue
@@ -384,6 +412,12 @@ def print_benchmark(f):
             value = f["ratios"][name]
             target, ok = met(name, value)
             print(f"{name:47}{value:>8.1f}x{target:>9}{ok:>6}")
+    if f.get("baseline"):
+        print()
+        print(f"against the baseline ({f['baseline']['path']}), in the same rounds:")
+        for name in ("cold / baseline cold", "warm / baseline warm", "cold memory / baseline",
+                     "warm memory / baseline"):
+            print(f"{name:47}{f['ratios'][name]:>8.2f}x")
     print()
     print("checks passed: " + "; ".join(f["checks_passed"]))
 
@@ -417,6 +451,7 @@ def curve(args, sizes, work):
     figures = {"parameters": {"sizes": list(sizes), "change_percent": args.change, "runs": args.runs},
                "machine": machine(),
                "ferry": {"path": str(args.ferry), "version": ferry_version(args.ferry)},
+        "baseline": {"path": str(args.baseline), "version": ferry_version(args.baseline)} if baseline else None,
                "curve": rows}
     print_curve(figures)
     return figures
@@ -458,6 +493,8 @@ def parse_args():
     ap.add_argument("--ferry", type=pathlib.Path,
                     default=pathlib.Path(os.environ.get("FERRY_BIN", ROOT / "build" / "ferry")),
                     help="the ferry binary (also $FERRY_BIN)")
+    ap.add_argument("--baseline", type=pathlib.Path, metavar="PATH",
+                    help="another ferry binary to measure cold and warm in the same rounds")
     ap.add_argument("--keep", type=pathlib.Path, metavar="DIR",
                     help="generate the organization here and keep it; reused when the parameters match")
     ap.add_argument("--json", type=pathlib.Path, metavar="FILE", help="also write all figures as JSON")
@@ -485,6 +522,10 @@ def parse_args():
         if any(n < 3 for n in args.curve):
             ap.error("--curve sizes must be at least 3 resources")
     args.ferry = args.ferry.resolve()
+    if args.baseline:
+        args.baseline = args.baseline.resolve()
+        if args.curve:
+            ap.error("--baseline measures one organization: not with --curve")
     if args.keep:
         args.keep = args.keep.resolve()
     return args
