@@ -62,30 +62,42 @@ int deploy(const Context& ctx, Organization& org, const std::string& from, const
     transaction.new_branch = options.branch;
     transaction.push = options.push;
     transaction.on_moved = again ? TransactionOptions::OnMoved::compute_again : TransactionOptions::OnMoved::refuse;
+    bool saved = true;
     auto written =
         run_transaction({*repo}, transaction, [&](int attempt) -> std::expected<std::vector<Write>, Diagnostics> {
             auto made = make(attempt);
             if (!made) return std::unexpected(std::move(made.error()));
             last = std::move(*made);
             const Plan& plan = last->plan;
+            // --out holds the plan that is written (the last one, when T
+            // moved), or would be, whatever it says, as with --dry-run.
+            if (!options.out.empty()) saved = save_plan(plan, options.out);
             // All or nothing: a blocked plan or one without changes writes nothing.
             if (plan.status != PlanStatus::ok) return std::vector<Write>{};
             return std::vector<Write>{deployment_write(plan, last->target.workspace, **repo, options.message)};
         });
-    // --out holds the plan that was written (the last one, when T moved),
-    // or would have been, whatever it says, as with --dry-run.
-    if (last && !options.out.empty() && !save_plan(last->plan, options.out)) return kFailed;
-    if (!written) return fail(std::move(written.error()));
-    const Plan& plan = last->plan;
+    if (!written) {
+        // Said in the plan's words: it is the plan that went stale.
+        for (Diagnostic& d : written.error().items) {
+            if (d.code == code::stale_plan && last)
+                d.message = to + "'s branch " + last->plan.to.ref + " moved since the plan was made";
+        }
+        return fail(std::move(written.error()));
+    }
+    Plan& plan = last->plan;
+    plan.diagnostics.append(std::move(written->warnings));
     if (plan.status != PlanStatus::ok) {
+        if (!saved) return kFailed;
         print_plan(ctx, plan);
         return plan_exit_code(plan, options.detailed_exitcode);
     }
-    const bool committed = !written->empty();
+    const bool committed = !written->written.empty();
     PlanWritten what{plan.to.workspace, options.branch.empty() ? plan.to.ref : options.branch, "",
                      options.push || (*repo)->remote()};
-    if (committed)
-        what = {written->front().workspace, written->front().branch, written->front().commit, written->front().pushed};
+    if (committed) {
+        const Written& w = written->written.front();
+        what = {w.workspace, w.branch, w.commit, w.pushed};
+    }
     ctx.reporter->plan(plan, what);
     return options.detailed_exitcode && committed ? kChanges : kOk;
 }

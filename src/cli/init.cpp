@@ -67,6 +67,7 @@ struct Scaffold {
     std::string commit;
     std::string branch;
     std::vector<std::string> files;  // paths inside the repository
+    Diagnostics warnings;
 };
 
 // Reads the branch tip, refuses a tree that is already a workspace, and
@@ -133,8 +134,8 @@ std::expected<Scaffold, Diagnostics> scaffold(const InitArgs& args, const Place&
     };
     auto written = run_transaction({&repo}, {.actor = actor, .new_branch = args.branch}, compute);
     if (!written) return std::unexpected(std::move(written.error()));
-    Scaffold out{written->empty() ? "" : written->front().commit, args.branch.empty() ? *branch : args.branch,
-                 std::move(files)};
+    Scaffold out{written->written.empty() ? "" : written->written.front().commit,
+                 args.branch.empty() ? *branch : args.branch, std::move(files), std::move(written->warnings)};
     return out;
 }
 
@@ -222,7 +223,7 @@ int init(const Context& ctx, const InitArgs& args) {
                 ":\n\nworkspaces:\n" + entry + "\n";
     }
     text += "Then: ferry validate " + args.workspace + "\n";
-    return finish(ctx, std::move(result), {}, kOk, {}, text);
+    return finish(ctx, std::move(result), done->warnings, kOk, {}, text);
 }
 
 }  // namespace

@@ -27,13 +27,13 @@ std::vector<git::FileChange> links_file_change(const Workspace& ws, const std::v
     return {{"links.yaml", std::move(text)}};
 }
 
-int report_written(const Context& ctx, const std::string& what, const std::vector<Written>& written,
-                   const Diagnostics& warnings) {
+int report_written(const Context& ctx, const std::string& what, const TransactionResult& result) {
+    const std::vector<Written>& written = result.written;
     std::string text = what + "\n";
     if (written.empty()) text += "Nothing to write: both links.yaml files already say so.\n";
     for (const auto& w : written)
         text += "  " + w.workspace + ": commit " + w.commit.substr(0, 12) + "\n";
-    return finish(ctx, commits_json(written), warnings, kOk, {}, text);
+    return finish(ctx, commits_json(written), result.warnings, kOk, {}, text);
 }
 
 // The live links between the two loaded workspaces, and the errors that
@@ -71,7 +71,7 @@ int link_pair(const Context& ctx, Organization& org, const Address& a, const Add
             };
         });
     if (!written) return finish(ctx, commits_json({}), written.error(), kFailed);
-    return report_written(ctx, what, *written, {});
+    return report_written(ctx, what, *written);
 }
 
 int list_candidates(const Context& ctx, Organization& org, const Address& a, const std::string& other) {
@@ -193,7 +193,7 @@ int unlink(const Context& ctx, const std::string& first, const std::string& seco
             };
         });
     if (!written) return finish(ctx, commits_json({}), written.error(), kFailed);
-    return report_written(ctx, "Unlinked " + a->str() + " <-> " + b->str(), *written, {});
+    return report_written(ctx, "Unlinked " + a->str() + " <-> " + b->str(), *written);
 }
 
 }  // namespace

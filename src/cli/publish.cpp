@@ -95,9 +95,9 @@ int publish(const Context& ctx, const std::string& text) {
         });
     if (!written) return finish(ctx, commits_json({}), written.error(), kFailed);
     std::string said = "Published " + addr + "\n";
-    for (const auto& w : *written)
+    for (const auto& w : written->written)
         said += "  " + w.workspace + ": commit " + w.commit.substr(0, 12) + "\n";
-    return finish(ctx, commits_json(*written), {}, kOk, {}, said);
+    return finish(ctx, commits_json(written->written), written->warnings, kOk, {}, said);
 }
 
 }  // namespace

@@ -46,14 +46,18 @@ std::vector<Group> group_writes(std::vector<Write>& writes, const TransactionOpt
             group.workspaces.push_back(w.workspace);
         std::ranges::move(w.files, std::back_inserter(group.request.changes));
     }
+    // Committed (and reported) in a fixed order, whatever order the writes
+    // came in: by lock key, then branch.
+    std::ranges::stable_sort(groups, {},
+                             [](const Group& g) { return std::pair(g.target->lock_key(), g.request.branch); });
     return groups;
 }
 
 // One attempt at writing every group: all of them, or none.
 class Attempt {
 public:
-    Attempt(std::vector<Group>& groups, const TransactionOptions& options, bool may_retry)
-        : groups_(groups), options_(options), may_retry_(may_retry) {}
+    Attempt(std::vector<Group>& groups, const TransactionOptions& options, bool may_retry, Diagnostics& warnings)
+        : groups_(groups), options_(options), may_retry_(may_retry), warnings_(warnings) {}
 
     // True when written; false when a branch moved and the whole may be
     // computed again; else the diagnostics, with nothing left written.
@@ -74,15 +78,16 @@ public:
             }
             if (!*made) continue;  // it changed nothing
             g.commit = **made;
+            g.pushed = g.target->remote();  // its commit pushes
             done_.push_back(&g);
         }
         for (Group* g : done_) {
             const std::string branch = options_.new_branch.empty() ? g->request.branch : options_.new_branch;
-            g->pushed = g->target->remote();
             if (!options_.push || g->pushed) continue;
             if (auto sent = g->target->push(branch); !sent) {
                 // A deployment that did not reach the remote is not left
-                // half-done here: running it again retries the whole.
+                // half-done here: running it again retries the whole. What
+                // was pushed already stays, and is said.
                 take_back(false);
                 return refuse(*g, sent.error());
             }
@@ -113,17 +118,26 @@ private:
         return holds;
     }
 
-    // Takes back the commits made, newest first. A commit a remote target
-    // pushed already stays; computing again starts from it.
+    // Takes back the commits made, newest first. A commit pushed already
+    // stays (computing again starts from it); one that cannot be taken back
+    // (a git client moved the branch on) is said, whatever happens next.
     void take_back(bool before_retry) {
         for (auto it = done_.rbegin(); it != done_.rend(); ++it) {
             Group& g = **it;
-            if (before_retry && g.target->remote()) continue;
+            const std::string& who = g.workspaces.front();
+            if (g.pushed) {
+                if (!before_retry) {
+                    warnings_.add(warning(
+                        code::git, who + ": the commit " + g.commit.substr(0, 12) + " was pushed already; it stays", {},
+                        who));
+                }
+                continue;
+            }
             if (auto undone = g.target->undo(g.request, g.commit); !undone) {
-                undo_failures_.add(warning(code::git,
-                                           g.workspaces.front() + ": the commit " + g.commit.substr(0, 12) +
-                                               " could not be taken back: " + undone.error().message,
-                                           {}, g.workspaces.front()));
+                warnings_.add(warning(code::git,
+                                      who + ": the commit " + g.commit.substr(0, 12) +
+                                          " could not be taken back: " + undone.error().message,
+                                      {}, who));
             }
         }
         done_.clear();
@@ -135,7 +149,7 @@ private:
             d.hint = options_.stale_hint;
         Diagnostics out;
         out.add(std::move(d));
-        out.append(std::move(undo_failures_));
+        out.append(std::move(warnings_));
         return std::unexpected(std::move(out));
     }
 
@@ -143,33 +157,38 @@ private:
     const TransactionOptions& options_;
     const bool may_retry_;
     std::vector<Group*> done_;
-    Diagnostics undo_failures_;
+    Diagnostics& warnings_;  // kept across attempts
 };
 
 }  // namespace
 
-std::expected<std::vector<Written>, Diagnostics> run_transaction(const std::vector<git::CommitTarget*>& recover,
-                                                                 const TransactionOptions& options,
-                                                                 const ComputeWrites& compute) {
+std::expected<TransactionResult, Diagnostics> run_transaction(const std::vector<git::CommitTarget*>& recover,
+                                                              const TransactionOptions& options,
+                                                              const ComputeWrites& compute) {
     for (git::CommitTarget* target : recover)
         target->finish_interrupted_write();
+    Diagnostics warnings;
     for (int attempt = 1;; ++attempt) {
         auto writes = compute(attempt);
-        if (!writes) return std::unexpected(std::move(writes.error()));
+        if (!writes) {
+            writes.error().append(std::move(warnings));
+            return std::unexpected(std::move(writes.error()));
+        }
         std::vector<Group> groups = group_writes(*writes, options);
         const bool may_retry =
             options.on_moved == TransactionOptions::OnMoved::compute_again && attempt < kWriteAttempts;
-        Attempt write(groups, options, may_retry);
+        Attempt write(groups, options, may_retry, warnings);
         auto outcome = write.run();
         if (!outcome) return std::unexpected(std::move(outcome.error()));
         if (*outcome) {
-            std::vector<Written> written;
+            TransactionResult result;
             for (const Group* g : write.done()) {
                 const std::string branch = options.new_branch.empty() ? g->request.branch : options.new_branch;
                 for (const std::string& workspace : g->workspaces)
-                    written.push_back({workspace, branch, g->commit, g->pushed});
+                    result.written.push_back({workspace, branch, g->commit, g->pushed});
             }
-            return written;
+            result.warnings = std::move(warnings);
+            return result;
         }
         // Another writer moved a branch: start over from the new tips.
         (options.back_off ? options.back_off : back_off_with_jitter)(attempt);

@@ -10,7 +10,7 @@ Write workspace_write(git::CommitTarget& target, const Workspace& ws, std::vecto
     return w;
 }
 
-std::expected<std::vector<Written>, Diagnostics> write_workspaces(Organization& org,
+std::expected<TransactionResult, Diagnostics> write_workspaces(Organization& org,
                                                                   const std::vector<std::string>& workspaces,
                                                                   const TransactionOptions& options,
                                                                   const std::string& message,

@@ -63,7 +63,9 @@ def violations(root):
                 continue
             header = m.group(2)
             where = f"{path.relative_to(root)}:{number}"
-            if header.startswith("ferry/"):
+            if ".." in pathlib.PurePosixPath(header).parts:
+                yield f"{where}: {layer}/ includes {header}: a path out of its folder gets round the layers"
+            elif header.startswith("ferry/"):
                 other = header.split("/")[1]
                 if other != layer and other not in may_include:
                     yield f"{where}: {layer}/ includes {header}, and may not include {other}/"
@@ -80,10 +82,12 @@ def self_test():
         (root / "src" / "plan").mkdir(parents=True)
         (root / "include" / "ferry" / "model").mkdir(parents=True)
         (root / "src" / "plan" / "planner.cpp").write_text(
-            '#include <git2.h>\n#include "ferry/load/organization.hpp"\n#include "ferry/model/workspace.hpp"\n')
+            '#include <git2.h>\n#include "ferry/load/organization.hpp"\n#include "ferry/model/workspace.hpp"\n'
+            '#include "../load/checks.hpp"\n#include "planner.hpp"\n')
         (root / "include" / "ferry" / "model" / "x.hpp").write_text("#include <yaml-cpp/yaml.h>\n#include <vector>\n")
         found = list(violations(root))
-        expected = ["src/plan/planner.cpp:1", "src/plan/planner.cpp:2", "include/ferry/model/x.hpp:1"]
+        expected = ["src/plan/planner.cpp:1", "src/plan/planner.cpp:2", "src/plan/planner.cpp:4",
+                    "include/ferry/model/x.hpp:1"]
         ok = sorted(v.split(": ")[0] for v in found) == sorted(expected)
         print("self-test " + ("passed" if ok else "failed: " + repr(found)))
         return 0 if ok else 1

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "ferry/plan/plan.hpp"
 #include "ferry/render/reporter.hpp"
 
 using namespace ferry;
@@ -99,4 +100,69 @@ TEST_CASE("reporter: markdown has the summary first and no text listing") {
     make_reporter("markdown", false, s.terminal())->result(kReport, one_of_each());
     CHECK(s.out.str().starts_with("**Valid: 1 error, 1 warning.**\n\n- **error** `schema`"));
     CHECK(s.out.str().find("No links.") == std::string::npos);
+}
+
+namespace {
+
+Plan small_plan() {
+    Plan p;
+    p.from = {"dev", "main", std::string(40, 'a')};
+    p.to = {"prod", "main", std::string(40, 'b')};
+    p.actor = "alice@acme.com";
+    p.status = PlanStatus::ok;
+    Change c{Kind::models, "users", "users", Action::update, Mode::publish, {}, {{"name", "Users"}}, false};
+    c.diff.push_back({DiffOp::Op::replace, "/sql", "select 1", "select 2"});
+    p.changes.push_back(c);
+    p.diagnostics.add(warning(code::schedule_not_deployed, "schedules differ", {}, "dev:syncs/x"));
+    return p;
+}
+
+const PlanWritten kWritten{"prod", "main", std::string(40, 'c'), true};
+
+}  // namespace
+
+TEST_CASE("reporter: a written plan in text ends with the commit, in json with a written block") {
+    Streams s;
+    make_reporter("text", false, s.terminal())->plan(small_plan(), kWritten);
+    CHECK(s.out.str().find("~ update prod:models/users") != std::string::npos);
+    CHECK(s.out.str().ends_with("Plan: 0 to create, 1 to update.\nCommitted cccccccccccc to prod (main), pushed.\n"));
+    CHECK(s.err.str().find("warning[schedule-not-deployed]") != std::string::npos);
+    Streams j;
+    make_reporter("json", false, j.terminal())->plan(small_plan(), kWritten);
+    auto plan = nlohmann::json::parse(j.out.str());
+    CHECK(
+        plan["written"] ==
+        nlohmann::json{{"workspace", "prod"}, {"branch", "main"}, {"commit", std::string(40, 'c')}, {"pushed", true}});
+    CHECK(plan["warnings"][0]["code"] == "schedule-not-deployed");
+    Streams dry;
+    make_reporter("json", false, dry.terminal())->plan(small_plan());
+    CHECK_FALSE(nlohmann::json::parse(dry.out.str()).contains("written"));
+}
+
+TEST_CASE("reporter: a plan's + and - lines are coloured on a terminal only, never with NO_COLOR") {
+    Streams tty;
+    make_reporter("text", false, tty.terminal(true))->plan(small_plan());
+    CHECK(tty.out.str().find("\x1b[") != std::string::npos);
+    Streams no_color;
+    Terminal t = no_color.terminal(true);
+    t.no_color = true;
+    make_reporter("text", false, t)->plan(small_plan());
+    CHECK(no_color.out.str().find('\x1b') == std::string::npos);
+    CHECK(no_color.err.str().find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("reporter: github prints a plan's annotations and summary, and the whole plan to the step summary") {
+    Streams s;
+    auto summary = std::filesystem::temp_directory_path() / ("ferry-reporter-plan-" + std::to_string(::getpid()));
+    std::filesystem::remove(summary);
+    make_reporter("github", false, s.terminal(false, summary.string()))->plan(small_plan(), kWritten);
+    CHECK(s.out.str() ==
+          "::warning title=schedule-not-deployed::[schedule-not-deployed] dev:syncs/x: schedules differ\n"
+          "Plan: 0 to create, 1 to update.\n");
+    std::ifstream in(summary);
+    std::stringstream text;
+    text << in.rdbuf();
+    CHECK(text.str().starts_with("### ferry: `dev` → `prod`"));
+    CHECK(text.str().find("#### ~ update prod:models/users") != std::string::npos);
+    std::filesystem::remove(summary);
 }

@@ -26,8 +26,10 @@ public:
     std::map<std::string, std::vector<std::string>> branches;
     std::vector<git::CommitRequest> commits;  // the requests committed
     int moved_by_others = 0;                  // commits that find the branch moved by another writer
+    int moved_before_check = 0;               // checks that find the branch moved by another writer
     std::optional<Kind> fail_preflight, fail_commit, fail_push;
-    bool pending = false;  // a write killed half-way left something to finish
+    bool undo_refused = false;  // a git client moved the branch on after ferry's commit
+    bool pending = false;       // a write killed half-way left something to finish
     bool writes_through = false;
 
     std::string tip(const std::string& branch = "main") const {
@@ -42,6 +44,11 @@ public:
     }
     std::expected<void, git::WriteFailure> preflight(const git::CommitRequest& r) const override {
         log_.push_back("preflight " + key_);
+        if (moved_before_check > 0) {
+            auto& self = const_cast<FakeTarget&>(*this);
+            --self.moved_before_check;
+            self.branches[r.branch].push_back(key_ + "-other-" + std::to_string(++self.counter_));
+        }
         if (fail_preflight) return std::unexpected(git::WriteFailure{*fail_preflight, "preflight refused"});
         if (tip(r.branch) != r.base_commit) return std::unexpected(git::WriteFailure{Kind::moved, "moved"});
         return {};
@@ -64,6 +71,7 @@ public:
     std::expected<void, git::WriteFailure> undo(const git::CommitRequest& r, const std::string& commit) const override {
         auto& self = const_cast<FakeTarget&>(*this);
         log_.push_back("undo " + key_);
+        if (undo_refused) return std::unexpected(git::WriteFailure{Kind::moved, "moved on; left as it is"});
         auto& list = self.branches[r.new_branch.empty() ? r.branch : r.new_branch];
         if (list.empty() || list.back() != commit) return std::unexpected(git::WriteFailure{Kind::moved, "moved on"});
         list.pop_back();
@@ -125,10 +133,10 @@ TEST_CASE("transaction: a commit carries the trailers and the actor as author") 
         return std::expected<std::vector<Write>, Diagnostics>(std::vector<Write>{write_to(prod, "prod")});
     });
     REQUIRE(written);
-    REQUIRE(written->size() == 1);
-    CHECK((*written)[0].workspace == "prod");
-    CHECK((*written)[0].branch == "main");
-    CHECK((*written)[0].commit == prod.tip());
+    REQUIRE(written->written.size() == 1);
+    CHECK(written->written[0].workspace == "prod");
+    CHECK(written->written[0].branch == "main");
+    CHECK(written->written[0].commit == prod.tip());
     REQUIRE(prod.commits.size() == 1);
     CHECK(prod.commits[0].message == "Change prod\n\nFerry-From: dev@abc\nFerry-Actor: alice@acme.com\n");
     CHECK(prod.commits[0].author.name == "alice");
@@ -222,9 +230,16 @@ TEST_CASE("transaction: locks are taken in the order of their keys, once per rep
     REQUIRE(written);
     CHECK(std::ranges::count(log, std::string("hold /repos/b")) == 1);
     CHECK(position(log, "hold /repos/a") < position(log, "hold /repos/b"));
-    CHECK(position(log, "hold /repos/b") < position(log, "preflight /repos/b"));
-    CHECK(position(log, "commit /repos/a") < position(log, "release /repos/a"));
-    CHECK(position(log, "commit /repos/b") < position(log, "release /repos/b"));
+    // Every lock before the first check, none given back before the last commit.
+    const auto first_check = std::min(position(log, "preflight /repos/a"), position(log, "preflight /repos/b"));
+    const auto last_commit = std::max(position(log, "commit /repos/a"), position(log, "commit /repos/b"));
+    CHECK(position(log, "hold /repos/b") < first_check);
+    CHECK(last_commit < position(log, "release /repos/a"));
+    CHECK(last_commit < position(log, "release /repos/b"));
+    // Committed in the order of the keys too, whatever order the writes came in.
+    CHECK(position(log, "commit /repos/a") < position(log, "commit /repos/b"));
+    REQUIRE(written->written.size() == 3);
+    CHECK(written->written[0].workspace == "a1");
 }
 
 TEST_CASE("transaction: two workspaces of one repository and branch are one commit") {
@@ -235,8 +250,8 @@ TEST_CASE("transaction: two workspaces of one repository and branch are one comm
             std::vector<Write>{write_to(mono, "dev", "dev/links.yaml"), write_to(mono, "prod", "prod/links.yaml")});
     });
     REQUIRE(written);
-    REQUIRE(written->size() == 2);
-    CHECK((*written)[0].commit == (*written)[1].commit);
+    REQUIRE(written->written.size() == 2);
+    CHECK(written->written[0].commit == written->written[1].commit);
     REQUIRE(mono.commits.size() == 1);
     CHECK(mono.commits[0].changes.size() == 2);
     CHECK(mono.commits[0].message.starts_with("Change dev\n"));
@@ -248,10 +263,13 @@ TEST_CASE("transaction: what a killed writer left half-done is finished first, e
     prod.pending = true;
     SUBCASE("a write") {
         auto written = run_transaction({&prod}, options(), [&](int) {
+            log.push_back(prod.pending ? "compute, pending" : "compute");
             return std::expected<std::vector<Write>, Diagnostics>(std::vector<Write>{write_to(prod, "prod")});
         });
         REQUIRE(written);
-        CHECK(position(log, "finish /repos/prod") < position(log, "commit /repos/prod"));
+        // Finished before anything is read for the change.
+        CHECK(position(log, "finish /repos/prod") < position(log, "compute"));
+        CHECK_FALSE(logged(log, "compute, pending"));
     }
     SUBCASE("a command refused before it writes") {
         auto written = run_transaction({&prod}, options(), [&](int) -> std::expected<std::vector<Write>, Diagnostics> {
@@ -269,7 +287,7 @@ TEST_CASE("transaction: nothing to write holds no lock and commits nothing") {
     auto written = run_transaction(
         {&prod}, options(), [&](int) { return std::expected<std::vector<Write>, Diagnostics>(std::vector<Write>{}); });
     REQUIRE(written);
-    CHECK(written->empty());
+    CHECK(written->written.empty());
     CHECK(log == Log{"finish /repos/prod"});
 }
 
@@ -285,8 +303,8 @@ TEST_CASE("transaction: --push pushes each written branch, and a failed push tak
             return std::expected<std::vector<Write>, Diagnostics>(std::vector<Write>{write_to(prod, "prod")});
         });
         REQUIRE(written);
-        CHECK((*written)[0].pushed);
-        CHECK((*written)[0].branch == "deploy-1");
+        CHECK(written->written[0].pushed);
+        CHECK(written->written[0].branch == "deploy-1");
         CHECK(logged(log, "push /repos/prod deploy-1"));
     }
     SUBCASE("refused") {
@@ -316,6 +334,79 @@ TEST_CASE("transaction: a commit a remote already has stays when the rest is com
     // Computed again from dev's new tip, where the first write already is.
     REQUIRE(dev.commits.size() == 2);
     CHECK(dev.commits[1].base_commit == dev.branches["main"][1]);
-    CHECK((*written)[0].pushed);
-    CHECK_FALSE((*written)[1].pushed);
+    CHECK(written->written[0].pushed);
+    CHECK_FALSE(written->written[1].pushed);
+}
+
+TEST_CASE("transaction: a branch moved before the checks is computed again, or refused for apply") {
+    Log log;
+    FakeTarget prod("/repos/prod", log);
+    prod.moved_before_check = 1;
+    int computed = 0;
+    auto compute = [&](int) {
+        ++computed;
+        return std::expected<std::vector<Write>, Diagnostics>(std::vector<Write>{write_to(prod, "prod")});
+    };
+    SUBCASE("computed again") {
+        auto written = run_transaction({&prod}, options(), compute);
+        REQUIRE(written);
+        CHECK(computed == 2);
+        CHECK(prod.commits.back().base_commit == "/repos/prod-other-1");
+    }
+    SUBCASE("refused") {
+        auto written = run_transaction({&prod}, options(TransactionOptions::OnMoved::refuse), compute);
+        REQUIRE_FALSE(written);
+        CHECK(computed == 1);
+        CHECK(written.error().items[0].code == code::stale_plan);
+        CHECK_FALSE(logged(log, "commit /repos/prod"));
+    }
+}
+
+TEST_CASE("transaction: each attempt backs off a little longer before computing again") {
+    Log log;
+    FakeTarget prod("/repos/prod", log);
+    prod.moved_by_others = 3;
+    std::vector<int> waits;
+    TransactionOptions o = options();
+    o.back_off = [&](int attempt) { waits.push_back(attempt); };
+    auto written = run_transaction({&prod}, o, [&](int) {
+        return std::expected<std::vector<Write>, Diagnostics>(std::vector<Write>{write_to(prod, "prod")});
+    });
+    REQUIRE(written);
+    CHECK(waits == std::vector<int>{1, 2, 3});
+}
+
+TEST_CASE("transaction: a commit that cannot be taken back is said, even when the next attempt succeeds") {
+    Log log;
+    FakeTarget dev("/repos/dev", log), prod("/repos/prod", log);
+    dev.undo_refused = true;  // a git client committed on dev right after ferry
+    prod.moved_by_others = 1;
+    auto written = run_transaction({&dev, &prod}, options(), [&](int) {
+        return std::expected<std::vector<Write>, Diagnostics>(
+            std::vector<Write>{write_to(dev, "dev", "links.yaml"), write_to(prod, "prod", "links.yaml")});
+    });
+    REQUIRE(written);
+    REQUIRE(written->warnings.items.size() == 1);
+    CHECK(written->warnings.items[0].severity == Severity::warning);
+    CHECK(written->warnings.items[0].message.find("could not be taken back") != std::string::npos);
+    CHECK(written->warnings.items[0].address == "dev");
+}
+
+TEST_CASE("transaction: a push that fails takes back what was not pushed, and says what stays") {
+    Log log;
+    FakeTarget a("/repos/a", log), b("/repos/b", log);
+    b.fail_push = Kind::push_rejected;
+    TransactionOptions o = options();
+    o.push = true;
+    auto written = run_transaction({&a, &b}, o, [&](int) {
+        return std::expected<std::vector<Write>, Diagnostics>(
+            std::vector<Write>{write_to(a, "a", "links.yaml"), write_to(b, "b", "links.yaml")});
+    });
+    REQUIRE_FALSE(written);
+    CHECK(written.error().items[0].code == code::push_rejected);
+    CHECK(logged(log, "undo /repos/b"));
+    CHECK_FALSE(logged(log, "undo /repos/a"));  // on its remote already
+    CHECK(b.tip() == "/repos/b-base");
+    REQUIRE(written.error().items.size() == 2);
+    CHECK(written.error().items[1].message.find("was pushed already; it stays") != std::string::npos);
 }

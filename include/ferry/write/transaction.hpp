@@ -12,8 +12,10 @@
 //      the checks to the last commit or undo;
 //   4. checks every target before writing any (a branch that moved, a dirty
 //      work tree);
-//   5. commits each, and takes back the commits already made when a later
-//      one (or a push) fails: all or nothing across repositories;
+//   5. commits each (in the order of their lock keys), and takes back the
+//      commits already made when a later one (or a push) fails: all or
+//      nothing across repositories, but for a commit a remote has already,
+//      which stays and is said;
 //   6. when another writer moved a branch, backs off (with jitter) and starts
 //      over from step 2 with a fresh read, up to kWriteAttempts times, or
 //      refuses at once with stale-plan when the command must write exactly
@@ -57,7 +59,7 @@ struct Written {
 struct TransactionOptions {
     std::string actor;       // the author, and the Ferry-Actor trailer
     std::string new_branch;  // --branch: commits go on this new branch instead
-    bool push = false;       // --push: push each written branch; a failed push undoes the whole
+    bool push = false;       // --push: push each written branch; a failed push undoes what was not pushed
     // What to do when another writer moved a branch: read and compute
     // again, or refuse with stale-plan (a saved plan is written exactly).
     enum class OnMoved { compute_again, refuse } on_moved = OnMoved::compute_again;
@@ -72,13 +74,20 @@ struct TransactionOptions {
 // empty list writes nothing (a plan with no changes, a blocked one).
 using ComputeWrites = std::function<std::expected<std::vector<Write>, Diagnostics>(int attempt)>;
 
+struct TransactionResult {
+    std::vector<Written> written;  // one entry per workspace of each commit made
+    // A commit that could not be taken back (a git client moved its branch
+    // on), a commit a remote kept: said even when a later attempt succeeds.
+    Diagnostics warnings;
+};
+
 // Runs the transaction. `recover` are the targets whose interrupted writes
-// are finished first. Returns what was written (one entry per workspace of
-// each commit made), or the diagnostics that stopped it, with nothing
-// written.
-std::expected<std::vector<Written>, Diagnostics> run_transaction(const std::vector<git::CommitTarget*>& recover,
-                                                                 const TransactionOptions& options,
-                                                                 const ComputeWrites& compute);
+// are finished first. Returns what was written, or the diagnostics that
+// stopped it (the warnings above among them), with nothing written but
+// what those warnings name.
+std::expected<TransactionResult, Diagnostics> run_transaction(const std::vector<git::CommitTarget*>& recover,
+                                                              const TransactionOptions& options,
+                                                              const ComputeWrites& compute);
 
 // SPEC 4.2's trailers end every message ferry writes (Ferry-From only when
 // `from` is set).

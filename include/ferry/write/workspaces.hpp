@@ -28,7 +28,7 @@ using ComputeChanges =
 // Reads `workspaces` at their branch tips, asks `compute` what to write, and
 // runs the transaction with it (reading and computing again when a branch
 // moved meanwhile); every commit's message is `message`.
-std::expected<std::vector<Written>, Diagnostics> write_workspaces(Organization& org,
+std::expected<TransactionResult, Diagnostics> write_workspaces(Organization& org,
                                                                   const std::vector<std::string>& workspaces,
                                                                   const TransactionOptions& options,
                                                                   const std::string& message,
