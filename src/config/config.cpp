@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "ferry/schema/schema.hpp"
+#include "ferry/util/url.hpp"
 #include "ferry/yaml/yaml.hpp"
 
 namespace ferry {
@@ -78,8 +79,13 @@ std::string url_hash(std::string_view url) {
 // A readable folder name for a URL: its host and path, without scheme and
 // credentials, in safe characters.
 std::string url_folder_name(std::string_view url) {
-    if (auto scheme = url.find("://"); scheme != std::string_view::npos) url = url.substr(scheme + 3);
-    if (auto at = url.find('@'); at != std::string_view::npos && at < url.find('/')) url = url.substr(at + 1);
+    if (UrlCredentials c = url_credentials(url); c.present) {
+        url = c.rest;
+    } else if (auto scheme = url.find("://"); scheme != std::string_view::npos) {
+        url = url.substr(scheme + 3);
+    } else if (auto at = url.find('@'); at != std::string_view::npos && at < url.find('/')) {
+        url = url.substr(at + 1);  // scp-like: user@host:path
+    }
     std::string out;
     for (unsigned char c : url) {
         bool safe = std::isalnum(c) || c == '.' || c == '_';

@@ -79,9 +79,18 @@ private:
     mutable std::vector<OdbHandle> idle_;
 };
 
+// libgit2 walks a tree recursively, a stack frame a folder: a tree nested
+// 100,000 folders deep would overflow the stack. A folder deeper than any
+// workspace needs is listed as `too_deep` and not walked into.
+constexpr std::ptrdiff_t kMaxFolderDepth = 64;
+
 int collect(const char* root, const git_tree_entry* entry, void* payload) {
     auto* out = static_cast<std::vector<TreeEntry>*>(payload);
     git_filemode_t mode = git_tree_entry_filemode(entry);
+    if (mode == GIT_FILEMODE_TREE && std::ranges::count(std::string_view(root), '/') + 1 >= kMaxFolderDepth) {
+        out->push_back({std::string(root) + git_tree_entry_name(entry), EntryType::too_deep, {}});
+        return 1;  // not walked into
+    }
     EntryType type;
     switch (mode) {
         case GIT_FILEMODE_BLOB:

@@ -150,11 +150,13 @@ int on_credentials(git_credential** out, const char* url, const char* username_f
                 if (!answer) return no_credentials(t, allowed);
                 user = *answer;
             }
-            std::string at_site = site;
+            // As git asks: the site with the user just given (the answer, not
+            // a secret of the URL).
+            std::string at_site = shown_url(site);
             if (auto scheme = at_site.find("://");
                 scheme != std::string::npos && at_site.find('@') == std::string::npos)
                 at_site.insert(scheme + 3, user + "@");
-            auto password = ask(askpass, "Password for '" + shown_url(at_site) + "': ");
+            auto password = ask(askpass, "Password for '" + at_site + "': ");
             if (!password) return no_credentials(t, allowed);
             return git_credential_userpass_plaintext_new(out, user.c_str(), password->c_str());
         }
@@ -211,30 +213,7 @@ std::string size_text(std::size_t bytes) {
 }
 
 std::string last_error_for(std::string_view what, std::string_view url) {
-    std::string message = last_error(what);
-    std::string shown = shown_url(url);
-    if (shown.size() == url.size()) return message;
-    // shown is url without ":password": find where they differ.
-    std::size_t start = 0;
-    while (start < shown.size() && shown[start] == url[start])
-        ++start;
-    std::string password(url.substr(start + 1, url.size() - shown.size() - 1));
-    if (password.empty()) return message;
-    for (std::size_t at; (at = message.find(password)) != std::string::npos;)
-        message.replace(at, password.size(), "***");
-    return message;
-}
-
-std::string shown_url(std::string_view url) {
-    auto scheme = url.find("://");
-    if (scheme == std::string_view::npos) return std::string(url);
-    auto host_start = scheme + 3;
-    auto path = url.find('/', host_start);
-    auto at = url.rfind('@', path);
-    if (at == std::string_view::npos || at < host_start) return std::string(url);
-    auto colon = url.find(':', host_start);
-    if (colon == std::string_view::npos || colon > at) return std::string(url);
-    return std::string(url.substr(0, colon)) + std::string(url.substr(at));
+    return without_url_secrets(last_error(what), url);
 }
 
 }  // namespace ferry::git

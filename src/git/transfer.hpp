@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ferry/util/url.hpp"
 #include "handles.hpp"
 
 namespace ferry::git {
@@ -29,10 +30,8 @@ git_remote_callbacks callbacks(Transfer& transfer);
 // "12.3 KiB", "4.5 MiB"
 std::string size_text(std::size_t bytes);
 
-// The URL without a password it may carry (`https://user:secret@host/...`).
-std::string shown_url(std::string_view url);
-// libgit2's last error message, after `what`, with `url`'s password (if it
-// has one) blanked out wherever the message repeats it.
+// libgit2's last error message, after `what`, with `url`'s credentials
+// (util/url.hpp) blanked out wherever the message repeats them.
 std::string last_error_for(std::string_view what, std::string_view url);
 
 // The refs a clone of a URL mirrors: every branch and tag.

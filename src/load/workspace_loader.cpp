@@ -41,7 +41,13 @@ public:
         : tree_(std::move(tree)), workspace_(std::move(workspace)), slots_(tree_->entries().size()) {}
 
     std::expected<yaml::Node, Diagnostic> root(const Resource& r) const override {
-        Slot& slot = slots_.at(r.entry);
+        // A resource of another load is refused, not read at some other index.
+        if (r.entry >= slots_.size() || !r.file.ends_with(tree_->entries()[r.entry].path)) {
+            return std::unexpected(error(code::git,
+                                         r.file + " is not a file of the tree " + workspace_ + " was read from",
+                                         {r.file, 0, 0}, address(workspace_, r.kind, r.id)));
+        }
+        Slot& slot = slots_[r.entry];
         std::call_once(slot.once, [&] { slot.read = std::make_unique<Read>(read(r)); });
         if (!*slot.read) return std::unexpected(slot.read->error());
         return (*slot.read)->root();
@@ -55,22 +61,28 @@ private:
     };
 
     Read read(const Resource& r) const {
-        const TreeEntry& entry = tree_->entries().at(r.entry);
+        const TreeEntry& entry = tree_->entries()[r.entry];
+        const std::string addr = address(workspace_, r.kind, r.id);
         // Within limits: this load read it, or the one the cache kept it from.
         auto text = tree_->read(entry, TreeSource::kAnySize);
-        std::string problem = text ? std::string() : text.error().message;
-        if (text) {
-            auto doc = yaml::parse(*text);
-            if (doc) return std::move(*doc);
-            problem = doc.error().message;
+        if (!text) {
+            Diagnostic d =
+                error(code::git,
+                      r.file + (entry.id.empty() ? "" : " (blob " + entry.id.substr(0, 12) + ")") +
+                          " cannot be read again from " + workspace_ + "'s repository: " + text.error().message,
+                      {r.file, 0, 0}, addr);
+            d.hint =
+                "the object is missing (a partial or shallow clone, or a pruned repository): fetch it again, "
+                "e.g. git fetch --refetch";
+            return std::unexpected(std::move(d));
         }
-        Diagnostic d = error(code::git,
-                             r.file + (entry.id.empty() ? "" : " (blob " + entry.id.substr(0, 12) + ")") +
-                                 " cannot be read again from " + workspace_ + "'s repository: " + problem,
-                             {r.file, 0, 0}, address(workspace_, r.kind, r.id));
-        d.hint =
-            "the object is missing (a partial or shallow clone, or a pruned repository): fetch it again, "
-            "e.g. git fetch --refetch";
+        auto doc = yaml::parse(*text);
+        if (doc) return std::move(*doc);
+        // It parsed when it was loaded (or when the cache kept its facts): a
+        // cache written by something else, or a blob that is not what its id says.
+        Diagnostic d = error(code::yaml_syntax, r.file + " no longer parses: " + doc.error().message,
+                             {r.file, doc.error().mark.line, doc.error().mark.column}, addr);
+        d.hint = "run git fsck on " + workspace_ + "'s repository, and delete <gitdir>/ferry/cache";
         return std::unexpected(std::move(d));
     }
 
@@ -164,10 +176,16 @@ void Loader::plan_tasks() {
     tasks_.reserve(tree_->entries().size());
     for (const TreeEntry& entry : tree_->entries()) {
         if (entry.type != EntryType::blob) {
-            std::string what = entry.type == EntryType::symlink ? "a symbolic link" : "a submodule";
-            Diagnostic d =
-                error(code::unsafe_tree, entry.path + " is " + what + "; a workspace tree holds plain files only",
-                      {ws_.file(entry.path), 0, 0});
+            std::string message =
+                entry.type == EntryType::too_deep
+                    ? entry.path.substr(0, entry.path.find('/')) +
+                          "/ holds folders nested more than 64 deep; a workspace tree is a few folders deep at most"
+                : entry.type == EntryType::symlink
+                    ? entry.path + " is a symbolic link; a workspace tree holds plain files only"
+                    : entry.path + " is a submodule; a workspace tree holds plain files only";
+            const std::string where =
+                entry.type == EntryType::too_deep ? entry.path.substr(0, entry.path.find('/')) : entry.path;
+            Diagnostic d = error(code::unsafe_tree, std::move(message), {ws_.file(where), 0, 0});
             diags_.add(std::move(d));
             continue;
         }

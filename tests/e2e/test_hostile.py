@@ -13,9 +13,11 @@ BroadGrantTest, test_cli), plaintext secrets in validate's output
 (test_validate PlaintextSecretTest), thousands of resources (test_git_reading
 ScaleTest)."""
 
+import hashlib
 import json
 import os
 import unittest
+import zlib
 
 from harness import (
     DeployCase,
@@ -404,6 +406,45 @@ class ManyFilesTest(HostileCase):
         result, data = self.ferry_json("validate", "dev", cwd=self.folder, timeout=60)
         self.assertExit(result, 0)
         self.assertLess(result.seconds, 10, result.describe())
+
+
+class DeepTreeTest(FerryTestCase):
+    """A folder nested 100,000 deep in a workspace's commit: listing it
+    recursively would overflow the stack of a loader thread, so that any PR
+    author could crash the CI job. It is refused as unsafe-tree instead."""
+
+    DEPTH = 100_000
+
+    def write_object(self, repo, kind, body):
+        data = b"%s %d\0" % (kind, len(body)) + body
+        sha = hashlib.sha1(data).hexdigest()
+        path = repo / ".git" / "objects" / sha[:2] / sha[2:]
+        if not path.exists():
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(zlib.compress(data, 1))
+        return sha
+
+    def tree(self, repo, entries):
+        body = b"".join(b"%s %s\0" % (mode, name) + bytes.fromhex(sha) for mode, name, sha in entries)
+        return self.write_object(repo, b"tree", body)
+
+    def test_a_folder_nested_100000_deep_is_unsafe_tree_not_a_crash(self):
+        repo = self.tmp / "dev"
+        make_repo(repo, valid_tree())
+        nested = self.tree(repo, [(b"100644", b"x.yaml", self.write_object(repo, b"blob", b"x: 1\n"))])
+        for _ in range(self.DEPTH):
+            nested = self.tree(repo, [(b"40000", b"a", nested)])
+        listing = git(repo, "ls-tree", "HEAD").splitlines()
+        entries = [(line.split()[0].encode(), line.split("\t")[1].encode(), line.split()[2]) for line in listing]
+        entries.append((b"40000", b"nest", nested))
+        top = self.tree(repo, sorted(entries, key=lambda e: e[1] + (b"/" if e[0] == b"40000" else b"")))
+        commit = git(repo, "commit-tree", top, "-p", "HEAD", "-m", "deep").strip()
+        git(repo, "update-ref", "refs/heads/main", commit)
+        write_config(self.tmp, {"dev": {"repo": "dev"}})
+        for args in (("validate", "dev"), ("validate", "dev@" + commit)):
+            result, data = self.ferry_json(*args, cwd=self.tmp, timeout=120)
+            self.assertExit(result, 1)
+            self.assertJsonDiag(result, data, "unsafe-tree", file="nest")
 
 
 # --------------------------------------------------------------------------

@@ -287,6 +287,20 @@ class ProblemTest(RemoteCase):
         for clone in self.clones():
             self.assertNotIn("hunter2", clone)
 
+    def test_a_token_as_user_or_a_password_with_a_slash_is_never_shown(self):
+        for url, secret, shown in (
+                ("http://ghp_t0ken5ecret@127.0.0.1:9/prod.git", "ghp_t0ken5ecret", "http://***@127.0.0.1:9/prod.git"),
+                ("http://ferry:hun/ter2@127.0.0.1:9/prod.git", "ter2", "http://ferry@127.0.0.1:9/prod.git")):
+            with self.subTest(url=url):
+                self.configure({"dev": {"repo": self.url("dev")}, "prod": {"repo": url}})
+                for fmt in ("json", "text", "github"):
+                    result = self.ferry("-v", "--format", fmt, "validate", "prod")
+                    self.assertExit(result, 1)
+                    self.assertNotIn(secret, result.stdout + result.stderr)
+                    self.assertIn(shown, result.stdout + result.stderr)
+                for clone in self.clones():
+                    self.assertNotIn(secret, clone)
+
     def test_a_failed_fetch_never_reads_the_cached_clone(self):
         result, data = self.ferry_json("validate", "prod")
         self.assertExit(result, 0)

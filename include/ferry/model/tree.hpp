@@ -10,7 +10,9 @@
 
 namespace ferry {
 
-enum class EntryType { blob, symlink, submodule };
+// A tree lists its files; a folder nested deeper than anything a workspace
+// needs is listed as `too_deep`, its content left unread.
+enum class EntryType { blob, symlink, submodule, too_deep };
 
 struct TreeEntry {
     std::string path;  // relative to the workspace root, '/'-separated
