@@ -13,6 +13,22 @@
 namespace ferry::cli {
 namespace {
 
+// Whether `from.ref` (in from.workspace's repository) is or follows from.commit.
+std::expected<void, Diagnostic> ref_holds(Organization& org, const WorkspaceAt& from) {
+    auto config = org.workspace(from.workspace);
+    if (!config) return std::unexpected(config.error());
+    auto repo = org.repository(**config);
+    if (!repo) return std::unexpected(repo.error());
+    auto resolved = (*repo)->resolve((*config)->branch, from.ref);
+    std::expected<bool, std::string> reached =
+        resolved ? (*repo)->reaches(resolved->commit, from.commit) : std::unexpected(resolved.error());
+    if (reached && *reached) return {};
+    return std::unexpected(plan_mismatch(
+        "the plan says it was made from " + from.workspace + "@" + from.ref + ", which does not hold its commit " +
+            from.commit.substr(0, 12) + (reached ? "" : " (" + reached.error() + ")"),
+        "fetch " + from.ref + " if it is gone from this clone, or plan again with ferry reconcile --out"));
+}
+
 int apply(const Context& ctx, const std::string& path, const WriteOptions& options) {
     auto fail = [&](Diagnostic d) {
         return finish(ctx, {{"status", "blocked"}}, Diagnostics{{std::move(d)}}, kFailed);
@@ -57,6 +73,9 @@ int apply(const Context& ctx, const std::string& path, const WriteOptions& optio
                      " --out " + path;
             return refuse(std::move(d));
         }
+        // The ref a plan names is shown to its reviewers, not derived: it
+        // must still name the commit the plan was made from (or one after it).
+        if (auto held = ref_holds(*org, claims->from); !held) return refuse(std::move(held.error()));
         source->workspace.ref = claims->from.ref;
         Plan plan = plan_between(*source, *target, claims->options, claims->actor);
         if (plan_json(plan) != file->plan) {

@@ -67,4 +67,14 @@ std::expected<std::vector<CommitInfo>, std::string> Repository::history(const st
     return out;
 }
 
+std::expected<bool, std::string> Repository::reaches(const std::string& tip, const std::string& commit) const {
+    git_oid t{}, c{};
+    if (git_oid_fromstr(&t, tip.c_str()) != 0 || git_oid_fromstr(&c, commit.c_str()) != 0)
+        return std::unexpected("bad commit id");
+    if (git_oid_equal(&t, &c)) return true;
+    int rc = git_graph_descendant_of(impl_->repo.get(), &t, &c);
+    if (rc < 0) return std::unexpected(last_error("cannot walk the history of " + tip.substr(0, 12)));
+    return rc == 1;
+}
+
 }  // namespace ferry::git

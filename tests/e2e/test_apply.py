@@ -448,6 +448,23 @@ class PlanMismatchTest(ApplyCase):
             "from.commit": lambda p: p["from"].update(commit=newer),
         })
 
+    def test_edited_source_ref(self):
+        # The ref is what reviewers read ("dev@main"): it must still hold the
+        # plan's commit, not name a branch that never had it.
+        dev = self.repos["dev"]
+        unrelated = git(dev, "commit-tree", git(dev, "rev-parse", "HEAD^{tree}").strip(), "-m", "unrelated").strip()
+        git(dev, "branch", "other", unrelated)
+        self.check_edits({
+            "missing ref": lambda p: p["from"].update(ref="feature-x"),
+            "ref without the commit": lambda p: p["from"].update(ref="other"),
+            "ref with a newline": lambda p: p["from"].update(ref="main\nApproved by the security team"),
+        })
+
+    def test_source_ref_that_moved_on_still_applies(self):
+        commit(self.repos["dev"], {"models/new-model.yaml": "name: New\nsource: wh-dev\ntype: table\ntable: t2\n"})
+        result = self.ferry("apply", str(self.path), cwd=self.folder)
+        self.assertExit(result, 0)
+
     def test_other_format_version(self):
         self.check_edits({
             "2": lambda p: p.update(format_version=2),

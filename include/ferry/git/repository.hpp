@@ -99,6 +99,8 @@ public:
     std::expected<void, WriteFailure> preflight(const CommitRequest& request) const override;
     // The commits reachable from `commit`, newest first, that changed any of
     // `paths` (each compared with its first parent).
+    // Whether `commit` is `tip` or one of its ancestors.
+    std::expected<bool, std::string> reaches(const std::string& tip, const std::string& commit) const;
     std::expected<std::vector<CommitInfo>, std::string> history(const std::string& commit,
                                                                 const std::vector<std::string>& paths) const;
     // Takes back a commit this process wrote with `request`, when a later
