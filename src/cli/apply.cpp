@@ -1,5 +1,6 @@
 // `ferry apply PLAN.json`: writes exactly a saved plan (SPEC 4).
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -12,6 +13,10 @@
 
 namespace ferry::cli {
 namespace {
+
+// Far beyond a plan of tens of thousands of changes (repeated diagnostics
+// are grouped), far below what would exhaust a CI runner's memory.
+constexpr std::uintmax_t kMaxPlanFileBytes = 64u << 20;
 
 // Whether `from.ref` (in from.workspace's repository) is or follows from.commit.
 std::expected<void, Diagnostic> ref_holds(Organization& org, const WorkspaceAt& from) {
@@ -33,6 +38,13 @@ int apply(const Context& ctx, const std::string& path, const WriteOptions& optio
     auto fail = [&](Diagnostic d) {
         return finish(ctx, {{"status", "blocked"}}, Diagnostics{{std::move(d)}}, kFailed);
     };
+    // A plan file is refused before it is read when no plan could be that
+    // large: parsing JSON takes many times its size in memory.
+    std::error_code ec;
+    if (auto size = std::filesystem::file_size(path, ec); !ec && size > kMaxPlanFileBytes) {
+        return fail(plan_mismatch(path + " is " + std::to_string(size) + " bytes; a plan file is at most " +
+                                  std::to_string(kMaxPlanFileBytes >> 20) + " MiB"));
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) return fail(error(code::plan_mismatch, "cannot read " + path));
     std::stringstream text;

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <map>
 
 #include "ferry/render/render.hpp"
 
@@ -46,9 +47,46 @@ std::string headline(const Diagnostic& d) {
     return d.address + ": " + d.message;
 }
 
+// 499,900: built from the right, a group of three digits at a time.
+std::string thousands(std::size_t n) {
+    std::string out;
+    for (int digits = 0; n > 0 || digits == 0; ++digits, n /= 10) {
+        if (digits > 0 && digits % 3 == 0) out.push_back(',');
+        out.push_back(static_cast<char>('0' + n % 10));
+    }
+    return {out.rbegin(), out.rend()};
+}
+
 }  // namespace
 
-void print_text(std::ostream& out, const Diagnostics& diags, bool color, bool quiet) {
+Diagnostics grouped(const Diagnostics& diags, std::size_t per_code) {
+    struct Seen {
+        std::size_t count = 0;
+        Severity severity;
+        std::string_view code;
+    };
+    std::map<std::pair<Severity, std::string_view>, Seen> seen;
+    Diagnostics out;
+    for (const Diagnostic& d : diags.items) {
+        Seen& s = seen[{d.severity, d.code}];
+        s.severity = d.severity;
+        s.code = d.code;
+        if (s.count++ < per_code) out.add(d);
+    }
+    for (const auto& [key, s] : seen) {
+        if (s.count <= per_code) continue;
+        const std::string kind = s.severity == Severity::error ? " errors" : " warnings";
+        const std::string code(s.code);
+        Diagnostic d{s.severity, s.code,
+                     thousands(s.count - per_code) + " more " + code + kind + " like these are not shown; " +
+                         thousands(s.count) + " in all."};
+        out.add(std::move(d));
+    }
+    return out;
+}
+
+void print_text(std::ostream& out, const Diagnostics& all, bool color, bool quiet) {
+    const Diagnostics diags = grouped(all);
     for (const Diagnostic& d : diags.items) {
         bool is_error = d.severity == Severity::error;
         if (quiet && !is_error) continue;
@@ -94,7 +132,8 @@ void print_github(std::ostream& out, const Diagnostics& diags) {
     }
 }
 
-void print_markdown(std::ostream& out, const Diagnostics& diags) {
+void print_markdown(std::ostream& out, const Diagnostics& all) {
+    const Diagnostics diags = grouped(all);
     for (const Diagnostic& d : diags.items) {
         out << "- " << (d.severity == Severity::error ? "**error**" : "**warning**") << " `" << d.code
             << "`: " << headline(d);
@@ -123,7 +162,7 @@ std::string json_text(const nlohmann::json& result) {
 void add_diagnostics(nlohmann::json& result, const Diagnostics& diags) {
     result["errors"] = nlohmann::json::array();
     result["warnings"] = nlohmann::json::array();
-    for (const auto& d : diags.items) {
+    for (const auto& d : grouped(diags).items) {
         result[d.severity == Severity::error ? "errors" : "warnings"].push_back(to_json(d));
     }
 }

@@ -247,6 +247,37 @@ class EscapingPlanFileTest(HostileCase):
                     self.refused("apply", path, codes=["plan-mismatch"])
                     path.unlink()
 
+    def test_oversized_plan_file_is_refused_before_it_is_read(self):
+        self.org()
+        path = self.folder / "huge.json"
+        with open(path, "wb") as f:
+            f.write(b'{"format_version": 1, "pad": "')
+            f.write(b"x" * (65 << 20))
+            f.write(b'"}')
+        data = self.refused("apply", path, codes=["plan-mismatch"])
+        self.assertIn("at most 64 MiB", data["errors"][0]["message"])
+        result = self.ferry("apply", path, cwd=self.folder)
+        self.assertLess(result.seconds, 2, result.describe())
+
+
+class RepeatedDiagnosticsTest(HostileCase):
+    """500,000 stale links made 110 MB of warnings: repeated diagnostics
+    are grouped in every format, the first 100 of a code and a count."""
+
+    def test_many_stale_links_make_a_page_of_output(self):
+        lines = ["sources:"] + ["  s%06d: { prod: p%06d }" % (i, i) for i in range(200000)]
+        self.org(dev_extra={"links.yaml": "\n".join(lines) + "\n"})
+        result, data = self.ferry_json("validate", cwd=self.folder, timeout=120)
+        self.assertExit(result, 0)
+        stale = [w for w in data["warnings"] if w["code"] == "stale-link"]
+        self.assertEqual(len(stale), 101, result.describe(2000))
+        self.assertEqual(stale[-1]["message"], "199,900 more stale-link warnings like these are not shown; 200,000 in all.")
+        self.assertLess(len(result.stdout), 100_000)
+        for fmt in ("text", "markdown", "github"):
+            out = self.ferry("--format", fmt, "validate", cwd=self.folder, timeout=120)
+            self.assertExit(out, 0)
+            self.assertLess(len(out.stdout) + len(out.stderr), 100_000, fmt)
+
 
 # --------------------------------------------------------------------------
 # ferry.yaml

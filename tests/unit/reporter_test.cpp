@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "ferry/plan/plan.hpp"
+#include "ferry/render/render.hpp"
 #include "ferry/render/reporter.hpp"
 
 using namespace ferry;
@@ -165,4 +166,20 @@ TEST_CASE("reporter: github prints a plan's annotations and summary, and the who
     CHECK(text.str().starts_with("### ferry: `dev` → `prod`"));
     CHECK(text.str().find("#### ~ update prod:models/users") != std::string::npos);
     std::filesystem::remove(summary);
+}
+
+TEST_CASE("grouped: at most 100 of a code, then one that counts the rest") {
+    Diagnostics many;
+    for (int i = 0; i < 500000; ++i)
+        many.add(warning(code::stale_link, "link " + std::to_string(i) + " is stale", {}, "dev"));
+    many.add(error(code::schema, "bad", {}, "dev"));
+    Diagnostics shown = grouped(many);
+    REQUIRE(shown.items.size() == 102);
+    CHECK(shown.items[99].message == "link 99 is stale");
+    CHECK(shown.items[100].code == code::schema);
+    CHECK(shown.items[101].message == "499,900 more stale-link warnings like these are not shown; 500,000 in all.");
+    CHECK(grouped(Diagnostics{{error(code::schema, "one", {}, "dev")}}).items.size() == 1);
+    Streams s;
+    make_reporter("json", false, s.terminal())->result(kReport, many);
+    CHECK(s.out.str().size() < 50'000);
 }

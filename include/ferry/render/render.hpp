@@ -10,6 +10,13 @@
 
 namespace ferry {
 
+// Repeated diagnostics, grouped: at most `per_code` of each code and
+// severity, in order, then one that counts the rest. Every format prints
+// diagnostics through this, so that 500,000 stale links make a page of
+// output, not 110 MB.
+inline constexpr std::size_t kShownPerCode = 100;
+Diagnostics grouped(const Diagnostics& diags, std::size_t per_code = kShownPerCode);
+
 // SPEC 4.1: `error[CODE]: message` with `--> file:line:column` where known;
 // errors only when `quiet`.
 void print_text(std::ostream& out, const Diagnostics& diags, bool color, bool quiet);
