@@ -32,13 +32,19 @@ struct Place {
     bool configured = false;                // ferry.yaml already names the workspace
 };
 
-// A folder inside a repository: relative, '/'-separated, no `..`.
+// A folder inside a repository: relative, '/'-separated, no `..`, and none
+// of git's own names (`.git`, `.gitmodules`, ... as folders fail git fsck).
 std::optional<std::string> repository_folder(const std::string& text) {
     fs::path p = fs::path(text).lexically_normal();
     if (p.is_absolute()) return std::nullopt;
     std::string out;
     for (const auto& part : p) {
-        if (part == ".." || part == ".git") return std::nullopt;
+        std::string name = part.string();
+        std::ranges::transform(name, name.begin(), [](unsigned char c) { return std::tolower(c); });
+        for (std::string_view git_name : {".git", ".gitmodules", ".gitattributes", ".gitignore", ".mailmap", "git~1"}) {
+            if (name == git_name) return std::nullopt;
+        }
+        if (part == "..") return std::nullopt;
         if (part.empty() || part == ".") continue;
         out += (out.empty() ? "" : "/") + part.string();
     }

@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -64,8 +65,38 @@ std::expected<void, WriteFailure> still_at_base(git_repository* repo, const Comm
     return {};
 }
 
+// A path git itself would refuse to check out, or that `git fsck --strict`
+// rejects: a `.git` anywhere (any case), or a folder named as one of the
+// files git reads from a tree (`.gitmodules`, `.gitattributes`, ...).
+bool unsafe_for_git(std::string_view path) {
+    auto lower = [](std::string_view s) {
+        std::string out(s);
+        for (char& c : out)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return out;
+    };
+    std::size_t start = 0;
+    for (;;) {
+        const std::size_t slash = path.find('/', start);
+        const std::string part = lower(path.substr(start, slash == std::string_view::npos ? path.npos : slash - start));
+        const bool folder = slash != std::string_view::npos;
+        if (part.empty() || part == "." || part == ".." || part == ".git" || part == "git~1") return true;
+        if (folder && (part == ".gitmodules" || part == ".gitattributes" || part == ".gitignore" ||
+                       part == ".mailmap" || part == "gitmod~1"))
+            return true;
+        if (!folder) return false;
+        start = slash + 1;
+    }
+}
+
 std::expected<TreeHandle, WriteFailure> build_tree(git_repository* repo, git_tree* base,
                                                    const std::vector<FileChange>& changes) {
+    for (const FileChange& c : changes) {
+        if (unsafe_for_git(c.path)) {
+            return fail(WriteFailure::Kind::other,
+                        "'" + c.path + "' is not a path git keeps in a tree (a .git, or a folder named .git...)");
+        }
+    }
     TreeHandle empty;
     if (!base) {
         git_treebuilder* builder = nullptr;

@@ -18,11 +18,18 @@ struct Group {
     bool pushed = false;
 };
 
+// Exponential backoff with full jitter: a random wait up to 10 ms, 20 ms,
+// 40 ms, ... and never more than kMaxBackOff. Random in each process, so
+// that writers that lost a round do not collide again at once, and growing,
+// so that a writer losing to a busy branch waits for a quiet moment rather
+// than spending its attempts at once. kWriteAttempts rounds wait about
+// 12 s in all at most, before the refusal.
+constexpr int kMaxBackOffMs = 640;
+
 void back_off_with_jitter(int attempt) {
-    // Differently in each process, so that the writers that lost a round do
-    // not collide again at once.
     thread_local std::mt19937 jitter(std::random_device{}());
-    std::this_thread::sleep_for(std::chrono::milliseconds(5 + jitter() % (10 * attempt)));
+    const int ceiling = std::min(kMaxBackOffMs, 10 << std::min(attempt - 1, 6));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1 + jitter() % ceiling));
 }
 
 std::vector<Group> group_writes(std::vector<Write>& writes, const TransactionOptions& options) {

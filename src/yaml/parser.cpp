@@ -154,26 +154,54 @@ Type resolve_plain(std::string_view s, std::string& canonical) {
 
 constexpr std::string_view kCoreTagPrefix = "tag:yaml.org,2002:";
 
-// The tag, if any, must be one of the core schema's; it may force a type.
-std::expected<std::optional<Type>, std::string> tag_type(const yaml_char_t* tag) {
+// What a tag says of its node: a type it forces (str, map, seq), or one the
+// scalar must resolve to (int, float, bool, null: `!!int abc` is an error,
+// not a string).
+struct Tagged {
+    Type type;
+    bool forces;  // else: must resolve to `type`
+    std::string_view name;
+};
+
+// The tag, if any, must be one of the core schema's.
+std::expected<std::optional<Tagged>, std::string> tag_type(const yaml_char_t* tag) {
     if (!tag) return std::nullopt;
     std::string_view t(reinterpret_cast<const char*>(tag));
-    if (t == "!") return std::optional<Type>{Type::string};
+    if (t == "!") return Tagged{Type::string, true, "!"};
     if (t.starts_with(kCoreTagPrefix)) {
         std::string_view name = t.substr(kCoreTagPrefix.size());
-        if (name == "str") return std::optional<Type>{Type::string};
-        if (name == "map") return std::optional<Type>{Type::map};
-        if (name == "seq") return std::optional<Type>{Type::seq};
-        if (name == "int" || name == "float" || name == "bool" || name == "null") return std::nullopt;
+        if (name == "str") return Tagged{Type::string, true, name};
+        if (name == "map") return Tagged{Type::map, true, name};
+        if (name == "seq") return Tagged{Type::seq, true, name};
+        if (name == "int") return Tagged{Type::integer, false, name};
+        if (name == "float") return Tagged{Type::number, false, name};
+        if (name == "bool") return Tagged{Type::boolean, false, name};
+        if (name == "null") return Tagged{Type::null, false, name};
     }
     return std::unexpected("unsupported tag '" + std::string(t) + "'");
+}
+
+// Where byte `offset` of `input` is, counting columns in characters.
+Mark mark_at(std::string_view input, std::size_t offset) {
+    Mark m{1, 1};
+    for (std::size_t i = 0; i < offset && i < input.size(); ++i) {
+        const auto c = static_cast<unsigned char>(input[i]);
+        if (c == '\n') {
+            ++m.line;
+            m.column = 1;
+        } else if ((c & 0xC0) != 0x80) {
+            ++m.column;
+        }
+    }
+    return m;
 }
 
 class EventParser {
 public:
     // `builder` is empty, and left empty.
     EventParser(std::string_view input, const Limits& limits, Builder& builder)
-        : limits_(limits),
+        : input_(input),
+          limits_(limits),
           max_expanded_(limits.max_expanded_nodes_base + limits.max_expanded_nodes_per_byte * input.size()),
           builder_(builder) {
         costs_.reserve(input.size() / 8 + 16);  // about a node per 8 bytes of YAML
@@ -207,6 +235,7 @@ private:
         costs_[index] = cost;
     }
 
+    std::string_view input_;
     const Limits& limits_;
     std::uint64_t max_expanded_;
     Builder& builder_;
@@ -247,8 +276,19 @@ std::expected<std::uint32_t, ParseError> EventParser::on_scalar(const yaml_event
     std::string_view text(reinterpret_cast<const char*>(e.data.scalar.value), e.data.scalar.length);
     Type type = Type::string;
     std::string canonical;
-    if (*forced) {
-        if (**forced != Type::string) return syntax("a scalar cannot be tagged as a collection", mark);
+    if (*forced && (*forced)->forces) {
+        if ((*forced)->type != Type::string) return syntax("a scalar cannot be tagged as a collection", mark);
+    } else if (*forced) {
+        // Tagged int, float, bool or null: the text must read as one,
+        // quoted or not (a float may be written as an integer).
+        type = resolve_plain(text, canonical);
+        const Type want = (*forced)->type;
+        if (type != want && !(want == Type::number && type == Type::integer)) {
+            const std::string_view article = (*forced)->name == "int" ? "an " : "a ";
+            return syntax("'" + std::string(text.substr(0, 40)) + "' is not " + std::string(article) +
+                              std::string((*forced)->name) + ", as its tag !!" + std::string((*forced)->name) + " says",
+                          mark);
+        }
     } else if (e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
         type = resolve_plain(text, canonical);
     }
@@ -263,7 +303,7 @@ std::expected<void, ParseError> EventParser::on_open(const yaml_event_t& e, Type
     bool is_map = type == Type::map;
     auto forced = tag_type(is_map ? e.data.mapping_start.tag : e.data.sequence_start.tag);
     if (!forced) return syntax(forced.error(), mark);
-    if (*forced && **forced != type) return syntax("a collection is tagged with another type", mark);
+    if (*forced && (*forced)->type != type) return syntax("a collection is tagged with another type", mark);
     if (expects_key()) return syntax("mapping keys must be scalars", mark);
     if (open_.size() + 1 > limits_.max_depth) {
         return unsafe("nesting deeper than " + std::to_string(limits_.max_depth) + " levels", mark);
@@ -311,6 +351,8 @@ std::expected<Document, ParseError> EventParser::run(yaml_parser_t& parser) {
         if (!yaml_parser_parse(&parser, &ev.e)) {
             std::string message = parser.problem ? parser.problem : "invalid YAML";
             if (parser.context) message = std::string(parser.context) + ": " + message;
+            // The reader (a control character, a NUL) says where by offset only.
+            if (parser.error == YAML_READER_ERROR) return syntax(message, mark_at(input_, parser.problem_offset));
             return syntax(message, mark_of(parser.problem_mark));
         }
         const yaml_event_t& e = ev.e;

@@ -7,6 +7,7 @@ import re
 import unittest
 
 from harness import (
+    git_fsck,
     IsolatedEnvCase,
     commit,
     commit_info,
@@ -191,6 +192,18 @@ class InitTest(IsolatedEnvCase):
             with self.subTest(args=args):
                 self.assertExit(self.ferry(*args, cwd=self.repo), 64)
         self.assertEqual(len(tree_listing(self.repo)), 1, "nothing was written")
+
+    def test_a_folder_named_as_gits_own_files_is_refused(self):
+        # A tree with a folder .gitmodules fails git fsck --strict, and some
+        # hosts refuse to receive it.
+        for path in (".gitmodules", "a/.GITATTRIBUTES", ".git", "x/.mailmap/y"):
+            with self.subTest(path=path):
+                self.assertExit(self.ferry("init", "dev", "--org", "acme", "--path", path, cwd=self.repo), 64)
+        self.assertEqual(len(tree_listing(self.repo)), 1, "nothing was written")
+        rc, out = git_fsck(self.repo)
+        self.assertEqual(rc, 0, out)
+        # A name that merely starts like one is fine.
+        self.assertExit(self.ferry("init", "dev", "--org", "acme", "--path", ".github-envs/dev", cwd=self.repo), 0)
 
     def test_json(self):
         result, data = self.ferry_json("init", "dev", "--org", "acme", cwd=self.repo)

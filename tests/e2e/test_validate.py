@@ -141,6 +141,22 @@ class YamlSyntaxTest(FerryTestCase):
         self.single({"models/bad.yaml": b"name: Bad\nsource: warehouse\ntype: sql\nsql: sel\xffect 1\n"})
         self.assertInvalid("yaml-syntax", file="models/bad.yaml", line=4, column=9)
 
+    def test_nul_and_control_bytes_are_yaml_syntax_where_they_are(self):
+        # "sql: sel" is 8 characters, so the byte is at column 9 of line 4.
+        for label, byte in (("NUL", b"\x00"), ("escape", b"\x1b")):
+            with self.subTest(byte=label):
+                folder = self.tmp / label
+                folder.mkdir()
+                self.make_org({"dev": valid_tree(extra={
+                    "models/bad.yaml": b"name: Bad\nsource: warehouse\ntype: sql\nsql: sel" + byte + b"ect 1\n"})},
+                    folder=folder)
+                self.assertInvalid("yaml-syntax", cwd=folder, file="models/bad.yaml", line=4, column=9)
+
+    def test_a_value_that_does_not_match_its_tag(self):
+        self.single({"models/bad.yaml": "name: Bad\nsource: warehouse\ntype: sql\nsql: select 1\n"
+                                        "description: !!int abc\n"})
+        self.assertInvalid("yaml-syntax", file="models/bad.yaml", line=5, column=14)
+
     def test_invalid_utf8_in_a_comment(self):
         # A truncated two-byte sequence (0xc3 then a space) at line 2, column 6.
         self.single({"models/bad.yaml": b"name: Bad\n# caf\xc3 ok\nsource: warehouse\ntype: sql\nsql: select 1\n"})

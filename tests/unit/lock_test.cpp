@@ -79,3 +79,17 @@ TEST_CASE("Repository::hold: this thread's writes go through, another's wait unt
     REQUIRE(tip);
     CHECK(tip->commit == base);
 }
+
+TEST_CASE("Repository::commit refuses paths git would refuse or fsck would reject") {
+    TempRepos repos;
+    git::Repository dev = repos.open("dev");
+    for (const char* path :
+         {".gitmodules/workspace.yaml", "a/.git/config", "A/.GIT/x", "x/../y", "GIT~1/x", "m/.gitattributes/z"}) {
+        CAPTURE(path);
+        auto made = dev.commit(request("", path));
+        REQUIRE_FALSE(made);
+        CHECK(made.error().kind == git::WriteFailure::Kind::other);
+    }
+    auto fine = dev.commit(request("", ".github/workflows/x.yaml"));
+    CHECK(fine);
+}

@@ -94,12 +94,38 @@ TEST_CASE("yaml::parse refuses what is ambiguous") {
     SUBCASE("custom tags") {
         CHECK(must_fail("a: !!python/object x\n").message.find("tag") != std::string::npos);
     }
+    SUBCASE("a core tag its value does not match") {
+        auto e = must_fail("a: 1\nb: !!int abc\n");
+        CHECK(e.message == "'abc' is not an int, as its tag !!int says");
+        CHECK(e.mark.line == 2);
+        CHECK(e.mark.column == 4);
+        must_fail("a: !!bool maybe\n");
+        must_fail("a: !!null 0\n");
+        must_fail("a: !!float one\n");
+    }
+    SUBCASE("a NUL or control character, located where it is") {
+        auto e = must_fail(std::string("name: x\nsql: se\0lect\n", 20));
+        CHECK(e.mark.line == 2);
+        CHECK(e.mark.column == 8);
+        auto f = must_fail("a: \xc3\xa9\x01\n");  // columns count characters, not bytes
+        CHECK(f.mark.column == 5);
+    }
     SUBCASE("unknown alias") {
         must_fail("a: *nothing\n");
     }
     SUBCASE("an alias inside its own anchor") {
         must_fail("a: &x [1, *x]\n");
     }
+}
+
+TEST_CASE("yaml::parse: core tags a value matches") {
+    auto doc = must_parse("a: !!int 12\nb: !!float 1\nc: !!bool true\nd: !!int \"7\"\ne: !!str 12\n");
+    auto r = doc.root();
+    CHECK(r.get("a").type() == yaml::Type::integer);
+    CHECK(r.get("b").type() == yaml::Type::integer);
+    CHECK(r.get("c").type() == yaml::Type::boolean);
+    CHECK(r.get("d").type() == yaml::Type::integer);
+    CHECK(r.get("e").type() == yaml::Type::string);
 }
 
 TEST_CASE("yaml::parse shares aliased nodes without copying them") {

@@ -16,8 +16,9 @@
 //      commits already made when a later one (or a push) fails: all or
 //      nothing across repositories, but for a commit a remote has already,
 //      which stays and is said;
-//   6. when another writer moved a branch, backs off (with jitter) and starts
-//      over from step 2 with a fresh read, up to kWriteAttempts times, or
+//   6. when another writer moved a branch, backs off (exponentially, with
+//      full jitter, at most 640 ms a round) and starts over with a fresh
+//      read, up to kWriteAttempts times (about 12 s of waiting at most), or
 //      refuses at once with stale-plan when the command must write exactly
 //      what it read (apply).
 #pragma once
