@@ -71,8 +71,8 @@ int usage_error(const std::string& message) {
 }
 
 int finish(const Context& ctx, nlohmann::json result, const Diagnostics& diags, int exit_code, std::string summary,
-           std::string text) {
-    ctx.reporter->result({std::move(result), std::move(text), std::move(summary)}, diags);
+           std::vector<std::string> lines) {
+    ctx.reporter->result({std::move(result), std::move(lines), std::move(summary)}, diags);
     return exit_code;
 }
 

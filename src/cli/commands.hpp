@@ -46,9 +46,10 @@ Command history_command();
 
 // Reports a command's result and diagnostics through the reporter, and
 // returns `exit_code`: `result` is the JSON object, `summary` one line,
-// `text` what a person reads on standard output before it.
+// `lines` what a person reads on standard output before it (each printed as
+// one line: the reporter escapes whatever they hold).
 int finish(const Context& ctx, nlohmann::json result, const Diagnostics& diags, int exit_code, std::string summary = {},
-           std::string text = {});
+           std::vector<std::string> lines = {});
 
 // "2 errors, 1 warning"
 std::string count_summary(const Diagnostics& diags);

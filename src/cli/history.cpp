@@ -68,7 +68,7 @@ int history(const Context& ctx, const std::string& text) {
         Diagnostic d = error(code::unknown_resource, a->str() + " has no history on " + resolved->ref, {}, a->str());
         return finish(ctx, result, Diagnostics{{std::move(d)}}, kFailed);
     }
-    std::string listing;
+    std::vector<std::string> lines;
     for (const auto& e : *entries) {
         nlohmann::json entry = {{"commit", e.id},
                                 {"time", iso_time(e.time)},
@@ -76,13 +76,13 @@ int history(const Context& ctx, const std::string& text) {
                                 {"message", e.message.substr(0, e.message.find_last_not_of('\n') + 1)}};
         if (auto from = ferry_from(e.message)) entry["from"] = {{"workspace", from->first}, {"commit", from->second}};
         result["entries"].push_back(std::move(entry));
-        listing += e.id.substr(0, 12) + "  " + iso_time(e.time) + "  " + e.author_email + "  " +
-                   e.message.substr(0, e.message.find('\n'));
+        std::string line = e.id.substr(0, 12) + "  " + iso_time(e.time) + "  " + e.author_email + "  " +
+                           e.message.substr(0, e.message.find('\n'));
         if (auto from = ferry_from(e.message))
-            listing += "  (from " + from->first + "@" + from->second.substr(0, 12) + ")";
-        listing += "\n";
+            line += "  (from " + from->first + "@" + from->second.substr(0, 12) + ")";
+        lines.push_back(std::move(line));
     }
-    return finish(ctx, result, {}, kOk, {}, listing);
+    return finish(ctx, result, {}, kOk, {}, std::move(lines));
 }
 
 }  // namespace

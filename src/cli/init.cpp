@@ -217,19 +217,30 @@ int init(const Context& ctx, const InitArgs& args) {
     result["commits"].push_back({{"workspace", args.workspace}, {"commit", done->commit}});
     result["files"] = done->files;
     if (!entry.empty()) result["ferry_yaml"] = "workspaces:\n" + entry;
-    std::string text = "Created workspace " + args.workspace + " (organization " + args.organization + ", " + *actor +
-                       " as admin)\n  " + place->repo_path.string() + " on " + done->branch + ": commit " +
-                       done->commit.substr(0, 12) + "\n";
+    std::vector<std::string> lines{
+        "Created workspace " + args.workspace + " (organization " + args.organization + ", " + *actor + " as admin)",
+        "  " + place->repo_path.string() + " on " + done->branch + ": commit " + done->commit.substr(0, 12)};
     for (const auto& f : done->files)
-        text += "  + " + f + "\n";
+        lines.push_back("  + " + f);
     if (!entry.empty()) {
-        text += "\nAdd it to " +
-                (place->config_file ? place->config_file->string()
-                                    : std::string("a ferry.yaml (none was found; repo: is relative to its folder)")) +
-                ":\n\nworkspaces:\n" + entry + "\n";
+        lines.emplace_back();
+        lines.push_back("Add it to " +
+                        (place->config_file
+                             ? place->config_file->string()
+                             : std::string("a ferry.yaml (none was found; repo: is relative to its folder)")) +
+                        ":");
+        lines.emplace_back();
+        lines.emplace_back("workspaces:");
+        // The entry is ferry's own YAML, a line at a time.
+        for (std::size_t start = 0, end; start < entry.size(); start = end + 1) {
+            end = entry.find('\n', start);
+            if (end == std::string::npos) end = entry.size();
+            lines.push_back(entry.substr(start, end - start));
+        }
+        lines.emplace_back();
     }
-    text += "Then: ferry validate " + args.workspace + "\n";
-    return finish(ctx, std::move(result), done->warnings, kOk, {}, text);
+    lines.push_back("Then: ferry validate " + args.workspace);
+    return finish(ctx, std::move(result), done->warnings, kOk, {}, std::move(lines));
 }
 
 }  // namespace

@@ -29,11 +29,11 @@ std::vector<git::FileChange> links_file_change(const Workspace& ws, const std::v
 
 int report_written(const Context& ctx, const std::string& what, const TransactionResult& result) {
     const std::vector<Written>& written = result.written;
-    std::string text = what + "\n";
-    if (written.empty()) text += "Nothing to write: both links.yaml files already say so.\n";
+    std::vector<std::string> lines{what};
+    if (written.empty()) lines.emplace_back("Nothing to write: both links.yaml files already say so.");
     for (const auto& w : written)
-        text += "  " + w.workspace + ": commit " + w.commit.substr(0, 12) + "\n";
-    return finish(ctx, commits_json(written), result.warnings, kOk, {}, text);
+        lines.push_back("  " + w.workspace + ": commit " + w.commit.substr(0, 12));
+    return finish(ctx, commits_json(written), result.warnings, kOk, {}, std::move(lines));
 }
 
 // The live links between the two loaded workspaces, and the errors that
@@ -116,16 +116,19 @@ int list_candidates(const Context& ctx, Organization& org, const Address& a, con
                                         {"type", r->field("type")}});
     }
     const Resource* ra = la->workspace.find(a.kind, a.id);
-    std::ostringstream text;
-    text << "Resources of " << other << " that " << a.str() << " (" << ra->field("type") << ") may be linked to:\n";
-    if (candidates.empty()) text << "  none\n";
+    std::vector<std::string> lines{"Resources of " + other + " that " + a.str() + " (" +
+                                   std::string(ra->field("type")) + ") may be linked to:"};
+    if (candidates.empty()) lines.emplace_back("  none");
     for (std::size_t i = 0; i < candidates.size(); ++i) {
-        text << "  " << std::left << std::setw(40) << address(other, candidates[i]->kind, candidates[i]->id) << " "
-             << names[i] << "\n";
+        std::ostringstream line;
+        line << "  " << std::left << std::setw(40) << address(other, candidates[i]->kind, candidates[i]->id) << " "
+             << names[i];
+        lines.push_back(line.str());
     }
     if (!candidates.empty())
-        text << "Link one with: ferry link " << a.str() << " " << other << ":" << kind_name(a.kind) << "/<id>\n";
-    return finish(ctx, result, errors, errors.has_errors() ? kFailed : kOk, {}, text.str());
+        lines.push_back("Link one with: ferry link " + a.str() + " " + other + ":" + std::string(kind_name(a.kind)) +
+                        "/<id>");
+    return finish(ctx, result, errors, errors.has_errors() ? kFailed : kOk, {}, std::move(lines));
 }
 
 int link(const Context& ctx, const std::string& first, const std::string& second) {

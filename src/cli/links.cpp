@@ -47,17 +47,20 @@ int list_links(const Context& ctx, const std::vector<std::string>& args) {
             }
         }
     }
-    std::ostringstream text;
-    if (rows.empty()) text << "No links.\n";
+    std::vector<std::string> lines;
+    if (rows.empty()) lines.emplace_back("No links.");
     std::size_t width = 4;
     for (const auto& r : rows)
         width = std::max(width, r[1].size());
-    if (!rows.empty())
-        text << std::left << std::setw(14) << "KIND" << std::setw(width + 2) << "A"
-             << "B\n";
+    auto row = [&](const std::string& kind, const std::string& a, const std::string& b) {
+        std::ostringstream line;
+        line << std::left << std::setw(14) << kind << std::setw(static_cast<int>(width + 2)) << a << b;
+        return line.str();
+    };
+    if (!rows.empty()) lines.push_back(row("KIND", "A", "B"));
     for (const auto& r : rows)
-        text << std::left << std::setw(14) << r[0] << std::setw(width + 2) << r[1] << r[2] << "\n";
-    return finish(ctx, result, diags, diags.has_errors() ? kFailed : kOk, {}, text.str());
+        lines.push_back(row(r[0], r[1], r[2]));
+    return finish(ctx, result, diags, diags.has_errors() ? kFailed : kOk, {}, std::move(lines));
 }
 
 }  // namespace

@@ -94,10 +94,10 @@ int publish(const Context& ctx, const std::string& text) {
             return std::vector<WorkspaceChange>{std::move(change)};
         });
     if (!written) return finish(ctx, commits_json({}), written.error(), kFailed);
-    std::string said = "Published " + addr + "\n";
+    std::vector<std::string> lines{"Published " + addr};
     for (const auto& w : written->written)
-        said += "  " + w.workspace + ": commit " + w.commit.substr(0, 12) + "\n";
-    return finish(ctx, commits_json(written->written), written->warnings, kOk, {}, said);
+        lines.push_back("  " + w.workspace + ": commit " + w.commit.substr(0, 12));
+    return finish(ctx, commits_json(written->written), written->warnings, kOk, {}, std::move(lines));
 }
 
 }  // namespace

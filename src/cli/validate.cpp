@@ -78,16 +78,16 @@ int validate(const Context& ctx, const std::vector<std::string>& args) {
         org->config(), workspaces, [&](const std::string& name) { return asked.contains(name); }, diags);
     diags.sort();
 
-    std::string text;
+    std::vector<std::string> lines;
     for (const auto& w : result["workspaces"]) {
-        text += w["workspace"].get<std::string>() + " @ " + w["ref"].get<std::string>() + " (" +
-                w["commit"].get<std::string>().substr(0, 12) +
-                "): " + std::to_string(w["resources"].get<std::size_t>()) + " resources, " +
-                std::to_string(w["drafts"].get<std::size_t>()) + " drafts" +
-                (w["valid"].get<bool>() ? "" : ", invalid") + "\n";
+        lines.push_back(w["workspace"].get<std::string>() + " @ " + w["ref"].get<std::string>() + " (" +
+                        w["commit"].get<std::string>().substr(0, 12) +
+                        "): " + std::to_string(w["resources"].get<std::size_t>()) + " resources, " +
+                        std::to_string(w["drafts"].get<std::size_t>()) + " drafts" +
+                        (w["valid"].get<bool>() ? "" : ", invalid"));
     }
     std::string summary = (diags.has_errors() ? "Invalid: " : "Valid: ") + count_summary(diags) + ".";
-    return finish(ctx, std::move(result), diags, diags.has_errors() ? kFailed : kOk, summary, text);
+    return finish(ctx, std::move(result), diags, diags.has_errors() ? kFailed : kOk, summary, std::move(lines));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <map>
 
+#include "escape.hpp"
 #include "ferry/render/render.hpp"
 
 namespace ferry {
@@ -14,8 +15,10 @@ std::string where(const Location& l) {
 }
 
 // GitHub's workflow commands need %, CR and LF escaped in messages, and ','
-// and ':' too in properties.
-std::string escape_github(std::string_view s, bool property) {
+// and ':' too in properties; control characters are made visible first, so
+// nothing from a workspace can end the command and start another.
+std::string escape_github(std::string_view text, bool property) {
+    const std::string s = escape::visible(text);
     std::string out;
     for (char c : s) {
         switch (c) {
@@ -93,9 +96,10 @@ void print_text(std::ostream& out, const Diagnostics& all, bool color, bool quie
         if (color) out << (is_error ? "\x1b[1;31m" : "\x1b[1;33m");
         out << (is_error ? "error" : "warning") << "[" << d.code << "]";
         if (color) out << "\x1b[0m";
-        out << ": " << headline(d) << "\n";
-        if (auto w = where(d.location); !w.empty()) out << "  --> " << w << "\n";
-        if (!d.hint.empty()) out << "  = hint: " << d.hint << "\n";
+        // Messages, files and hints hold text from workspaces: shown, never obeyed.
+        out << ": " << escape::visible(headline(d)) << "\n";
+        if (auto w = where(d.location); !w.empty()) out << "  --> " << escape::visible(w) << "\n";
+        if (!d.hint.empty()) out << "  = hint: " << escape::visible(d.hint) << "\n";
     }
 }
 
@@ -136,9 +140,9 @@ void print_markdown(std::ostream& out, const Diagnostics& all) {
     const Diagnostics diags = grouped(all);
     for (const Diagnostic& d : diags.items) {
         out << "- " << (d.severity == Severity::error ? "**error**" : "**warning**") << " `" << d.code
-            << "`: " << headline(d);
-        if (auto w = where(d.location); !w.empty()) out << " (`" << w << "`)";
-        if (!d.hint.empty()) out << "  \n  hint: " << d.hint;
+            << "`: " << escape::markdown(headline(d));
+        if (auto w = where(d.location); !w.empty()) out << " (" << escape::code_span(w) << ")";
+        if (!d.hint.empty()) out << "  \n  hint: " << escape::markdown(d.hint);
         out << "\n";
     }
 }

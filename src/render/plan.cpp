@@ -1,5 +1,6 @@
 #include <sstream>
 
+#include "escape.hpp"
 #include "ferry/plan/plan.hpp"
 #include "ferry/render/render.hpp"
 
@@ -141,12 +142,16 @@ nlohmann::json plan_json(const Plan& plan) {
 }
 
 void print_plan_text(std::ostream& out, const Plan& plan, bool color) {
+    // Every line holds text from workspaces (keys, values, refs): shown as
+    // text, never as terminal controls.
     auto paint = [&](std::string_view code, const std::string& text) {
-        return color ? "\x1b[" + std::string(code) + "m" + text + "\x1b[0m" : text;
+        const std::string shown = escape::visible(text);
+        return color ? "\x1b[" + std::string(code) + "m" + shown + "\x1b[0m" : shown;
     };
-    out << "Deploying " << plan.from.workspace << "@" << plan.from.ref << " (" << plan.from.commit.substr(0, 12)
-        << ") to " << plan.to.workspace << "@" << plan.to.ref << " (" << plan.to.commit.substr(0, 12) << ") as "
-        << plan.actor << "\n";
+    out << escape::visible("Deploying " + plan.from.workspace + "@" + plan.from.ref + " (" +
+                           plan.from.commit.substr(0, 12) + ") to " + plan.to.workspace + "@" + plan.to.ref + " (" +
+                           plan.to.commit.substr(0, 12) + ") as " + plan.actor)
+        << "\n";
     for (const Change& c : plan.changes) {
         out << "\n" << paint(c.action == Action::create ? "32" : "33", heading(plan, c)) << "\n";
         for (const std::string& line : field_lines(c)) {
@@ -173,10 +178,13 @@ void print_plan_text(std::ostream& out, const Plan& plan, bool color) {
 
 std::string plan_markdown(const Plan& plan, std::size_t limit) {
     std::ostringstream head;
-    head << "### ferry: `" << plan.from.workspace << "` → `" << plan.to.workspace << "`\n\n";
+    // Every string from a workspace or a plan file renders as text (escape.hpp).
+    head << "### ferry: " << escape::code_span(plan.from.workspace) << " → " << escape::code_span(plan.to.workspace)
+         << "\n\n";
     head << "**" << plan_summary(plan) << "**\n\n";
-    head << "From `" << plan.from.workspace << "@" << plan.from.commit.substr(0, 12) << "` to `" << plan.to.workspace
-         << "@" << plan.to.commit.substr(0, 12) << "`, as " << plan.actor << ".\n\n";
+    head << "From " << escape::code_span(plan.from.workspace + "@" + plan.from.commit.substr(0, 12)) << " to "
+         << escape::code_span(plan.to.workspace + "@" + plan.to.commit.substr(0, 12)) << ", as "
+         << escape::markdown(plan.actor) << ".\n\n";
     // Each list is capped, so that a plan of thousands of resources still
     // fits a comment with its summary and first errors in view.
     constexpr std::size_t kListed = 50;
@@ -205,8 +213,8 @@ std::string plan_markdown(const Plan& plan, std::size_t limit) {
         head << "**Links recorded**\n\n";
         for (std::size_t i = 0; i < plan.links.size() && i < kListed; ++i) {
             const PlannedLink& l = plan.links[i];
-            head << "- `" << address(plan.from.workspace, l.kind, l.source_id) << "` ↔ `"
-                 << address(plan.to.workspace, l.kind, l.target_id) << "`\n";
+            head << "- " << escape::code_span(address(plan.from.workspace, l.kind, l.source_id)) << " ↔ "
+                 << escape::code_span(address(plan.to.workspace, l.kind, l.target_id)) << "\n";
         }
         more(plan.links.size(), "links");
     }
@@ -224,10 +232,15 @@ std::string plan_markdown(const Plan& plan, std::size_t limit) {
     std::string body;
     std::size_t shown = 0;
     for (const Change& c : plan.changes) {
-        std::string section = "#### " + heading(plan, c) + "\n\n```diff\n";
+        std::string lines;
         for (const std::string& line : field_lines(c))
-            section += line + "\n";
-        section += "```\n\n";
+            lines += escape::visible(line) + "\n";
+        // A fence longer than any run of backticks inside: nothing in the
+        // diff can close the block early.
+        const std::string fence = escape::fence_for(lines);
+        // The heading is ferry's words and addresses, whose ids were checked
+        // when loaded: it needs no escaping.
+        std::string section = "#### " + heading(plan, c) + "\n\n" + fence + "diff\n" + lines + fence + "\n\n";
         // Room is kept for the closing tag and the note on what was left out.
         if (out.size() + open.size() + body.size() + section.size() + close.size() + 200 > limit) break;
         body += section;

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <ostream>
 
+#include "escape.hpp"
 #include "ferry/plan/plan.hpp"
 #include "ferry/render/render.hpp"
 
@@ -13,7 +14,7 @@ namespace {
 // the diagnostics.
 std::string result_markdown(const Report& report, const Diagnostics& diags) {
     std::ostringstream out;
-    if (!report.summary.empty()) out << "**" << report.summary << "**\n\n";
+    if (!report.summary.empty()) out << "**" << escape::markdown(report.summary) << "**\n\n";
     print_markdown(out, diags);
     return out.str();
 }
@@ -23,9 +24,13 @@ public:
     TextReporter(bool quiet, const Terminal& t) : quiet_(quiet), t_(t) {}
 
     void result(const Report& report, const Diagnostics& diags) override {
-        if (!quiet_) t_.out << report.text;
+        // Each line is printed as one line, whatever it holds.
+        if (!quiet_) {
+            for (const std::string& line : report.lines)
+                t_.out << escape::visible(line) << "\n";
+        }
         print_text(t_.err, diags, color(t_.err_is_terminal), quiet_);
-        if (!quiet_ && !report.summary.empty()) t_.out << report.summary << "\n";
+        if (!quiet_ && !report.summary.empty()) t_.out << escape::visible(report.summary) << "\n";
     }
 
     void plan(const Plan& plan, const std::optional<PlanWritten>& written) override {
@@ -33,8 +38,9 @@ public:
         if (quiet_) return;
         print_plan_text(t_.out, plan, color(t_.out_is_terminal));
         if (written && !written->commit.empty()) {
-            t_.out << "Committed " << written->commit.substr(0, 12) << " to " << written->workspace << " ("
-                   << written->branch << ")" << (written->pushed ? ", pushed" : "") << ".\n";
+            t_.out << escape::visible("Committed " + written->commit.substr(0, 12) + " to " + written->workspace +
+                                      " (" + written->branch + ")" + (written->pushed ? ", pushed" : "") + ".")
+                   << "\n";
         }
     }
 

@@ -16,6 +16,7 @@ ScaleTest)."""
 import hashlib
 import json
 import os
+import subprocess
 import unittest
 import zlib
 
@@ -198,6 +199,63 @@ class EscapingLinksFileTest(HostileCase):
         # A links.yaml with errors is not rewritten, and blocks deployments.
         self.refused("link", "dev:sources/wh-dev", "prod:sources/warehouse")
         self.refused("reconcile", "--from", "dev", "--to", "prod")
+
+
+class EscapedOutputTest(HostileCase):
+    """Text from a workspace is printed as text: a mapping key that closes
+    the diff's fence and the collapsed section, fakes a summary and mentions
+    a team must not hide the real change (mode: upsert -> delete) in the PR
+    comment; escape sequences must not reach the terminal."""
+
+    KEY = "0\n```\n</details>\n\n**No changes.** @acme/admins\n<!--"
+
+    def hostile_org(self):
+        sync = {"name": "Users to CRM \x1b]0;pwned\x07\x1b[2J", "model": "users", "destination": "crm-sandbox",
+                "enabled": True, "schedule": {"type": "interval", "every": "1h"},
+                "config": {"object": "Contact", "mode": "delete", self.KEY: 1,
+                           "mappings": [{"from": "email", "to": "EmailAddress"}]}}
+        self.org(dev_extra={"syncs/users-crm.yaml": json.dumps(sync) + "\n"})
+
+    def test_markdown_renders_only_what_ferry_meant(self):
+        self.hostile_org()
+        result = self.ferry("reconcile", "--from", "dev", "--to", "prod", "--dry-run", "--format", "markdown",
+                            cwd=self.folder)
+        self.assertExit(result, 0)
+        html = subprocess.run(["cmark-gfm", "--extension", "table", "--extension", "autolink",
+                               "--extension", "strikethrough", "--unsafe"],
+                              input=result.stdout, capture_output=True, text=True, check=True).stdout
+        self.assertEqual(html.count("</details>"), 1, html)
+        self.assertNotIn("<strong>No changes.</strong>", html)
+        self.assertNotIn("<!--", html)
+        # The real change is there, inside the diff's code block.
+        block = html[html.index("<pre>"):html.rindex("</pre>")]
+        self.assertIn("delete", block)
+        self.assertIn("@acme/admins", block)  # as text, in a code block
+
+    def test_text_and_github_show_escapes_never_obey_them(self):
+        self.hostile_org()
+        for fmt in ("text", "github", "markdown"):
+            result = self.ferry("reconcile", "--from", "dev", "--to", "prod", "--dry-run", "--format", fmt,
+                                cwd=self.folder)
+            self.assertExit(result, 0)
+            self.assertNotIn("\x1b", result.stdout + result.stderr, fmt)
+            self.assertNotIn("\x07", result.stdout + result.stderr, fmt)
+        text = self.ferry("reconcile", "--from", "dev", "--to", "prod", "--dry-run", cwd=self.folder)
+        self.assertIn("\\u001b]0;pwned\\u0007", text.stdout)  # a value, as JSON escapes it
+        # Every line of the plan is one of ferry's: the key's newlines are shown as \n.
+        self.assertNotIn("\n</details>", text.stdout)
+        self.assertIn("0\\n```\\n</details>", text.stdout)
+
+    def test_commit_subjects_in_history_are_shown_as_text(self):
+        self.org()
+        prod = self.repos["prod"]
+        git(prod, "commit", "--allow-empty", "-q", "-m", "fix \x1b[2J\x1b]0;pwned\x07 users")
+        (prod / "models" / "users.yaml").write_text("name: Users\nsource: warehouse\ntype: sql\nsql: select 7\n")
+        git(prod, "commit", "-q", "-am", "users \x1b[31mred\x1b[0m")
+        result = self.ferry("history", "prod:models/users", cwd=self.folder)
+        self.assertExit(result, 0)
+        self.assertNotIn("\x1b", result.stdout)
+        self.assertIn("users \\x1b[31mred", result.stdout)
 
 
 class EscapingPlanFileTest(HostileCase):

@@ -29,7 +29,7 @@ Diagnostics one_of_each() {
     return d;
 }
 
-const Report kReport{{{"links", nlohmann::json::array()}}, "No links.\n", "Valid: 1 error, 1 warning."};
+const Report kReport{{{"links", nlohmann::json::array()}}, {"No links."}, "Valid: 1 error, 1 warning."};
 
 }  // namespace
 

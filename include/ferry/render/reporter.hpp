@@ -29,9 +29,9 @@ struct Plan;
 
 // A command's result, in the forms the formats need.
 struct Report {
-    nlohmann::json json;  // the result object (the diagnostics are added to it)
-    std::string text;     // what a person reads on standard output, line by line
-    std::string summary;  // one line: text's last, markdown's first
+    nlohmann::json json;             // the result object (the diagnostics are added to it)
+    std::vector<std::string> lines;  // what a person reads on standard output, each one line
+    std::string summary;             // one line: text's last, markdown's first
 };
 
 // The commit a plan was written as, when it was.
