@@ -36,10 +36,6 @@ std::filesystem::path pending_path(git_repository* repo) {
     return ferry_dir(repo) / "checkout-pending";
 }
 
-void on_checkout_progress(const char* path, std::size_t, std::size_t, void*) {
-    if (path) test_write_step();
-}
-
 }  // namespace
 
 #ifdef FERRY_TEST_HOOKS
@@ -73,24 +69,6 @@ Checkouts checkouts_of(git_repository* repo, const std::string& ref_name) {
     }
     git_strarray_dispose(&names);
     return out;
-}
-
-// A linked work tree is a repository object of its own: the trees are
-// looked up there.
-int checkout_between(git_repository* checkout, const git_oid* from, const git_oid* to) {
-    git_tree* to_tree = nullptr;
-    git_tree* from_tree = nullptr;
-    if (git_tree_lookup(&to_tree, checkout, to) != 0) return -1;
-    TreeHandle to_handle(to_tree);
-    if (from && git_tree_lookup(&from_tree, checkout, from) != 0) return -1;
-    TreeHandle from_handle(from_tree);
-    git_checkout_options opts = GIT_CHECKOUT_OPTIONS_INIT;
-    opts.checkout_strategy = GIT_CHECKOUT_SAFE;
-    opts.baseline = from_tree;
-    opts.progress_cb = on_checkout_progress;
-    int rc = git_checkout_tree(checkout, reinterpret_cast<git_object*>(to_tree), &opts);
-    if (rc == 0) test_write_step();
-    return rc;
 }
 
 std::expected<void, WriteFailure> require_clean(git_repository* repo, const std::vector<FileChange>& changes) {
@@ -165,76 +143,28 @@ std::expected<TreeHandle, int> tree_of(git_repository* repo, const git_oid& comm
     return TreeHandle(t);
 }
 
-// What `tree` holds at `path`: its blob id, or zero when it has nothing there.
-git_oid blob_at(git_tree* tree, const char* path) {
-    git_oid id{};
-    git_tree_entry* e = nullptr;
-    if (tree && git_tree_entry_bypath(&e, tree, path) == 0) {
-        git_oid_cpy(&id, git_tree_entry_id(e));
-        git_tree_entry_free(e);
-    }
-    return id;
-}
-
-// What the work tree holds at `path`: the id its content would have as a
-// blob, zero when there is no file, nullopt when it is not a plain file.
-std::optional<git_oid> file_at(git_repository* checkout, const char* path) {
-    std::filesystem::path full = std::filesystem::path(git_repository_workdir(checkout)) / path;
-    std::error_code ec;
-    auto status = std::filesystem::symlink_status(full, ec);
-    if (status.type() == std::filesystem::file_type::not_found) return git_oid{};
-    if (ec || status.type() != std::filesystem::file_type::regular) return std::nullopt;
-    git_oid id{};
-    if (git_repository_hashfile(&id, checkout, full.c_str(), GIT_OBJECT_BLOB, path) != 0) return std::nullopt;
-    return id;
-}
-
-// Finishes a checkout from `from` to `to` that was cut short. A plain safe
-// checkout would take the files it had already written for someone's
-// uncommitted work; instead every file that differs between the two trees
-// must hold its content in one or the other (anything else is someone's
-// change: nothing is touched), and those files are then forced to `to`,
-// index included.
-bool finish_checkout(git_repository* checkout, const git_oid* from, const git_oid* to) {
-    git_tree* raw_from = nullptr;
-    git_tree* raw_to = nullptr;
-    if (from && git_tree_lookup(&raw_from, checkout, from) != 0) return false;
-    TreeHandle from_tree(raw_from);
-    if (git_tree_lookup(&raw_to, checkout, to) != 0) return false;
-    TreeHandle to_tree(raw_to);
-    git_diff* raw_diff = nullptr;
-    if (git_diff_tree_to_tree(&raw_diff, checkout, raw_from, raw_to, nullptr) != 0) return false;
-    DiffHandle diff(raw_diff);
-    std::vector<std::string> paths;
-    for (std::size_t i = 0, n = git_diff_num_deltas(raw_diff); i < n; ++i) {
-        const git_diff_delta* d = git_diff_get_delta(raw_diff, i);
-        for (const char* path : {d->old_file.path, d->new_file.path}) {
-            if (!path || (!paths.empty() && paths.back() == path)) continue;
-            auto on_disk = file_at(checkout, path);
-            git_oid before = blob_at(raw_from, path), after = blob_at(raw_to, path);
-            if (!on_disk || (!git_oid_equal(&*on_disk, &before) && !git_oid_equal(&*on_disk, &after))) return false;
-            paths.push_back(path);
-        }
-    }
-    if (paths.empty()) return true;
-    std::vector<char*> pointers;
-    for (auto& p : paths)
-        pointers.push_back(p.data());
-    git_checkout_options opts = GIT_CHECKOUT_OPTIONS_INIT;
-    opts.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
-    opts.baseline = raw_from;
-    opts.paths = {pointers.data(), pointers.size()};
-    opts.progress_cb = on_checkout_progress;
-    return git_checkout_tree(checkout, reinterpret_cast<git_object*>(raw_to), &opts) == 0;
-}
-
 }  // namespace
 
-void finish_pending_checkout(git_repository* repo) {
+std::expected<void, WriteFailure> finish_pending_checkout(git_repository* repo) {
     std::ifstream in(pending_path(repo), std::ios::binary);
-    if (!in) return;
+    if (!in) return {};
     std::string ref, old_hex, new_hex;
     in >> ref >> old_hex >> new_hex;
+    // The ref's own lock file, left by a kill inside its update: ours when
+    // it holds one of the record's two commits (the value being written),
+    // or the start of one (the kill cut the write short).
+    if (git_reference_is_valid_name(ref.c_str())) {
+        const std::filesystem::path ref_lock = std::filesystem::path(git_repository_commondir(repo)) / (ref + ".lock");
+        if (std::ifstream lock_in(ref_lock, std::ios::binary); lock_in) {
+            std::string held;
+            std::getline(lock_in, held);
+            if (old_hex.starts_with(held) || new_hex.starts_with(held)) {
+                lock_in.close();
+                std::error_code ec;
+                std::filesystem::remove(ref_lock, ec);
+            }
+        }
+    }
     PendingCheckout p{};
     git_oid current{};
     bool readable = git_reference_is_valid_name(ref.c_str()) && git_oid_fromstr(&p.old_commit, old_hex.c_str()) == 0 &&
@@ -246,15 +176,21 @@ void finish_pending_checkout(git_repository* repo) {
     auto new_tree = tree_of(repo, p.new_commit);
     if ((!at_new && !at_old) || !old_tree || !new_tree || !*new_tree) {
         clear_pending_checkout(repo);
-        return;
+        return {};
     }
     const git_tree* from = at_new ? old_tree->get() : new_tree->get();
     const git_tree* to = at_new ? new_tree->get() : old_tree->get();
+    // Exactly the paths that differ between the two commits are brought to
+    // the branch's, whatever state a kill left them in.
     Checkouts checkouts = checkouts_of(repo, ref);
     for (git_repository* checkout : checkouts.repos) {
-        if (!finish_checkout(checkout, from ? git_tree_id(from) : nullptr, git_tree_id(to))) return;
+        auto lock = IndexLock::take(checkout);
+        if (!lock) return std::unexpected(lock.error());  // a git process holds the index
+        auto done = update_worktree(checkout, from ? git_tree_id(from) : nullptr, git_tree_id(to), *lock);
+        if (!done) return done;
     }
     clear_pending_checkout(repo);
+    return {};
 }
 
 }  // namespace ferry::git

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <expected>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -20,11 +21,42 @@ struct Checkouts {
 };
 Checkouts checkouts_of(git_repository* repo, const std::string& ref_name);
 
-// Brings a work tree from `from` (null: nothing) to `to`, both trees of the
-// repository, refusing to overwrite anything changed meanwhile. Files that
-// already hold their content in `to` are not changes, so a checkout that
-// was cut short can be run again to finish it.
-int checkout_between(git_repository* checkout, const git_oid* from, const git_oid* to);
+// git's own lock on a work tree's index (`<gitdir>/index.lock`), which every
+// git command that writes the index or commits takes first. ferry takes it
+// before it moves a checked-out branch and holds it until the work tree and
+// the index are written, as git does: a `git commit` meanwhile fails
+// instead of committing the old index on top of ferry's commit. A lock
+// that a killed ferry left behind is taken over (ferry's own write lock is
+// held); one a running git process holds is waited for a moment, then
+// refused, before anything moves.
+class IndexLock {
+public:
+    static std::expected<IndexLock, WriteFailure> take(git_repository* checkout);
+    IndexLock(IndexLock&& other) noexcept;
+    IndexLock& operator=(IndexLock&&) = delete;
+    ~IndexLock();  // gives the lock back
+
+    // Replaces the index with `index`'s entries: written aside, then renamed
+    // over the index while the lock is held.
+    std::expected<void, WriteFailure> replace_index(git_index* index);
+
+private:
+    explicit IndexLock(std::filesystem::path lock) : lock_(std::move(lock)) {}
+    std::filesystem::path lock_;
+};
+
+// The index.lock files a killed ferry left in the repository's work trees
+// (git commands refuse to run while they exist). Remove them only with
+// ferry's write lock held: then no ferry holds them any more.
+std::vector<std::filesystem::path> stale_index_locks(git_repository* repo);
+
+// Brings a work tree and its index from tree `from` (null: nothing) to tree
+// `to` at every path where the two differ, whatever those files hold now,
+// so that it finishes a write that was cut short. Each file is written
+// beside its place and renamed over it: a kill at any instant leaves every
+// file as it was or as it should be, never half-written.
+std::expected<void, WriteFailure> update_worktree(git_repository* checkout, const git_oid* from, const git_oid* to,
+                                                  IndexLock& lock);
 
 // Uncommitted changes to tracked files, or an untracked file at one of
 // `written` (or under it), make a write unsafe for the work tree.
@@ -34,11 +66,12 @@ std::expected<void, WriteFailure> require_clean(git_repository* repo, const std:
 // atomic step. So, under the write lock and before the branch moves, ferry
 // records in `<commondir>/ferry/checkout-pending` the branch and the two
 // commits its work trees are between, and removes the record once they are
-// updated. A process killed in between leaves the record behind, and the
-// next write (finish_pending_checkout, under the lock) brings the work trees
-// to whichever of the two commits the branch points at, or drops the record
-// when it points at neither (it moved on since, so its work trees were not
-// left half-way by ferry). Taking a write back is recorded the same way.
+// updated. (It records a move of any branch: a kill inside the ref's update
+// leaves the ref's lock file, holding one of the two commits, which the next
+// write then removes as its own rather than take for another git's.) A process killed in between leaves the record
+// behind, and the next write (finish_pending_checkout, under the lock) brings the work trees to whichever of the two
+// commits the branch points at, or drops the record when it points at neither (it moved on since, so its work trees
+// were not left half-way by ferry). Taking a write back is recorded the same way.
 struct PendingCheckout {
     std::string ref;
     git_oid old_commit;  // zero: the branch had no commit
@@ -47,10 +80,12 @@ struct PendingCheckout {
 std::expected<void, WriteFailure> record_pending_checkout(git_repository* repo, const PendingCheckout& pending);
 void clear_pending_checkout(git_repository* repo);
 bool has_pending_checkout(git_repository* repo);
-// Call with the write lock held. A work tree that cannot be finished (it
-// was changed since by hand) keeps the record and is left as it is: the
-// write that follows refuses it as worktree-dirty.
-void finish_pending_checkout(git_repository* repo);
+// Call with the write lock held. The paths that differ between the two
+// commits are brought to the branch's commit in every work tree that has it
+// checked out, whatever a kill left them holding. When a work tree cannot
+// be finished (a running git process holds its index) the record stays,
+// for the next write, and the failure says why.
+std::expected<void, WriteFailure> finish_pending_checkout(git_repository* repo);
 
 // Test hook, for the crash-safety tests only (tests/e2e/test_crash.py):
 // each step of a write that leaves something on disk (an object, the

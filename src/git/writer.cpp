@@ -245,9 +245,18 @@ std::expected<std::optional<std::string>, WriteFailure> Repository::commit(const
     if (base_tree && git_oid_equal(git_tree_id(tree->get()), git_tree_id(base_tree.get()))) return std::nullopt;
 
     WriteLock lock(repo);
-    finish_pending_checkout(repo);
+    if (auto finished = finish_pending_checkout(repo); !finished) return std::unexpected(finished.error());
     if (auto still = still_at_base(repo, request); !still) return std::unexpected(still.error());
     Checkouts checkouts = request.new_branch.empty() ? checkouts_of(repo, target) : Checkouts{};
+    // As git does: its index.lock on every work tree first, held until the
+    // index and files are written, so that no git commit meanwhile builds
+    // on the old index; then the work trees checked under it.
+    std::vector<IndexLock> index_locks;
+    for (git_repository* checkout : checkouts.repos) {
+        auto taken = IndexLock::take(checkout);
+        if (!taken) return std::unexpected(taken.error());
+        index_locks.push_back(std::move(*taken));
+    }
     for (git_repository* checkout : checkouts.repos) {
         if (auto clean = require_clean(checkout, request.changes); !clean) return std::unexpected(clean.error());
     }
@@ -263,10 +272,11 @@ std::expected<std::optional<std::string>, WriteFailure> Repository::commit(const
         return fail_git("cannot write the commit");
     }
     test_write_step();
-    if (!checkouts.repos.empty()) {
-        auto recorded = record_pending_checkout(repo, {target, base_oid, commit_oid});
-        if (!recorded) return std::unexpected(recorded.error());
-    }
+    // Recorded even with no work tree to update: a kill inside the ref's
+    // update leaves its lock file, which the record lets the next write
+    // tell from another git's (git/worktrees.hpp).
+    if (auto recorded = record_pending_checkout(repo, {target, base_oid, commit_oid}); !recorded)
+        return std::unexpected(recorded.error());
 
     // The compare-and-swap: libgit2 locks the ref and checks its value.
     std::string log = "ferry: " + request.message.substr(0, request.message.find('\n'));
@@ -281,7 +291,7 @@ std::expected<std::optional<std::string>, WriteFailure> Repository::commit(const
         rc = git_reference_create_matching(&moved, repo, target.c_str(), &commit_oid, 1, &base_oid, log.c_str());
     }
     ReferenceHandle moved_handle(moved);
-    if (rc != 0 && !checkouts.repos.empty()) clear_pending_checkout(repo);
+    if (rc != 0) clear_pending_checkout(repo);
     if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS) {
         return fail(WriteFailure::Kind::moved, "branch '" + request.branch + "' moved while ferry was writing");
     }
@@ -293,28 +303,37 @@ std::expected<std::optional<std::string>, WriteFailure> Repository::commit(const
     test_write_step();
 
     const git_oid* from = base_tree ? git_tree_id(base_tree.get()) : nullptr;
+    const git_oid* to = git_tree_id(tree->get());
     for (std::size_t i = 0; i < checkouts.repos.size(); ++i) {
-        if (checkout_between(checkouts.repos[i], from, git_tree_id(tree->get())) == 0) continue;
-        // Something in the way appeared after the check: take the write back
-        // (the branch, then the work trees already updated) and say so. The
-        // pending record still names both commits, should this be cut short.
-        WriteFailure failure{WriteFailure::Kind::worktree_dirty,
-                             last_error(std::string("the work tree ") + git_repository_workdir(checkouts.repos[i]) +
-                                        " could not be updated; nothing was written")};
+        auto updated = update_worktree(checkouts.repos[i], from, to, index_locks[i]);
+        if (updated) continue;
+        // A file could not be written (a full disk, a folder in the way):
+        // the branch goes back, and so do the work trees written so far,
+        // this one included, so that what is said is true.
+        const std::string where = std::string("the work tree ") + git_repository_workdir(checkouts.repos[i]) +
+                                  " could not be updated (" + updated.error().message + ")";
+        bool back = false;
         if (from) {
-            git_reference* back = nullptr;
-            if (git_reference_create_matching(&back, repo, target.c_str(), &base_oid, 1, &commit_oid,
-                                              "ferry: undo a failed write") == 0) {
-                git_reference_free(back);
-                test_write_step();
-            }
-            for (std::size_t j = 0; j < i; ++j)
-                checkout_between(checkouts.repos[j], git_tree_id(tree->get()), from);
+            git_reference* raw_back = nullptr;
+            back = git_reference_create_matching(&raw_back, repo, target.c_str(), &base_oid, 1, &commit_oid,
+                                                 "ferry: undo a failed write") == 0;
+            git_reference_free(raw_back);
+            if (back) test_write_step();
         }
-        clear_pending_checkout(repo);
-        return std::unexpected(failure);
+        bool restored = back;
+        for (std::size_t j = 0; back && j <= i; ++j)
+            restored = update_worktree(checkouts.repos[j], to, from, index_locks[j]).has_value() && restored;
+        if (restored) {
+            clear_pending_checkout(repo);
+            return fail(WriteFailure::Kind::worktree_dirty, where + "; nothing was written");
+        }
+        // The record stays: the next ferry command brings every work tree to
+        // wherever the branch points.
+        return fail(WriteFailure::Kind::worktree_dirty, where + "; the branch " +
+                                                            (back ? "was moved back" : "holds the new commit") +
+                                                            ", and the next ferry command finishes the work tree");
     }
-    if (!checkouts.repos.empty()) clear_pending_checkout(repo);
+    clear_pending_checkout(repo);
     if (remote()) {
         if (auto pushed = write_through(repo, impl_->url, impl_->progress, request, hex(&commit_oid)); !pushed)
             return std::unexpected(pushed.error());
@@ -326,7 +345,7 @@ std::expected<void, WriteFailure> Repository::preflight(const CommitRequest& req
     git_repository* repo = impl_->repo.get();
     if (!request.new_branch.empty()) return {};
     WriteLock lock(repo);
-    finish_pending_checkout(repo);
+    if (auto finished = finish_pending_checkout(repo); !finished) return finished;
     if (auto still = still_at_base(repo, request); !still) return still;
     Checkouts checkouts = checkouts_of(repo, "refs/heads/" + request.branch);
     for (git_repository* checkout : checkouts.repos) {
@@ -357,13 +376,17 @@ std::expected<void, WriteFailure> undo_locked(git_repository* repo, const Commit
     }
     git_oid base;
     git_oid_fromstr(&base, request.base_commit.c_str());
-    if (!checkouts.repos.empty()) {
-        if (auto recorded = record_pending_checkout(repo, {target, base, written}); !recorded) return recorded;
+    std::vector<IndexLock> index_locks;
+    for (git_repository* checkout : checkouts.repos) {
+        auto taken = IndexLock::take(checkout);
+        if (!taken) return std::unexpected(taken.error());
+        index_locks.push_back(std::move(*taken));
     }
+    if (auto recorded = record_pending_checkout(repo, {target, base, written}); !recorded) return recorded;
     git_reference* moved = nullptr;
     if (git_reference_create_matching(&moved, repo, target.c_str(), &base, 1, &written, "ferry: undo a failed write") !=
         0) {
-        if (!checkouts.repos.empty()) clear_pending_checkout(repo);
+        clear_pending_checkout(repo);
         return fail_git("cannot move " + target + " back");
     }
     git_reference_free(moved);
@@ -381,13 +404,17 @@ std::expected<void, WriteFailure> undo_locked(git_repository* repo, const Commit
         return fail_git("cannot read the trees to restore the work tree");
     }
     TreeHandle old_tree_handle(old_tree), new_tree_handle(new_tree);
-    for (git_repository* checkout : checkouts.repos) {
-        if (checkout_between(checkout, git_tree_id(new_tree), git_tree_id(old_tree)) != 0) {
-            return fail_git("the work tree " + std::string(git_repository_workdir(checkout)) +
-                            " could not be restored");
+    for (std::size_t i = 0; i < checkouts.repos.size(); ++i) {
+        if (auto restored =
+                update_worktree(checkouts.repos[i], git_tree_id(new_tree), git_tree_id(old_tree), index_locks[i]);
+            !restored) {
+            return fail(WriteFailure::Kind::other, "the work tree " +
+                                                       std::string(git_repository_workdir(checkouts.repos[i])) +
+                                                       " could not be restored (" + restored.error().message +
+                                                       "); the next ferry command finishes it");
         }
     }
-    if (!checkouts.repos.empty()) clear_pending_checkout(repo);
+    clear_pending_checkout(repo);
     return {};
 }
 
@@ -402,11 +429,19 @@ std::expected<void, WriteFailure> Repository::undo(const CommitRequest& request,
     return undo_locked(impl_->repo.get(), request, commit);
 }
 
-void Repository::finish_interrupted_write() const {
+std::expected<void, WriteFailure> Repository::finish_interrupted_write() const {
     git_repository* repo = impl_->repo.get();
-    if (!has_pending_checkout(repo)) return;
+    if (!has_pending_checkout(repo) && stale_index_locks(repo).empty()) return {};
     WriteLock lock(repo);
-    finish_pending_checkout(repo);
+    if (auto finished = finish_pending_checkout(repo); !finished) return finished;
+    // A ferry killed before it moved the branch (or after it recorded how to
+    // finish) can leave git's index.lock behind; git refuses to run until
+    // it is gone.
+    for (const auto& stale : stale_index_locks(repo)) {
+        std::error_code ec;
+        std::filesystem::remove(stale, ec);
+    }
+    return {};
 }
 
 std::expected<void, WriteFailure> Repository::push(const std::string& branch) const {

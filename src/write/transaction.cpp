@@ -172,9 +172,12 @@ private:
 std::expected<TransactionResult, Diagnostics> run_transaction(const std::vector<git::CommitTarget*>& recover,
                                                               const TransactionOptions& options,
                                                               const ComputeWrites& compute) {
-    for (git::CommitTarget* target : recover)
-        target->finish_interrupted_write();
     Diagnostics warnings;
+    for (git::CommitTarget* target : recover) {
+        if (auto finished = target->finish_interrupted_write(); !finished) {
+            warnings.add(warning(code::git, "an interrupted write could not be finished: " + finished.error().message));
+        }
+    }
     for (int attempt = 1;; ++attempt) {
         auto writes = compute(attempt);
         if (!writes) {

@@ -77,9 +77,10 @@ public:
         list.pop_back();
         return {};
     }
-    void finish_interrupted_write() const override {
+    std::expected<void, git::WriteFailure> finish_interrupted_write() const override {
         log_.push_back("finish " + key_);
         const_cast<FakeTarget&>(*this).pending = false;
+        return {};
     }
     std::expected<void, git::WriteFailure> push(const std::string& branch) const override {
         log_.push_back("push " + key_ + " " + branch);

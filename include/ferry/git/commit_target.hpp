@@ -83,8 +83,9 @@ public:
     // still points at `commit`.
     virtual std::expected<void, WriteFailure> undo(const CommitRequest& request, const std::string& commit) const = 0;
     // Finishes what a writer killed half-way left behind (see
-    // git/worktrees.hpp); every change starts with it.
-    virtual void finish_interrupted_write() const = 0;
+    // git/worktrees.hpp); every change starts with it. A failure says what
+    // could not be finished (the write that follows refuses the same).
+    virtual std::expected<void, WriteFailure> finish_interrupted_write() const = 0;
     // Pushes `branch` to its upstream's remote, else to origin.
     virtual std::expected<void, WriteFailure> push(const std::string& branch) const = 0;
     // Whether commit() already pushes (a clone of a URL): such a commit

@@ -114,7 +114,7 @@ public:
     // brought to where the branch points. Every write does this first; a
     // command that ends up writing nothing calls it so that running it
     // again always leaves the repository consistent.
-    void finish_interrupted_write() const override;
+    std::expected<void, WriteFailure> finish_interrupted_write() const override;
     // Pushes `branch` to its upstream's remote, else to origin (a remote()
     // repository: to its URL).
     std::expected<void, WriteFailure> push(const std::string& branch) const override;
