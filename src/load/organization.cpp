@@ -197,7 +197,7 @@ void check_links(const OrganizationConfig& config, const std::vector<const Works
         // many links name it.
         std::map<std::string, std::pair<const LinkEntry*, std::size_t>> unknown;
         for (const LinkEntry& e : ws->links) {
-            Location where{ws->links_file, e.mark.line, e.mark.column};
+            Location where{ws->links_file, e.mark.line, e.mark.column, ws->name};
             if (e.other_workspace == ws->name) {
                 out.add(error(code::link_conflict, "a resource cannot be linked to its own workspace", where,
                               address(ws->name, e.kind, e.local_id)));
@@ -212,7 +212,7 @@ void check_links(const OrganizationConfig& config, const std::vector<const Works
             out.add(warning(code::stale_link,
                             std::to_string(count) + (count == 1 ? " link names" : " links name") + " workspace '" +
                                 name + "', which ferry.yaml does not define; ignored",
-                            {ws->links_file, first->mark.line, first->mark.column}, ws->name));
+                            {ws->links_file, first->mark.line, first->mark.column, ws->name}, ws->name));
         }
     }
     for (std::size_t i = 0; i < workspaces.size(); ++i) {
@@ -226,7 +226,7 @@ void check_links(const OrganizationConfig& config, const std::vector<const Works
                 out.add(error(code::different_organization,
                               a.name + " (" + a.organization + ") and " + b.name + " (" + b.organization +
                                   ") belong to different organizations but are linked",
-                              {a.links_file, 0, 0}, a.name));
+                              {a.links_file, 0, 0, a.name}, a.name));
             }
         }
     }

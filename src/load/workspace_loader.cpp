@@ -425,6 +425,10 @@ LoadedWorkspace load_workspace(std::shared_ptr<const TreeSource> tree, Workspace
                                std::atomic<std::size_t>* files_done) {
     LoadedWorkspace loaded = Loader(std::move(tree), std::move(origin), limits, schemas, cache, files_done).run();
     check_workspace(loaded.workspace, *loaded.documents, loaded.diagnostics);
+    // SPEC 4.1: every location names its workspace.
+    for (Diagnostic& d : loaded.diagnostics.items) {
+        if (!d.location.file.empty() && d.location.workspace.empty()) d.location.workspace = loaded.workspace.name;
+    }
     return loaded;
 }
 

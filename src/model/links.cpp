@@ -81,7 +81,7 @@ LinkSet resolve_links(const Workspace& a, const Workspace& b, Diagnostics& out) 
         Diagnostic d = warning(code::stale_link,
                                "link " + address(a.name, kind, s.a_id) + " <-> " + address(b.name, kind, s.b_id) +
                                    " is stale: " + missing + " does not exist; it is ignored",
-                               {s.said_by->links_file, s.entry->mark.line, s.entry->mark.column},
+                               {s.said_by->links_file, s.entry->mark.line, s.entry->mark.column, s.said_by->name},
                                address(s.said_by->name, kind, s.entry->local_id));
         // `ferry unlink` takes only addresses that can name a file of a tree.
         d.hint = is_valid_id(s.a_id) && is_valid_id(s.b_id)
@@ -104,7 +104,7 @@ LinkSet resolve_links(const Workspace& a, const Workspace& b, Diagnostics& out) 
                            : address(a.name, kind, *other_a) + " <-> " + address(b.name, kind, s->b_id);
         message += ": links must agree and be one-to-one";
         Diagnostic d = error(code::link_conflict, std::move(message),
-                             {s->said_by->links_file, s->entry->mark.line, s->entry->mark.column},
+                             {s->said_by->links_file, s->entry->mark.line, s->entry->mark.column, s->said_by->name},
                              address(s->said_by->name, kind, s->entry->local_id));
         d.hint = "fix links.yaml in " + s->said_by->name + " (or `ferry unlink` one side)";
         out.add(std::move(d));

@@ -7,9 +7,10 @@
 namespace ferry {
 namespace {
 
+// SPEC 4.1: `prod:links.yaml:12:29`, the workspace first where there is one.
 std::string where(const Location& l) {
     if (l.file.empty()) return {};
-    std::string out = l.file;
+    std::string out = l.workspace.empty() ? l.file : l.workspace + ":" + l.file;
     if (l.line) out += ":" + std::to_string(l.line) + ":" + std::to_string(l.column ? l.column : 1);
     return out;
 }
@@ -150,6 +151,7 @@ void print_markdown(std::ostream& out, const Diagnostics& all) {
 nlohmann::json to_json(const Diagnostic& d) {
     nlohmann::json j = {{"code", d.code}, {"message", d.message}};
     if (!d.address.empty()) j["address"] = d.address;
+    if (!d.location.workspace.empty()) j["workspace"] = d.location.workspace;
     if (!d.location.file.empty()) j["file"] = d.location.file;
     if (d.location.line) {
         j["line"] = d.location.line;

@@ -500,16 +500,20 @@ class FerryTestCase(unittest.TestCase):
     # ---- assertions
 
     def check_json_diagnostic(self, entry, result):
-        """SPEC 4.1: {code, message, address, file, line, column, hint},
-        absent fields omitted, lines and columns counted from 1."""
+        """SPEC 4.1: {code, message, address, workspace, file, line, column,
+        hint}, absent fields omitted, lines and columns counted from 1; a
+        location names its workspace (`workspace` beside `file`) but for
+        files outside any, such as ferry.yaml."""
         ctx = "\n" + json.dumps(entry) + "\n" + result.describe()
         self.assertIsInstance(entry, dict, ctx)
         self.assertIsInstance(entry.get("code"), str, ctx)
         self.assertRegex(entry["code"], r"^[a-z][a-z-]*$", ctx)
         self.assertIsInstance(entry.get("message"), str, ctx)
         self.assertTrue(entry["message"], ctx)
-        self.assertTrue(set(entry) <= {"code", "message", "address", "file", "line", "column", "hint"}, ctx)
-        for key in ("address", "file", "hint"):
+        self.assertTrue(set(entry) <= {"code", "message", "address", "workspace", "file", "line", "column", "hint"}, ctx)
+        if "workspace" in entry:
+            self.assertIn("file", entry, ctx)
+        for key in ("address", "workspace", "file", "hint"):
             if key in entry:
                 self.assertIsInstance(entry[key], str, ctx)
         for key in ("line", "column"):

@@ -141,6 +141,18 @@ class YamlSyntaxTest(FerryTestCase):
         self.single({"models/bad.yaml": b"name: Bad\nsource: warehouse\ntype: sql\nsql: sel\xffect 1\n"})
         self.assertInvalid("yaml-syntax", file="models/bad.yaml", line=4, column=9)
 
+    def test_every_location_names_its_workspace(self):
+        # SPEC 4.1: `--> dev:models/bad.yaml:4:9` in text, `workspace` beside `file` in JSON.
+        self.single({"models/bad.yaml": b"name: Bad\nsource: warehouse\ntype: sql\nsql: sel\xffect 1\n"})
+        text = self.ferry("validate")
+        self.assertRegex(text.stderr, r"(?m)^  --> dev:models/bad\.yaml:4:9$")
+        result, data = self.ferry_json("validate")
+        bad = self.assertJsonDiag(result, data, "yaml-syntax", file="models/bad.yaml", line=4, column=9)
+        self.assertEqual(bad["workspace"], "dev")
+        self.assertEqual(bad["file"], "models/bad.yaml")
+        markdown = self.ferry("validate", "--format", "markdown")
+        self.assertIn("`dev:models/bad.yaml:4:9`", markdown.stdout)
+
     def test_nul_and_control_bytes_are_yaml_syntax_where_they_are(self):
         # "sql: sel" is 8 characters, so the byte is at column 9 of line 4.
         for label, byte in (("NUL", b"\x00"), ("escape", b"\x1b")):

@@ -54,6 +54,9 @@ struct Location {
     std::string file;  // path inside the repository, as `git show REV:FILE` takes it
     std::uint32_t line = 0;
     std::uint32_t column = 0;
+    // The workspace whose repository holds `file` (SPEC 4.1: every location
+    // names its workspace); empty for files outside any, such as ferry.yaml.
+    std::string workspace;
 };
 
 struct Diagnostic {
