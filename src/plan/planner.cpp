@@ -272,6 +272,8 @@ void Share::plan_sync(const std::string& id) {
         after.set("model", *linked);
     } else if (auto created = created_models_.find(model); created != created_models_.end()) {
         after.set("model", created->second);
+    } else if (!S.find(Kind::models, model)) {
+        ok = false;  // a model that does not exist: its dangling-reference error says so
     } else if (!selected_.contains({Kind::models, model})) {
         fail(code::model_not_linked,
              origin + " uses " + src(Kind::models, model) + ", which is not linked to a model of " + T.name +
@@ -345,8 +347,9 @@ void Share::plan_sync(const std::string& id) {
 bool Share::finish_change(Kind kind, const std::string& id, const std::string& tid, const Rewrite& rewrite) {
     const std::string origin = src(kind, id);
     if (S.find_draft(kind, id)) {
-        warn(code::unpublished_draft, origin + " has a pending draft, which is not deployed: the published version is",
-             origin, "ferry publish " + origin + " first to deploy the draft");
+        warn(code::unpublished_draft,
+             origin + " has a pending draft, which is not deployed; the published version is deployed instead", origin,
+             "ferry publish " + origin + " first to deploy the draft");
     }
     const Resource* published = T.find(kind, tid);
     const Resource* draft = T.find_draft(kind, tid);
@@ -464,6 +467,7 @@ Plan Planner::run() {
     }
     apply_link_options();
     select();
+    list_not_selected();
     add_dependencies();
     block_on_load_errors();
     for (Kind kind : {Kind::models, Kind::syncs}) {

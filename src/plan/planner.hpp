@@ -125,6 +125,12 @@ private:
     void block_on_load_errors();
     void apply_link_options();
     void select();
+    // SPEC 4.1: what the default selection leaves out.
+    void list_not_selected();
+    // The id of `kind` in S nearest to `id`, or empty.
+    std::string nearest_id(Kind kind, std::string_view id) const;
+    // SPEC 6: a glob that matches nothing.
+    void warn_empty(std::string_view option, const Pattern& p);
     void add_dependencies();
     // SPEC 3.2: view on the kind in S, at least draft in T; said once.
     void check_permissions(Kind kind);

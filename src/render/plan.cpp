@@ -65,6 +65,22 @@ std::string heading(const Plan& plan, const Change& c) {
     return out;
 }
 
+// SPEC 4.1: `Not selected: 3 models, 2 syncs of dev have no counterpart in
+// prod; --all or --select to deploy them`, or nothing.
+std::string not_selected_line(const Plan& plan) {
+    if (plan.not_selected.empty()) return {};
+    std::size_t models = 0, syncs = 0;
+    for (const std::string& a : plan.not_selected)
+        (a.find(":models/") != std::string::npos ? models : syncs)++;
+    auto count = [](std::size_t n, const char* noun) { return std::to_string(n) + " " + noun + (n == 1 ? "" : "s"); };
+    std::string what;
+    if (models) what = count(models, "model");
+    if (syncs) what += (what.empty() ? "" : ", ") + count(syncs, "sync");
+    return "Not selected: " + what + " of " + plan.from.workspace + (plan.not_selected.size() == 1 ? " has" : " have") +
+           " no counterpart in " + plan.to.workspace + "; --all or --select to deploy " +
+           (plan.not_selected.size() == 1 ? "it" : "them");
+}
+
 std::size_t error_count(const Plan& plan) {
     return std::ranges::count_if(plan.diagnostics.items,
                                  [](const Diagnostic& d) { return d.severity == Severity::error; });
@@ -119,6 +135,7 @@ nlohmann::json plan_json(const Plan& plan) {
         {"changes", json::array()},
         {"links", json::array()},
         {"drafts_replaced", plan.drafts_replaced},
+        {"not_selected", plan.not_selected},
     };
     for (const Change& c : plan.changes) {
         json diff = json::array();
@@ -173,6 +190,7 @@ void print_plan_text(std::ostream& out, const Plan& plan, bool color) {
         for (const std::string& d : plan.drafts_replaced)
             out << "    " << paint("31", "- " + d) << "\n";
     }
+    if (auto line = not_selected_line(plan); !line.empty()) out << "\n" << escape::visible(line) << "\n";
     out << "\n" << plan_summary(plan) << "\n";
 }
 
@@ -182,6 +200,7 @@ std::string plan_markdown(const Plan& plan, std::size_t limit) {
     head << "### ferry: " << escape::code_span(plan.from.workspace) << " → " << escape::code_span(plan.to.workspace)
          << "\n\n";
     head << "**" << plan_summary(plan) << "**\n\n";
+    if (auto line = not_selected_line(plan); !line.empty()) head << escape::markdown(line) << "\n\n";
     head << "From " << escape::code_span(plan.from.workspace + "@" + plan.from.commit.substr(0, 12)) << " to "
          << escape::code_span(plan.to.workspace + "@" + plan.to.commit.substr(0, 12)) << ", as "
          << escape::markdown(plan.actor) << ".\n\n";

@@ -234,11 +234,12 @@ class NoChangesTest(DeployCase):
         self.assertExit(result, 0)
 
     def test_glob_matching_nothing_selects_nothing(self):
+        # ... and says so (SPEC 6: empty-selection).
         result, data = self.plan("--select", "models/zz*")
         self.assertExit(result, 0)
         self.assertEqual(data["status"], "no-changes")
         self.assertEqual(data["errors"], [])
-        self.assertEqual(data["warnings"], [])
+        self.assertEqual([w["code"] for w in data["warnings"]], ["empty-selection"])
 
 
 class ExitCodeTest(DeployCase):
@@ -416,6 +417,52 @@ class SelectionTest(DeployCase):
                 text = self.ferry("reconcile", *args, "--dry-run")
                 self.assertExit(text, 1)
                 self.assertTextDiag(text, "unknown-workspace")
+
+
+class NoSilentEmptiesTest(DeployCase):
+    """SPEC 4.1 and 6: what a selection leaves out, or matches nothing, is
+    said; hints name what exists."""
+
+    def setUp(self):
+        super().setUp()
+        self.deploy_org(dev_extra={"models/new-two.yaml": "name: New two\nsource: wh-dev\ntype: table\ntable: two\n"})
+
+    def test_the_default_selection_says_what_it_leaves_out(self):
+        result, data = self.plan()
+        self.assertEqual(data["not_selected"], ["dev:models/new-model", "dev:models/new-two", "dev:syncs/new-sync"])
+        text = self.ferry("reconcile", "--from", "dev", "--to", "prod", "--dry-run", cwd=self.tmp)
+        self.assertIn("Not selected: 2 models, 1 sync of dev have no counterpart in prod; "
+                      "--all or --select to deploy them\n", text.stdout)
+        markdown = self.ferry("reconcile", "--from", "dev", "--to", "prod", "--dry-run", "--format", "markdown",
+                              cwd=self.tmp)
+        self.assertIn("Not selected: 2 models, 1 sync of dev have no counterpart in prod", markdown.stdout)
+        for args in (("--all",), ("--select", "models/users")):
+            result, data = self.plan(*args)
+            self.assertEqual(data["not_selected"], [], args)
+        result, data = self.plan("--exclude", "models/new-*")
+        self.assertEqual(data["not_selected"], ["dev:syncs/new-sync"])
+
+    def test_a_glob_that_matches_nothing_is_a_warning_with_a_did_you_mean(self):
+        result, data = self.plan("--select", "models/nwe-*")
+        self.assertExit(result, 0)
+        w = self.assertJsonDiag(result, data, "empty-selection", severity="warnings",
+                                message_contains="--select models/nwe-* matches no published model of dev")
+        self.assertIn("did you mean models/new-", w["hint"])
+        result, data = self.plan("--all", "--exclude", "syncs/zzz*")
+        self.assertJsonDiag(result, data, "empty-selection", severity="warnings", message_contains="--exclude syncs/zzz*")
+
+    def test_an_unknown_resource_hints_the_nearest_id(self):
+        result, data = self.plan("--select", "models/new-modle")
+        self.assertExit(result, 1)
+        self.assertJsonDiag(result, data, "unknown-resource", hint_contains="did you mean --select models/new-model?")
+
+    def test_a_misspelt_model_is_never_suggested_for_select(self):
+        self.deploy_org(dev_extra={"syncs/typo.yaml": "name: Typo\nmodel: usres\ndestination: crm-sandbox\n"})
+        result, data = self.plan("--select", "syncs/typo")
+        self.assertExit(result, 1)
+        self.assertJsonDiag(result, data, "dangling-reference")
+        for d in data["errors"] + data["warnings"]:
+            self.assertNotIn("models/usres", d.get("hint", ""), result.describe())
 
 
 class DependenciesTest(DeployCase):

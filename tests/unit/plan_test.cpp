@@ -207,7 +207,9 @@ TEST_CASE("plan: selection") {
     SUBCASE("a glob that matches nothing selects nothing") {
         auto p = plan(org, select({"models/zz*"}));
         CHECK(p.plan.status == PlanStatus::no_changes);
-        CHECK(p.plan.diagnostics.items.empty());
+        REQUIRE(p.plan.diagnostics.items.size() == 1);  // SPEC 6: said, as a warning
+        CHECK(p.plan.diagnostics.items[0].code == code::empty_selection);
+        CHECK(p.plan.diagnostics.items[0].severity == Severity::warning);
     }
     SUBCASE("unknown-resource") {
         auto p = plan(org, select({"models/nope"}));

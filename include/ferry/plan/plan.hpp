@@ -95,7 +95,10 @@ struct Plan {
     std::vector<Change> changes;               // by kind, then id
     std::vector<PlannedLink> links;            // new links the deployment records in T
     std::vector<std::string> drafts_replaced;  // addresses in T
-    Diagnostics diagnostics;                   // warnings and errors
+    // SPEC 4.1: with the default selection, the deployable resources of S
+    // that have no counterpart in T (addresses in S), which it leaves out.
+    std::vector<std::string> not_selected;
+    Diagnostics diagnostics;  // warnings and errors
 
     std::size_t count(Action action) const;
 };
