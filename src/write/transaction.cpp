@@ -212,6 +212,11 @@ std::string with_trailers(const std::string& message, const std::string& from, c
 }
 
 git::Identity author_for(const std::string& actor, const git::CommitTarget& target) {
+    // SPEC 1: in CI the actor is the account GitHub authenticated.
+    if (actor.starts_with("github:")) {
+        const std::string login = actor.substr(7);
+        return {login, login + "@users.noreply.github.com"};
+    }
     if (auto email = target.config("user.email"); email && *email == actor) {
         if (auto name = target.config("user.name")) return {*name, actor};
     }

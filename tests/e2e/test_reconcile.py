@@ -20,6 +20,7 @@ from harness import (
     commit,
     dedent,
     deploy_trees,
+    commit_info,
     deploy_workspace_yaml,
     ferry_env,
     git,
@@ -966,6 +967,24 @@ class PermissionTest(DeployCase):
         )
         result, data = self.plan()
         self.assertExit(result, 1)
+        self.assertJsonDiag(result, data, "permission-denied")
+
+    def test_a_github_account_is_an_actor_of_its_own(self):
+        # SPEC 1: in CI the actor is github:LOGIN, granted by a members key of that form.
+        members = dict(__import__("harness").DEPLOY_MEMBERS)
+        members['"github:alice-a"'] = "admin"
+        ws = deploy_workspace_yaml(members=members)
+        self.deploy_org(dev_extra={"workspace.yaml": ws}, prod_extra={"workspace.yaml": ws})
+        result, data = self.plan("--actor", "github:Alice-A")
+        self.assertExit(result, 0)
+        self.assertEqual(data["status"], "ok")
+        written = self.reconcile("--actor", "github:alice-a", dry_run=False)
+        self.assertExit(written, 0)
+        info = commit_info(self.tmp / "prod")
+        self.assertEqual((info["author_name"], info["author_email"]), ("alice-a", "alice-a@users.noreply.github.com"))
+        self.assertIn("Ferry-Actor: github:alice-a", info["message"])
+        # The account is not the email, and no email is the account.
+        result, data = self.plan("--actor", "github:mallory")
         self.assertJsonDiag(result, data, "permission-denied")
 
     def test_stranger_is_refused(self):

@@ -95,7 +95,8 @@ std::expected<TransactionResult, Diagnostics> run_transaction(const std::vector<
 std::string with_trailers(const std::string& message, const std::string& from, const std::string& actor);
 
 // The commit author for the actor: the target's user.name when its
-// user.email is the actor's own, else the email's local part.
+// user.email is the actor's own, else the email's local part; for a CI
+// actor `github:LOGIN`, LOGIN with GitHub's no-reply address.
 git::Identity author_for(const std::string& actor, const git::CommitTarget& target);
 
 // A refused write as a diagnostic with its SPEC code.
