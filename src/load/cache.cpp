@@ -18,7 +18,7 @@ namespace {
 
 // Raise when what a load derives from a blob changes (parsing, typing,
 // checks, the image layout): files written before are then foreign.
-constexpr std::uint32_t kFormat = 4;
+constexpr std::uint32_t kFormat = 5;  // 5: secrets found by value too
 constexpr char kMagic[8] = {'F', 'E', 'R', 'R', 'Y', 'C', '\0', '\1'};
 
 // 64-bit words mixed by multiplication: fast, and enough to tell a damaged

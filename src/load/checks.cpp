@@ -5,6 +5,7 @@
 #include <span>
 
 #include "checks.hpp"
+#include "secrets.hpp"
 
 namespace ferry {
 namespace {
@@ -16,26 +17,36 @@ Location at(const Resource& r, yaml::Node n) {
     return at(r.file, n);
 }
 
-// SPEC 2.4: key names that must hold { secret: NAME }.
-bool names_a_secret(std::string_view key) {
-    std::string lower(key);
-    std::ranges::transform(lower, lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    static constexpr std::array<std::string_view, 5> words = {"password", "secret", "token", "private_key", "api_key"};
-    return std::ranges::any_of(words, [&](std::string_view w) { return lower.find(w) != std::string::npos; });
-}
-
 bool is_secret_reference(yaml::Node n) {
     return n.is_map() && n.size() == 1 && n.key(0).text() == "secret" && n.value(0).is_string() &&
            !n.value(0).text().empty();
 }
 
-void find_plaintext_secrets(const std::string& addr, const std::string& file, yaml::Node n, const std::string& path,
-                            Diagnostics& out) {
+// SPEC 2.4: in a source or destination, a key that names a secret must hold
+// `{ secret: NAME }`; in any resource, a string value that carries a
+// credential is a literal secret, whatever its key. Neither value is ever
+// repeated: it may be the secret.
+void find_plaintext_secrets(Kind kind, const std::string& addr, const std::string& file, yaml::Node n,
+                            const std::string& path, Diagnostics& out) {
     // A reference is fine anywhere, and the name inside it is no secret.
     if (is_secret_reference(n)) return;
+    const bool connection = kind == Kind::sources || kind == Kind::destinations;
+    if (n.is_string()) {
+        if (const secrets::ValueRule* rule = secrets::match_value(n.text())) {
+            Diagnostic d = error(code::plaintext_secret,
+                                 "'" + (path.empty() ? std::string("(the file)") : path) + "' holds " +
+                                     std::string(rule->name) + ", written out",
+                                 at(file, n), addr);
+            d.hint = connection ? "keep it in your secret store and write `{ secret: NAME }` in its place"
+                                : "keep credentials out of the workspace: a source or destination refers to them "
+                                  "as `{ secret: NAME }`";
+            out.add(std::move(d));
+        }
+        return;
+    }
     if (n.is_seq()) {
         for (std::size_t i = 0; i < n.size(); ++i) {
-            find_plaintext_secrets(addr, file, n.item(i), path + "[" + std::to_string(i) + "]", out);
+            find_plaintext_secrets(kind, addr, file, n.item(i), path + "[" + std::to_string(i) + "]", out);
         }
         return;
     }
@@ -44,8 +55,7 @@ void find_plaintext_secrets(const std::string& addr, const std::string& file, ya
         std::string_view key = n.key(i).text();
         yaml::Node value = n.value(i);
         std::string child = path.empty() ? std::string(key) : path + "." + std::string(key);
-        if (names_a_secret(key) && !is_secret_reference(value)) {
-            // The value itself is never repeated: it may be the secret.
+        if (connection && secrets::names_a_secret(key) && !is_secret_reference(value)) {
             Diagnostic d =
                 error(code::plaintext_secret, "'" + child + "' must be a secret reference, not a literal value",
                       at(file, value), addr);
@@ -53,7 +63,7 @@ void find_plaintext_secrets(const std::string& addr, const std::string& file, ya
             out.add(std::move(d));
             continue;
         }
-        find_plaintext_secrets(addr, file, value, child, out);
+        find_plaintext_secrets(kind, addr, file, value, child, out);
     }
 }
 
@@ -146,9 +156,8 @@ void check_extensions(const Workspace& ws, const Resource& r, yaml::Node root, s
 }  // namespace
 
 bool has_plaintext_secret(Kind kind, yaml::Node root) {
-    if (kind != Kind::sources && kind != Kind::destinations) return false;
     Diagnostics found;
-    find_plaintext_secrets({}, {}, root, "", found);
+    find_plaintext_secrets(kind, {}, {}, root, "", found);
     return !found.items.empty();
 }
 
@@ -169,7 +178,7 @@ void check_workspace(const Workspace& ws, const DocumentSource& documents, Diagn
                 if (!resolve) check_references(ws, r, *root, out);
                 if (!extension.empty()) check_extensions(ws, r, *root, extension, out);
                 if (r.facts.plaintext_secret)
-                    find_plaintext_secrets(address(ws.name, kind, id), r.file, *root, "", out);
+                    find_plaintext_secrets(kind, address(ws.name, kind, id), r.file, *root, "", out);
             }
         }
     }

@@ -233,6 +233,9 @@ void Share::plan_model(const std::string& id) {
     const Kind kind = Kind::models;
     const Resource& r = *S.find(kind, id);
     const std::string origin = src(kind, id);
+    // A secret written out (its load error blocks the plan) goes into no
+    // change, no diff and no plan file.
+    if (r.facts.plaintext_secret) return;
     // A file that is not a mapping was refused when loading; that error blocks the plan.
     if (!r.facts.is_map) return;
     bool ok = check_permissions(kind);
@@ -262,6 +265,9 @@ void Share::plan_sync(const std::string& id) {
     const Kind kind = Kind::syncs;
     const Resource& r = *S.find(kind, id);
     const std::string origin = src(kind, id);
+    // A secret written out (its load error blocks the plan) goes into no
+    // change, no diff and no plan file.
+    if (r.facts.plaintext_secret) return;
     // A file that is not a mapping was refused when loading; that error blocks the plan.
     if (!r.facts.is_map) return;
     bool ok = check_permissions(kind);

@@ -555,6 +555,30 @@ class BroadAdminGrantTest(HostileCase):
         self.assertEqual(data["errors"], [], result.describe())
 
 
+class SecretsByValueNeverShownTest(HostileCase):
+    """SPEC 2.4: a credential written out in a model (found by its value)
+    blocks the deployment and reaches no output, plan file or commit."""
+
+    JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJmZXJyeS10ZXN0In0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+
+    def test_a_model_with_a_token_in_its_sql(self):
+        self.org(dev_extra={"models/users.yaml": "name: Users\nsource: wh-dev\ntype: sql\n"
+                                                 "sql: select * from api('Bearer %s')\n" % self.JWT})
+        plan = self.folder / "plan.json"
+        for fmt in ("text", "json", "markdown", "github"):
+            with self.subTest(format=fmt):
+                result = self.ferry("reconcile", "--from", "dev", "--to", "prod", "--all", "--dry-run", "--out", plan,
+                                    "--format", fmt, "-v", cwd=self.folder)
+                self.assertExit(result, 1)
+                self.assertIn("plaintext-secret", result.stdout + result.stderr)
+                for text in (result.stdout, result.stderr, plan.read_text()):
+                    self.assertNotIn(self.JWT[:30], text, result.describe())
+        before = self.snapshot()
+        result = self.ferry("reconcile", "--from", "dev", "--to", "prod", "--all", cwd=self.folder)
+        self.assertExit(result, 1)
+        self.assertUntouched(before)
+
+
 class SecretsNeverShownTest(HostileCase):
     """A literal secret (plaintext-secret) in a source or destination is
     never printed, logged or saved, whatever the command, format or

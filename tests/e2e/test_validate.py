@@ -475,6 +475,24 @@ class PlaintextSecretTest(FerryTestCase):
                 # Not even a recognisable part of it.
                 self.assertNotIn(s[:12], result.stdout + result.stderr, result.describe())
 
+    def test_secrets_found_by_their_value_whatever_the_key(self):
+        # SPEC 2.4: a URL with a password and a token shape, in a source and
+        # in a model, under keys that name no secret.
+        url = "postgres://app:%s@db/x" % self.SECRET
+        token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+        self.single({
+            "sources/app-db.yaml": "name: App DB\ntype: postgres\nconfig:\n  host: db\n  connection_string: %s\n" % url,
+            "models/leaky.yaml": "name: Leaky\nsource: warehouse\ntype: sql\nsql: select 1\n"
+                                 "description: 'deploy with %s'\n" % token,
+        })
+        result, data = self.ferry_json("validate")
+        self.assertExit(result, 1)
+        self.assertJsonDiag(result, data, "plaintext-secret", file="sources/app-db.yaml", line=5,
+                            message_contains="'config.connection_string' holds a password in a URL")
+        self.assertJsonDiag(result, data, "plaintext-secret", file="models/leaky.yaml", line=5,
+                            message_contains="'description' holds a GitHub token")
+        self.assertNeverShown(self.SECRET, token)
+
     def test_literal_password_in_source_config(self):
         self.single(
             {
