@@ -2,6 +2,7 @@
 // parse and check them on every core, then assemble the model.
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -9,6 +10,7 @@
 #include "checks.hpp"
 #include "ferry/load/workspace_loader.hpp"
 #include "ferry/model/permissions.hpp"
+#include "ferry/util/did_you_mean.hpp"
 #include "ferry/util/parallel.hpp"
 
 namespace ferry {
@@ -134,6 +136,58 @@ std::optional<Classified> classify(std::string_view path) {
     return std::nullopt;
 }
 
+// SPEC 6: a file inside a workspace's folders that its layout does not
+// read (model/x.yaml, models/sub/x.yaml, models/x.YAML, models/x.json) is
+// an unknown-file warning, with the path meant where one fits. Top-level
+// files (README.md) and hidden ones (.gitkeep, .github/) are fine.
+std::optional<Diagnostic> unknown_file(std::string_view path) {
+    if (path.find('/') == std::string_view::npos) return std::nullopt;
+    for (std::size_t start = 0; start < path.size();) {
+        if (path[start] == '.') return std::nullopt;
+        const std::size_t slash = path.find('/', start);
+        if (slash == std::string_view::npos) break;
+        start = slash + 1;
+    }
+    static const std::vector<std::string> folders = {"sources", "destinations", "models",
+                                                     "syncs",   "audiences",    "drafts"};
+    static const std::vector<std::string> draft_folders = {"models", "syncs"};
+    // The folders it is in, and its name.
+    std::vector<std::string_view> parts;
+    for (std::size_t start = 0;;) {
+        const std::size_t slash = path.find('/', start);
+        parts.push_back(path.substr(start, slash == std::string_view::npos ? path.npos : slash - start));
+        if (slash == std::string_view::npos) break;
+        start = slash + 1;
+    }
+    const std::string_view name = parts.back();
+    const auto dot = name.rfind('.');
+    const std::string stem(name.substr(0, dot));
+    const std::string extension = dot == std::string_view::npos ? "" : std::string(name.substr(dot));
+    std::string lower = extension;
+    std::ranges::transform(lower, lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    // The path meant: the folders (each as the nearest known one), then
+    // `<stem>.yaml`, with nothing nested.
+    std::string meant;
+    const bool draft = parts.size() >= 3 && (parts[0] == "drafts" || did_you_mean(parts[0], {"drafts"}) == "drafts");
+    std::string kind = draft ? std::string(parts[1]) : std::string(parts[0]);
+    const auto& known = draft ? draft_folders : folders;
+    if (std::ranges::find(known, kind) == known.end()) kind = did_you_mean(kind, known);
+    const bool yaml_like = lower == ".yaml" || lower == ".yml";
+    if (!kind.empty() && kind != "drafts" && (yaml_like || lower == ".json")) {
+        meant = (draft ? "drafts/" : "") + kind + "/" + stem + (lower == ".yml" ? ".yml" : ".yaml");
+    }
+    Diagnostic d = warning(code::unknown_file,
+                           std::string(path) + " is outside the workspace's layout, and ferry does not read it");
+    if (!meant.empty() && meant != path) {
+        d.hint = "did you mean " + meant + "?" + (lower == ".json" ? " ferry reads YAML files (.yaml, .yml) only" : "");
+    } else {
+        d.hint =
+            "a workspace reads workspace.yaml, links.yaml, KIND/<id>.yaml and drafts/KIND/<id>.yaml (KIND: "
+            "sources, destinations, models, syncs, audiences); other files belong at its top level";
+    }
+    return d;
+}
+
 class Loader {
 public:
     Loader(std::shared_ptr<const TreeSource> tree, WorkspaceOrigin origin, const TreeLimits& limits,
@@ -190,7 +244,13 @@ void Loader::plan_tasks() {
             continue;
         }
         auto c = classify(entry.path);
-        if (!c) continue;
+        if (!c) {
+            if (auto d = unknown_file(entry.path)) {
+                d->location = {ws_.file(entry.path), 0, 0};
+                diags_.add(std::move(*d));
+            }
+            continue;
+        }
         if (c->role == Role::workspace || c->role == Role::links) {
             tasks_.push_back({&entry, c->role});
             continue;

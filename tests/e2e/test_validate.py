@@ -141,6 +141,29 @@ class YamlSyntaxTest(FerryTestCase):
         self.single({"models/bad.yaml": b"name: Bad\nsource: warehouse\ntype: sql\nsql: sel\xffect 1\n"})
         self.assertInvalid("yaml-syntax", file="models/bad.yaml", line=4, column=9)
 
+    def test_files_outside_the_layout_are_unknown_file_warnings(self):
+        # SPEC 6: misplaced files are said, with the path meant.
+        model = "name: M\nsource: warehouse\ntype: sql\nsql: select 1\n"
+        self.single({"model/x.yaml": model, "models/sub/y.yaml": model, "models/z.YAML": model,
+                     "models/j.json": "{}", "drafts/model/d.yaml": model, "docs/notes.md": "notes\n",
+                     "README.md": "fine\n", ".gitignore": "fine\n", "models/.gitkeep": "",
+                     ".github/workflows/ci.yml": "on: push\n"})
+        result, data = self.ferry_json("validate")
+        self.assertExit(result, 0)
+        for file, hint in (("model/x.yaml", "did you mean models/x.yaml?"),
+                           ("models/sub/y.yaml", "did you mean models/y.yaml?"),
+                           ("models/z.YAML", "did you mean models/z.yaml?"),
+                           ("models/j.json", "did you mean models/j.yaml? ferry reads YAML files"),
+                           ("drafts/model/d.yaml", "did you mean drafts/models/d.yaml?"),
+                           ("docs/notes.md", "other files belong at its top level")):
+            with self.subTest(file=file):
+                w = self.assertJsonDiag(result, data, "unknown-file", severity="warnings", file=file)
+                self.assertIn(hint, w["hint"])
+        warned = {w["file"] for w in data["warnings"] if w["code"] == "unknown-file"}
+        self.assertEqual(len(warned), 6, warned)
+        text = self.ferry("validate")
+        self.assertTextDiag(text, "unknown-file", severity="warning", file="model/x.yaml")
+
     def test_every_location_names_its_workspace(self):
         # SPEC 4.1: `--> dev:models/bad.yaml:4:9` in text, `workspace` beside `file` in JSON.
         self.single({"models/bad.yaml": b"name: Bad\nsource: warehouse\ntype: sql\nsql: sel\xffect 1\n"})

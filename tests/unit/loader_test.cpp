@@ -19,13 +19,21 @@ TEST_CASE("load_workspace: a valid tree") {
     CHECK(ws.members.at("alice@acme.com").admin);
 }
 
-TEST_CASE("load_workspace: files outside the layout are ignored") {
+TEST_CASE("load_workspace: files outside the layout are not read, and said (unknown-file) but at the top") {
     auto tree = valid_tree();
     tree.add("README.md", "# hello");
+    tree.add(".github/workflows/ci.yml", "on: [push");
+    tree.add("models/.gitkeep", "");
     tree.add("models/notes.txt", "not yaml: [");
     tree.add("models/sub/x.yaml", "not: [valid");
     tree.add("drafts/sources/x.yaml", "also ignored: [");
-    CHECK(load(tree).diagnostics.items.empty());
+    auto loaded = load(tree);
+    REQUIRE(loaded.diagnostics.items.size() == 3);
+    for (const Diagnostic& d : loaded.diagnostics.items) {
+        CHECK(d.code == code::unknown_file);
+        CHECK(d.severity == Severity::warning);
+    }
+    CHECK(loaded.workspace.of(Kind::models).size() == 1);
 }
 
 TEST_CASE("load_workspace: each input check has its code") {
