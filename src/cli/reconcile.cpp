@@ -101,6 +101,9 @@ int reconcile(const Context& ctx, const ReconcileArgs& args) {
     auto prepared = prepare_plan(ctx, args);
     if (!prepared) return prepared.error();
     PreparedPlan& p = *prepared;
+    for (const LoadedWorkspace* lw : {&p.source, &p.target}) {
+        if (!lw->worktree_note.empty()) ctx.reporter->note(lw->worktree_note);
+    }
     Plan plan = plan_between(p.source, p.target, p.options, p.actor);
     if (args.dry_run) {
         if (!args.out.empty() && !save_plan(plan, args.out)) return kFailed;

@@ -65,6 +65,7 @@ int validate(const Context& ctx, const std::vector<std::string>& args) {
     for (auto& lw : loaded) {
         workspaces.push_back(&lw.workspace);
         if (!asked.contains(lw.workspace.name)) continue;
+        if (!lw.worktree_note.empty()) ctx.reporter->note(lw.worktree_note);
         const Workspace& ws = lw.workspace;
         result["workspaces"].push_back({{"workspace", ws.name},
                                         {"ref", ws.ref},

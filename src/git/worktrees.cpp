@@ -193,4 +193,30 @@ std::expected<void, WriteFailure> finish_pending_checkout(git_repository* repo) 
     return {};
 }
 
+std::vector<std::string> Repository::uncommitted(const std::string& branch, const std::string& commit,
+                                                 const std::string& folder) const {
+    git_repository* repo = impl_->repo.get();
+    std::vector<std::string> out;
+    if (git_repository_is_bare(repo) || !has_checked_out(repo, "refs/heads/" + branch)) return out;
+    git_oid head{};
+    if (git_reference_name_to_id(&head, repo, "HEAD") != 0 || hex(&head) != commit) return out;
+    git_status_options opts = GIT_STATUS_OPTIONS_INIT;
+    opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+    opts.flags =
+        GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+    std::string spec = folder.empty() ? "" : folder + "/";
+    char* specs[] = {spec.data()};
+    if (!folder.empty()) opts.pathspec = {specs, 1};
+    git_status_list* raw = nullptr;
+    if (git_status_list_new(&raw, repo, &opts) != 0) return out;
+    StatusListHandle list(raw);
+    for (std::size_t i = 0, n = git_status_list_entrycount(raw); i < n; ++i) {
+        const git_status_entry* e = git_status_byindex(raw, i);
+        if (e->status == GIT_STATUS_CURRENT || e->status == GIT_STATUS_IGNORED) continue;
+        const git_diff_delta* d = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
+        if (d && d->new_file.path) out.emplace_back(d->new_file.path);
+    }
+    return out;
+}
+
 }  // namespace ferry::git

@@ -18,6 +18,32 @@ WorkspaceRequest parse_workspace_request(std::string_view text) {
     return {std::string(text.substr(0, at)), std::string(text.substr(at + 1))};
 }
 
+namespace {
+
+// `dev has uncommitted changes to 2 files under models/; ferry reads
+// commits, this is dev@main 1a2b3c4`, or nothing.
+std::string worktree_note(const std::string& name, const std::string& ref, const std::string& commit,
+                          const std::string& folder, const std::vector<std::string>& paths) {
+    if (paths.empty()) return {};
+    std::vector<std::string> where;
+    for (const std::string& path : paths) {
+        std::string_view inside = path;
+        if (!folder.empty()) inside.remove_prefix(std::min(inside.size(), folder.size() + 1));
+        const auto slash = inside.find('/');
+        std::string top(slash == std::string_view::npos ? inside : inside.substr(0, slash + 1));
+        if (std::ranges::find(where, top) == where.end()) where.push_back(std::move(top));
+    }
+    std::string listed;
+    for (std::size_t i = 0; i < where.size() && i < 3; ++i)
+        listed += (i == 0 ? "" : i + 1 == where.size() ? " and " : ", ") + where[i];
+    if (where.size() > 3) listed += " and " + std::to_string(where.size() - 3) + " more";
+    return name + " has uncommitted changes to " + std::to_string(paths.size()) +
+           (paths.size() == 1 ? " file" : " files") + " under " + listed + "; ferry reads commits, this is " + name +
+           "@" + ref + " " + commit.substr(0, 7);
+}
+
+}  // namespace
+
 std::expected<Organization, Diagnostics> Organization::open(const std::string& config_flag, git::Progress progress) {
     auto file = find_config(config_flag);
     if (!file) {
@@ -185,6 +211,21 @@ std::vector<std::expected<LoadedWorkspace, Diagnostic>> Organization::load_all(
     }
     for (const std::string& report : reports) {
         if (!report.empty()) spdlog::debug("{}", report);  // empty: its tree could not be listed
+    }
+    // SPEC 6: uncommitted changes are never read, but said. After the loads:
+    // a repository's handle serves one thread at a time.
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+        auto& result = results[slot[i]];
+        if (!result) continue;
+        const Pending& p = pending[i];
+        std::string branch = p.ws->branch;
+        if (branch.empty()) {
+            auto head = p.repo->head_branch();
+            if (!head) continue;
+            branch = *head;
+        }
+        result->worktree_note = worktree_note(p.request->name, p.resolved.ref, p.resolved.commit, p.ws->path,
+                                              p.repo->uncommitted(branch, p.resolved.commit, p.ws->path));
     }
     return results;
 }

@@ -44,6 +44,10 @@ public:
         }
     }
 
+    void note(const std::string& text) override {
+        if (!quiet_) t_.err << "note: " << escape::visible(text) << "\n";
+    }
+
     Progress progress() override {
         if (quiet_ || !t_.err_is_terminal) return {};
         // Each line overwrites the one before: padded with spaces to its width.
@@ -90,6 +94,7 @@ public:
     }
 
     Progress progress() override { return {}; }
+    void note(const std::string& text) override { t_.err << "note: " << escape::visible(text) << "\n"; }
 
 private:
     Terminal t_;
@@ -102,6 +107,7 @@ public:
     void result(const Report& report, const Diagnostics& diags) override { t_.out << result_markdown(report, diags); }
     void plan(const Plan& plan, const std::optional<PlanWritten>&) override { t_.out << plan_markdown(plan); }
     Progress progress() override { return {}; }
+    void note(const std::string& text) override { t_.err << "note: " << escape::visible(text) << "\n"; }
 
 private:
     Terminal t_;
@@ -123,6 +129,7 @@ public:
     }
 
     Progress progress() override { return {}; }
+    void note(const std::string& text) override { t_.err << "note: " << escape::visible(text) << "\n"; }
 
 private:
     // The one place that writes the step summary.

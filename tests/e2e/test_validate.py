@@ -9,6 +9,7 @@ from harness import (
     FerryTestCase,
     dedent,
     git,
+    head,
     make_repo,
     parse_text_diagnostics,
     valid_tree,
@@ -140,6 +141,24 @@ class YamlSyntaxTest(FerryTestCase):
         # Line 4: "sql: sel" is 8 bytes, so the 0xff byte is column 9.
         self.single({"models/bad.yaml": b"name: Bad\nsource: warehouse\ntype: sql\nsql: sel\xffect 1\n"})
         self.assertInvalid("yaml-syntax", file="models/bad.yaml", line=4, column=9)
+
+    def test_uncommitted_changes_are_noted_and_never_read(self):
+        # SPEC 6: a note on standard error; the commit is what is read.
+        self.single()
+        dev = self.tmp / "dev"
+        self.assertNotIn("note:", self.ferry("validate").stderr)
+        (dev / "models" / "broken.yaml").write_text("name: [\n")
+        with open(dev / "workspace.yaml", "a") as f:
+            f.write("# edited\n")
+        commit = head(dev)[:7]
+        text = self.ferry("validate")
+        self.assertExit(text, 0)  # the broken file is not in the commit
+        self.assertIn("note: dev has uncommitted changes to 2 files under models/ and workspace.yaml; "
+                      "ferry reads commits, this is dev@main %s\n" % commit, text.stderr)
+        result, data = self.ferry_json("validate")
+        self.assertIn("note: dev has uncommitted changes", result.stderr)
+        self.assertNotIn("note", result.stdout)
+        self.assertNotIn("note:", self.ferry("validate", "-q").stderr)
 
     def test_files_outside_the_layout_are_unknown_file_warnings(self):
         # SPEC 6: misplaced files are said, with the path meant.

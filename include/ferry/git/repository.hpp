@@ -99,6 +99,12 @@ public:
     std::expected<void, WriteFailure> preflight(const CommitRequest& request) const override;
     // The commits reachable from `commit`, newest first, that changed any of
     // `paths` (each compared with its first parent).
+    // SPEC 6: when `commit` is what the work tree has checked out (HEAD on
+    // branch `branch`), the files under `folder` ("" for all) that differ
+    // from it, uncommitted or untracked (paths inside the repository);
+    // nothing for a bare repository or another commit.
+    std::vector<std::string> uncommitted(const std::string& branch, const std::string& commit,
+                                         const std::string& folder) const;
     // Whether `commit` is `tip` or one of its ancestors.
     std::expected<bool, std::string> reaches(const std::string& tip, const std::string& commit) const;
     std::expected<std::vector<CommitInfo>, std::string> history(const std::string& commit,

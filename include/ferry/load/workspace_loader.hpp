@@ -35,6 +35,9 @@ struct LoadedWorkspace {
     Diagnostics diagnostics;
     // The resources' documents, read again from the tree on demand.
     std::shared_ptr<const DocumentSource> documents;
+    // SPEC 6: when the work tree has the commit read checked out and differs
+    // from it under the workspace, what a note says of that; else empty.
+    std::string worktree_note;
 };
 
 // With a cache, blobs it holds are not read again, and the cache is

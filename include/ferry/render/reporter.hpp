@@ -45,6 +45,9 @@ public:
     virtual ~Reporter() = default;
     virtual void result(const Report& report, const Diagnostics& diags) = 0;
     virtual void plan(const Plan& plan, const std::optional<PlanWritten>& written = std::nullopt) = 0;
+    // A note for the person at the terminal (`note: ...`), on standard error
+    // in every format (never in JSON's standard output); not with -q.
+    virtual void note(const std::string& text) = 0;
     // What shows the progress of a long step (each line replacing the one
     // before; `last` ends it), or an empty function when this output shows
     // none: on a terminal in text, without -q.
