@@ -119,6 +119,7 @@ int run(int argc, char** argv) {
     const char* step_summary = std::getenv("GITHUB_STEP_SUMMARY");
     const Terminal terminal{std::cout,
                             std::cerr,
+                            isatty(STDIN_FILENO) == 1 ? &std::cin : nullptr,
                             isatty(STDOUT_FILENO) == 1,
                             isatty(STDERR_FILENO) == 1,
                             no_color && *no_color,

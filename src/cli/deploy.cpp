@@ -98,7 +98,11 @@ int deploy(const Context& ctx, Organization& org, const std::string& from, const
         const Written& w = written->written.front();
         what = {w.workspace, w.branch, w.commit, w.pushed};
     }
-    ctx.reporter->plan(plan, what);
+    if (options.plan_shown) {
+        ctx.reporter->written(what);
+    } else {
+        ctx.reporter->plan(plan, what);
+    }
     return options.detailed_exitcode && committed ? kChanges : kOk;
 }
 

@@ -27,6 +27,7 @@ struct WriteOptions {
     std::string out;  // --out: where the written plan is saved
     bool push = false;
     bool detailed_exitcode = false;
+    bool plan_shown = false;  // the plan was shown (and confirmed): say only what was written
 };
 // A plan and the T it was made against: what a deployment writes.
 struct Deployment {

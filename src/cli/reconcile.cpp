@@ -17,7 +17,7 @@ struct ReconcileArgs {
     std::string from, to;
     std::vector<std::string> select, exclude, link;
     bool all = false, with_schedule = false, include_dependencies = false;
-    bool dry_run = false, detailed_exitcode = false, push = false;
+    bool dry_run = false, detailed_exitcode = false, push = false, yes = false;
     std::string out, branch, message;
 };
 
@@ -111,6 +111,19 @@ int reconcile(const Context& ctx, const ReconcileArgs& args) {
         return plan_exit_code(plan, args.detailed_exitcode);
     }
     WriteOptions options{args.branch, args.message, args.out, args.push, args.detailed_exitcode};
+    // SPEC 4: on a terminal, a deployment that would write is shown and
+    // confirmed first (--yes skips the question). What was confirmed is
+    // what is written: should T move meanwhile, the write is refused.
+    bool confirmed = false;
+    if (!args.yes && plan.status == PlanStatus::ok && ctx.reporter->can_confirm()) {
+        print_plan(ctx, plan);
+        if (!ctx.reporter->confirm("Deploy these changes to " + args.to + "?")) {
+            ctx.reporter->note("nothing was written");
+            return kFailed;
+        }
+        confirmed = true;
+        options.plan_shown = true;
+    }
     auto make = [&](int attempt) -> std::expected<Deployment, Diagnostics> {
         if (attempt == 1) return Deployment{std::move(p.target), std::move(plan)};
         // SPEC 4.2: another writer moved T's branch; plan again on the new tip.
@@ -119,7 +132,7 @@ int reconcile(const Context& ctx, const ReconcileArgs& args) {
         Plan again = plan_between(p.source, *fresh, p.options, p.actor);
         return Deployment{std::move(*fresh), std::move(again)};
     };
-    return deploy(ctx, *p.org, p.source.workspace.name, args.to, p.actor, make, options, true);
+    return deploy(ctx, *p.org, p.source.workspace.name, args.to, p.actor, make, options, !confirmed);
 }
 
 }  // namespace
@@ -142,6 +155,7 @@ Command reconcile_command() {
                 sub.add_flag("--push", args->push, "push the written branch");
                 sub.add_option("--message", args->message, "the commit message's summary line");
                 sub.add_flag("--detailed-exitcode", args->detailed_exitcode, "exit 0 no changes, 2 changes, 1 blocked");
+                sub.add_flag("--yes", args->yes, "write without asking, on a terminal too");
                 sub.footer(
                     "Examples:\n"
                     "  ferry reconcile --from dev --to prod --dry-run\n"

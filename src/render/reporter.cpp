@@ -1,6 +1,8 @@
 #include "ferry/render/reporter.hpp"
 
+#include <cctype>
 #include <fstream>
+#include <istream>
 #include <ostream>
 
 #include "escape.hpp"
@@ -9,6 +11,32 @@
 
 namespace ferry {
 namespace {
+
+bool can_ask(const Terminal& t) {
+    return t.in && t.out_is_terminal;
+}
+
+bool ask(const Terminal& t, const std::string& question) {
+    if (!can_ask(t)) return false;
+    t.out << question << " [y/N] " << std::flush;
+    std::string answer;
+    std::getline(*t.in, answer);
+    std::string word;
+    for (char c : answer) {
+        if (!std::isspace(static_cast<unsigned char>(c)))
+            word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
+    return word == "y" || word == "yes";
+}
+
+std::string committed_line(const PlanWritten& w) {
+    return "Committed " + w.commit.substr(0, 12) + " to " + w.workspace + " (" + w.branch + ")" +
+           (w.pushed ? ", pushed" : "") + ".";
+}
+
+nlohmann::json written_json(const PlanWritten& w) {
+    return {{"workspace", w.workspace}, {"branch", w.branch}, {"commit", w.commit}, {"pushed", w.pushed}};
+}
 
 // A command's result as a pull-request comment: the summary in bold, then
 // the diagnostics.
@@ -37,12 +65,14 @@ public:
         print_text(t_.err, plan.diagnostics, color(t_.err_is_terminal), quiet_);
         if (quiet_) return;
         print_plan_text(t_.out, plan, color(t_.out_is_terminal));
-        if (written && !written->commit.empty()) {
-            t_.out << escape::visible("Committed " + written->commit.substr(0, 12) + " to " + written->workspace +
-                                      " (" + written->branch + ")" + (written->pushed ? ", pushed" : "") + ".")
-                   << "\n";
-        }
+        if (written) this->written(*written);
     }
+
+    void written(const PlanWritten& w) override {
+        if (!quiet_ && !w.commit.empty()) t_.out << escape::visible(committed_line(w)) << "\n";
+    }
+    bool can_confirm() const override { return can_ask(t_); }
+    bool confirm(const std::string& question) override { return ask(t_, question); }
 
     void note(const std::string& text) override {
         if (!quiet_) t_.err << "note: " << escape::visible(text) << "\n";
@@ -84,14 +114,12 @@ public:
 
     void plan(const Plan& plan, const std::optional<PlanWritten>& written) override {
         nlohmann::json out = plan_json(plan);
-        if (written) {
-            out["written"] = {{"workspace", written->workspace},
-                              {"branch", written->branch},
-                              {"commit", written->commit},
-                              {"pushed", written->pushed}};
-        }
+        if (written) out["written"] = written_json(*written);
         t_.out << json_text(out) << "\n";
     }
+    void written(const PlanWritten& w) override { t_.out << json_text({{"written", written_json(w)}}) << "\n"; }
+    bool can_confirm() const override { return can_ask(t_); }
+    bool confirm(const std::string& question) override { return ask(t_, question); }
 
     Progress progress() override { return {}; }
     void note(const std::string& text) override { t_.err << "note: " << escape::visible(text) << "\n"; }
@@ -106,6 +134,11 @@ public:
 
     void result(const Report& report, const Diagnostics& diags) override { t_.out << result_markdown(report, diags); }
     void plan(const Plan& plan, const std::optional<PlanWritten>&) override { t_.out << plan_markdown(plan); }
+    void written(const PlanWritten& w) override {
+        if (!w.commit.empty()) t_.out << "\n" << escape::markdown(committed_line(w)) << "\n";
+    }
+    bool can_confirm() const override { return can_ask(t_); }
+    bool confirm(const std::string& question) override { return ask(t_, question); }
     Progress progress() override { return {}; }
     void note(const std::string& text) override { t_.err << "note: " << escape::visible(text) << "\n"; }
 
@@ -127,6 +160,11 @@ public:
         t_.out << plan_summary(plan) << "\n";
         append_to_step_summary(plan_markdown(plan) + "\n");
     }
+    void written(const PlanWritten& w) override {
+        if (!w.commit.empty()) t_.out << escape::visible(committed_line(w)) << "\n";
+    }
+    bool can_confirm() const override { return can_ask(t_); }
+    bool confirm(const std::string& question) override { return ask(t_, question); }
 
     Progress progress() override { return {}; }
     void note(const std::string& text) override { t_.err << "note: " << escape::visible(text) << "\n"; }

@@ -7,8 +7,10 @@ checked against schemas/plan.schema.json. Nothing here writes: see
 test_deploy.py for that."""
 
 import json
+import os
 import re
 import subprocess
+import time
 import unittest
 
 from harness import (
@@ -464,6 +466,80 @@ class NoSilentEmptiesTest(DeployCase):
         self.assertJsonDiag(result, data, "dangling-reference")
         for d in data["errors"] + data["warnings"]:
             self.assertNotIn("models/usres", d.get("hint", ""), result.describe())
+
+
+def run_answering(args, cwd, env, answer):
+    """Runs ferry with standard input, output and error on one terminal
+    (a pseudo-terminal), types `answer` (None: nothing) when it asks, and
+    returns (returncode, everything shown)."""
+    import errno
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([FERRY_BIN, *map(str, args)], cwd=str(cwd), env=ferry_env(env), stdin=slave,
+                            stdout=slave, stderr=slave)
+    os.close(slave)
+    shown = b""
+    answered = answer is None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            data = os.read(master, 65536)
+        except OSError as e:
+            if e.errno == errno.EIO:
+                break
+            raise
+        if not data:
+            break
+        shown += data
+        if not answered and b"[y/N]" in shown:
+            os.write(master, answer.encode() + b"\n")
+            answered = True
+    os.close(master)
+    return proc.wait(timeout=30), shown.decode("utf-8", errors="replace")
+
+
+class ConfirmationTest(DeployCase):
+    """SPEC 4: a writing reconcile on a terminal shows the plan and asks
+    first; only y or yes goes on; --yes skips the question; without a
+    terminal nothing is asked."""
+
+    ARGS = ("reconcile", "--from", "dev", "--to", "prod")
+
+    def setUp(self):
+        super().setUp()
+        self.deploy_org()
+        self.prod = self.tmp / "prod"
+        self.before = head(self.prod)
+
+    def test_no_writes_nothing(self):
+        for answer in ("n", "", "yess", "no"):
+            with self.subTest(answer=answer):
+                rc, shown = run_answering(self.ARGS, self.tmp, self.base_env, answer)
+                self.assertEqual(rc, 1, shown)
+                self.assertIn("~ update prod:models/users", shown)
+                self.assertIn("Deploy these changes to prod? [y/N]", shown)
+                self.assertIn("nothing was written", shown)
+                self.assertEqual(head(self.prod), self.before)
+
+    def test_yes_writes_what_was_shown(self):
+        rc, shown = run_answering(self.ARGS, self.tmp, self.base_env, "y")
+        self.assertEqual(rc, 0, shown)
+        self.assertNotEqual(head(self.prod), self.before)
+        self.assertIn("Committed %s to prod (main)." % head(self.prod)[:12], shown)
+        self.assertEqual(shown.count("~ update prod:models/users"), 1, "the plan is shown once")
+
+    def test_the_yes_option_and_scripts_are_not_asked(self):
+        rc, shown = run_answering(self.ARGS + ("--yes",), self.tmp, self.base_env, None)
+        self.assertEqual(rc, 0, shown)
+        self.assertNotIn("[y/N]", shown)
+        self.assertNotEqual(head(self.prod), self.before)
+
+    def test_without_a_terminal_it_writes_as_before(self):
+        result = self.reconcile(dry_run=False)
+        self.assertExit(result, 0)
+        self.assertNotIn("[y/N]", result.stdout + result.stderr)
+        self.assertNotEqual(head(self.prod), self.before)
 
 
 class DependenciesTest(DeployCase):

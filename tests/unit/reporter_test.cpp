@@ -18,7 +18,7 @@ namespace {
 struct Streams {
     std::ostringstream out, err;
     Terminal terminal(bool terminals = false, std::string step_summary = {}) {
-        return {out, err, terminals, terminals, false, std::move(step_summary)};
+        return {out, err, nullptr, terminals, terminals, false, std::move(step_summary)};
     }
 };
 

@@ -48,6 +48,13 @@ public:
     // A note for the person at the terminal (`note: ...`), on standard error
     // in every format (never in JSON's standard output); not with -q.
     virtual void note(const std::string& text) = 0;
+    // What was written, for a plan shown before (confirm()).
+    virtual void written(const PlanWritten& written) = 0;
+    // SPEC 4: whether standard input and output are a terminal, where a
+    // question can be asked and answered.
+    virtual bool can_confirm() const = 0;
+    // Asks `question`; true when the answer is y or yes.
+    virtual bool confirm(const std::string& question) = 0;
     // What shows the progress of a long step (each line replacing the one
     // before; `last` ends it), or an empty function when this output shows
     // none: on a terminal in text, without -q.
@@ -61,6 +68,7 @@ const std::vector<std::string>& format_names();
 struct Terminal {
     std::ostream& out;
     std::ostream& err;
+    std::istream* in = nullptr;  // where answers come from, when standard input is a terminal
     bool out_is_terminal = false;
     bool err_is_terminal = false;
     bool no_color = false;     // NO_COLOR is set
