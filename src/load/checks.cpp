@@ -67,28 +67,6 @@ void find_plaintext_secrets(Kind kind, const std::string& addr, const std::strin
     }
 }
 
-struct Reference {
-    std::string_view field;
-    Kind target;
-};
-
-// SPEC 2.4: the fields that name another resource of the same workspace.
-std::span<const Reference> references_of(Kind kind) {
-    static constexpr Reference model[] = {{"source", Kind::sources}};
-    static constexpr Reference sync[] = {{"model", Kind::models}, {"destination", Kind::destinations}};
-    static constexpr Reference audience[] = {{"model", Kind::models}};
-    switch (kind) {
-        case Kind::models:
-            return model;
-        case Kind::syncs:
-            return sync;
-        case Kind::audiences:
-            return audience;
-        default:
-            return {};
-    }
-}
-
 // From the facts first: only a resource with a dangling reference has its
 // document read, to say where.
 bool references_resolve(const Workspace& ws, const Resource& r) {

@@ -158,7 +158,8 @@ public:
     void plan(const Plan& plan, const std::optional<PlanWritten>&) override {
         print_github(t_.out, plan.diagnostics);
         t_.out << plan_summary(plan) << "\n";
-        append_to_step_summary(plan_markdown(plan) + "\n");
+        // The step summary holds 1 MiB: the whole plan, not a comment's cut.
+        append_to_step_summary(plan_markdown(plan, kStepSummaryLimit) + "\n");
     }
     void written(const PlanWritten& w) override {
         if (!w.commit.empty()) t_.out << escape::visible(committed_line(w)) << "\n";

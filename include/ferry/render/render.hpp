@@ -36,7 +36,9 @@ std::string plan_summary(const Plan& plan);
 void print_plan_text(std::ostream& out, const Plan& plan, bool color);
 // For a pull-request comment: summary and errors first, diffs collapsed,
 // never longer than `limit` characters.
-std::string plan_markdown(const Plan& plan, std::size_t limit = 65536);
+inline constexpr std::size_t kCommentLimit = 65536;
+inline constexpr std::size_t kStepSummaryLimit = 1 << 20;  // GitHub's limit per step
+std::string plan_markdown(const Plan& plan, std::size_t limit = kCommentLimit);
 // Adds `errors` and `warnings` arrays to a command's JSON result.
 void add_diagnostics(nlohmann::json& result, const Diagnostics& diags);
 // A JSON result as printed: indented, and bytes that are not UTF-8 (an
