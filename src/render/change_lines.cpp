@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ferry/model/field_order.hpp"
+#include "ferry/render/render.hpp"
 #include "ferry/util/line_diff.hpp"
 #include "ferry/yaml/yaml.hpp"
 
@@ -166,8 +167,10 @@ void text_diff(const std::string& name, const std::string& before, const std::st
             }
         }
     }
-    if (a.ends_with_newline != b.ends_with_newline) {
-        // The lines are the same; only the value's last newline differs.
+    if (found.empty() && a.ends_with_newline != b.ends_with_newline) {
+        // The lines are the same; only the value's last newline differs
+        // (said only then: a query grown from one line to a block of
+        // several gains one as a matter of YAML style).
         out.push_back({a.ends_with_newline ? '-' : '+', "(a newline at the end)"});
     }
 }
@@ -229,9 +232,35 @@ std::vector<DiffLine> change_lines(const Change& change) {
     return out;
 }
 
+std::vector<DiffLine> text_lines(const std::string& name, const std::string& before, const std::string& after) {
+    std::vector<DiffLine> out;
+    text_diff(name, before, after, out);
+    return out;
+}
+
 std::string joined(const DiffLine& line) {
     if (line.sign == '@') return line.text;
     return std::string(1, line.sign) + " " + line.text;
+}
+
+namespace {
+
+std::vector<std::string> all_joined(const std::vector<DiffLine>& lines) {
+    std::vector<std::string> out;
+    out.reserve(lines.size());
+    for (const DiffLine& line : lines)
+        out.push_back(joined(line));
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::string> resource_patch(Kind kind, const json& before, const json& after) {
+    return all_joined(resource_lines(kind, before, after));
+}
+
+std::vector<std::string> text_patch(const std::string& file, const std::string& before, const std::string& after) {
+    return all_joined(text_lines(file, before, after));
 }
 
 }  // namespace ferry

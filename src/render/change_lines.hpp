@@ -27,6 +27,9 @@ std::vector<DiffLine> resource_lines(Kind kind, const nlohmann::json& before, co
 // A planned change: its diff, or for a create its whole `after`.
 std::vector<DiffLine> change_lines(const Change& change);
 
+// Two texts as a line diff under `name:`.
+std::vector<DiffLine> text_lines(const std::string& name, const std::string& before, const std::string& after);
+
 // `sign` and `text` as one line: `+ text`, `@@ ... @@`.
 std::string joined(const DiffLine& line);
 

@@ -5,8 +5,10 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "ferry/model/diagnostic.hpp"
+#include "ferry/model/workspace.hpp"
 
 namespace ferry {
 
@@ -39,6 +41,12 @@ void print_plan_text(std::ostream& out, const Plan& plan, bool color);
 inline constexpr std::size_t kCommentLimit = 65536;
 inline constexpr std::size_t kStepSummaryLimit = 1 << 20;  // GitHub's limit per step
 std::string plan_markdown(const Plan& plan, std::size_t limit = kCommentLimit);
+// `history --patch`: a resource's change from one version of its file to
+// another, as a plan shows it (SPEC 4.1); a side is null where the file is
+// absent. Each line unescaped, for the reporter.
+std::vector<std::string> resource_patch(Kind kind, const nlohmann::json& before, const nlohmann::json& after);
+// The same for a file that is not YAML on either side: a line diff of its text.
+std::vector<std::string> text_patch(const std::string& file, const std::string& before, const std::string& after);
 // Adds `errors` and `warnings` arrays to a command's JSON result.
 void add_diagnostics(nlohmann::json& result, const Diagnostics& diags);
 // A JSON result as printed: indented, and bytes that are not UTF-8 (an
