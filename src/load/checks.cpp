@@ -5,6 +5,7 @@
 #include <span>
 
 #include "checks.hpp"
+#include "ferry/util/did_you_mean.hpp"
 #include "secrets.hpp"
 
 namespace ferry {
@@ -79,6 +80,15 @@ bool references_resolve(const Workspace& ws, const Resource& r) {
            std::ranges::all_of(r.facts.alerts, [&](const std::string& a) { return ws.has_alert(a); });
 }
 
+// SPEC 6: the id of `kind` in `ws` closest to a mistyped one, if one is close.
+std::string closest_id(const Workspace& ws, Kind kind, std::string_view id) {
+    std::vector<std::string_view> ids;
+    ids.reserve(ws.of(kind).size());
+    for (const auto& [known, resource] : ws.of(kind))
+        ids.push_back(known);
+    return did_you_mean(id, ids);
+}
+
 void check_references(const Workspace& ws, const Resource& r, yaml::Node root, Diagnostics& out) {
     for (const Reference& ref : references_of(r.kind)) {
         yaml::Node value = root.get(ref.field);
@@ -95,6 +105,8 @@ void check_references(const Workspace& ws, const Resource& r, yaml::Node root, D
                              at(r, value), address(ws.name, r.kind, r.id));
         if (!r.is_draft && ws.find_draft(ref.target, value.text())) {
             d.hint = address(ws.name, ref.target, value.text()) + " exists only as a draft: publish it first";
+        } else if (std::string close = closest_id(ws, ref.target, value.text()); !close.empty()) {
+            d.hint = "did you mean '" + close + "'?";
         }
         out.add(std::move(d));
     }

@@ -44,15 +44,6 @@ std::string result_markdown(const Report& report, const Diagnostics& diags) {
     std::ostringstream out;
     if (!report.summary.empty()) out << "**" << escape::markdown(report.summary) << "**\n\n";
     print_markdown(out, diags);
-    if (!report.lines.empty()) {
-        // What text shows on standard output, as a block that renders as
-        // text: a fence longer than any backtick run in it.
-        std::string body;
-        for (const std::string& line : report.lines)
-            body += escape::visible(line) + "\n";
-        const std::string fence = escape::fence_for(body);
-        out << "\n" << fence << "text\n" << body << fence << "\n";
-    }
     return out.str();
 }
 

@@ -79,6 +79,8 @@ public:
     WriteHold hold() const override;
     // The work tree's root; empty for a bare repository.
     std::filesystem::path work_dir() const;
+    // The names of the local branches (a URL's clone: the remote's).
+    std::vector<std::string> branches() const;
     // The branch HEAD names, even one with no commit yet.
     std::expected<std::string, std::string> head_branch() const;
     // No commit on any branch yet (a fresh `git init`).
