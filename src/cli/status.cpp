@@ -204,7 +204,7 @@ int status(const Context& ctx, const StatusArgs& args) {
             summary += (summary.empty() ? "" : "; ") + part;
             diags.append(std::move(drift.diagnostics));
         }
-        summary += ".";
+        if (!summary.empty()) summary += ".";
     }
     diags.sort();
     if (diags.has_errors()) summary = "Invalid: " + count_summary(diags) + ".";

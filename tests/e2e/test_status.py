@@ -238,6 +238,20 @@ class RefusalTest(StatusCase):
         self.assertExit(text, 1)
         self.assertTextDiag(text, "unknown-workspace")
 
+    def test_a_ref_that_does_not_resolve(self):
+        self.deploy_org()
+        result, data = self.status("dev", "--against", "prod@no-such-ref", "--detailed-exitcode", code=1)
+        self.assertTrue(self.find_json(data, "git"), result.describe())
+        self.assertEqual(data["pairs"], [])
+
+    def test_against_itself_compares_nothing(self):
+        self.deploy_org()
+        result, data = self.status("dev", "--against", "dev", "--detailed-exitcode")
+        self.assertEqual([w["workspace"] for w in data["workspaces"]], ["dev"])
+        self.assertEqual((data["pairs"], data["only_here"]), ([], []))
+        self.assertEqual(self.ferry("status", "dev", "--against", "dev").stdout.splitlines()[-1],
+                         "1 workspace, 0 drafts pending.")
+
     def test_usage_errors(self):
         self.deploy_org()
         for args in (["dev@"], ["@main"], ["dev", "--against"], ["dev", "--against", "prod@"], ["--bogus"],
