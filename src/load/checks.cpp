@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <optional>
 #include <span>
 
 #include "checks.hpp"
@@ -80,16 +81,35 @@ bool references_resolve(const Workspace& ws, const Resource& r) {
            std::ranges::all_of(r.facts.alerts, [&](const std::string& a) { return ws.has_alert(a); });
 }
 
-// SPEC 6: the id of `kind` in `ws` closest to a mistyped one, if one is close.
-std::string closest_id(const Workspace& ws, Kind kind, std::string_view id) {
-    std::vector<std::string_view> ids;
-    ids.reserve(ws.of(kind).size());
-    for (const auto& [known, resource] : ws.of(kind))
-        ids.push_back(known);
-    return did_you_mean(id, ids);
-}
+// SPEC 6: the id of a kind closest to a mistyped one, if one is close. A
+// workspace gets hints for its first kHinted dangling references only (no
+// format shows more diagnostics of one code), each kind's ids listed once:
+// thousands of broken references cost what a hundred do.
+class ClosestIds {
+public:
+    explicit ClosestIds(const Workspace& ws) : ws_(ws) {}
 
-void check_references(const Workspace& ws, const Resource& r, yaml::Node root, Diagnostics& out) {
+    std::string operator()(Kind kind, std::string_view id) {
+        if (hinted_ == kHinted) return {};
+        ++hinted_;
+        auto& ids = ids_[static_cast<std::size_t>(kind)];
+        if (!ids) {
+            ids.emplace();
+            ids->reserve(ws_.of(kind).size());
+            for (const auto& [known, resource] : ws_.of(kind))
+                ids->push_back(known);
+        }
+        return did_you_mean(id, *ids);
+    }
+
+private:
+    static constexpr std::size_t kHinted = 100;
+    const Workspace& ws_;
+    std::array<std::optional<std::vector<std::string_view>>, kAllKinds.size()> ids_;
+    std::size_t hinted_ = 0;
+};
+
+void check_references(const Workspace& ws, const Resource& r, yaml::Node root, ClosestIds& closest, Diagnostics& out) {
     for (const Reference& ref : references_of(r.kind)) {
         yaml::Node value = root.get(ref.field);
         if (!value || !value.is_string() || !is_valid_id(value.text())) continue;  // the schema said so already
@@ -105,7 +125,7 @@ void check_references(const Workspace& ws, const Resource& r, yaml::Node root, D
                              at(r, value), address(ws.name, r.kind, r.id));
         if (!r.is_draft && ws.find_draft(ref.target, value.text())) {
             d.hint = address(ws.name, ref.target, value.text()) + " exists only as a draft: publish it first";
-        } else if (std::string close = closest_id(ws, ref.target, value.text()); !close.empty()) {
+        } else if (std::string close = closest(ref.target, value.text()); !close.empty()) {
             d.hint = "did you mean '" + close + "'?";
         }
         out.add(std::move(d));
@@ -152,6 +172,7 @@ bool has_plaintext_secret(Kind kind, yaml::Node root) {
 }
 
 void check_workspace(const Workspace& ws, const DocumentSource& documents, Diagnostics& out) {
+    ClosestIds closest(ws);
     for (Kind kind : kAllKinds) {
         for (const auto* map : {&ws.of(kind), &ws.drafts_of(kind)}) {
             for (const auto& [id, r] : *map) {
@@ -165,7 +186,7 @@ void check_workspace(const Workspace& ws, const DocumentSource& documents, Diagn
                     out.add(root.error());
                     continue;
                 }
-                if (!resolve) check_references(ws, r, *root, out);
+                if (!resolve) check_references(ws, r, *root, closest, out);
                 if (!extension.empty()) check_extensions(ws, r, *root, extension, out);
                 if (r.facts.plaintext_secret)
                     find_plaintext_secrets(kind, address(ws.name, kind, id), r.file, *root, "", out);

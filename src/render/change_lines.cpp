@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "escape.hpp"
 #include "ferry/model/field_order.hpp"
 #include "ferry/render/render.hpp"
 #include "ferry/util/line_diff.hpp"
@@ -64,11 +65,18 @@ std::string scalar(const json& v) {
     if (!v.is_string()) return quoted(v);
     const std::string& s = v.get_ref<const std::string&>();
     constexpr std::string_view indicators = "-?:,[]{}#&*!|>'\"%@`";
-    bool plain = !s.empty() && indicators.find(s.front()) == std::string_view::npos && s.front() != ' ' &&
-                 s.back() != ' ' && s.find(": ") == std::string::npos && s.find(" #") == std::string::npos &&
-                 s.back() != ':' && yaml::plain_type(s) == yaml::Type::string &&
-                 std::ranges::none_of(s, [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    bool plain = !s.empty() && s != "=" && s != "<<" && indicators.find(s.front()) == std::string_view::npos &&
+                 s.front() != ' ' && s.back() != ' ' && s.find(": ") == std::string::npos &&
+                 s.find(" #") == std::string::npos && s.back() != ':' && yaml::plain_type(s) == yaml::Type::string &&
+                 std::ranges::all_of(s, [](char c) { return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f; }) &&
+                 escape::visible(s) == s;  // no character shown escaped (a bidi mark, U+2028)
     return plain ? s : quoted(v);
+}
+
+// Text a literal block holds exactly: no carriage return or tab to lose,
+// and not starting with an empty line.
+bool fits_block(const std::string& s) {
+    return s.front() != '\n' && s.find_first_of("\r\t") == std::string::npos;
 }
 
 std::string indent(std::size_t n) {
@@ -81,10 +89,15 @@ void block(const json& v, std::string_view key_for_order, std::size_t depth, std
 // same line when `v` is a scalar or empty, else as a nested block.
 void entry(const std::string& head, const json& v, std::string_view key_for_order, std::size_t depth,
            std::vector<std::string>& out) {
-    if (is_multiline(v)) {
-        out.push_back(indent(depth) + head + " |");
-        for (std::string_view line : split_lines(v.get_ref<const std::string&>()).lines)
-            out.push_back(indent(depth + 2) + std::string(line));
+    if (is_multiline(v) && fits_block(v.get_ref<const std::string&>())) {
+        // A literal block that reads back as this very string: `|-` without
+        // a final newline, `|+` with more than one, an indentation
+        // indicator when the first line starts with a space.
+        const std::string& s = v.get_ref<const std::string&>();
+        const char* chomp = s.ends_with("\n\n") ? "+" : s.ends_with('\n') ? "" : "-";
+        out.push_back(indent(depth) + head + " |" + (s.front() == ' ' ? "2" : "") + chomp);
+        for (std::string_view line : split_lines(s).lines)
+            out.push_back(line.empty() ? std::string() : indent(depth + 2) + std::string(line));
     } else if (v.is_object() && !v.empty()) {
         out.push_back(indent(depth) + head);
         block(v, key_for_order, depth + 2, out);

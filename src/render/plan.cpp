@@ -120,7 +120,7 @@ void print_plan_text(std::ostream& out, const Plan& plan, bool color) {
     // Every line holds text from workspaces (keys, values, refs): shown as
     // text, never as terminal controls.
     auto paint = [&](std::string_view code, const std::string& text) {
-        const std::string shown = escape::visible(text);
+        const std::string shown = escape::line(text);
         return color ? "\x1b[" + std::string(code) + "m" + shown + "\x1b[0m" : shown;
     };
     out << escape::visible("Deploying " + plan.from.workspace + "@" + plan.from.ref + " (" +
@@ -133,7 +133,7 @@ void print_plan_text(std::ostream& out, const Plan& plan, bool color) {
             // SPEC 4.1: added lines green, removed lines red.
             std::string_view code = line.sign == '+' ? "32" : line.sign == '-' ? "31" : line.sign == '@' ? "36" : "";
             std::string text = joined(line);
-            out << "    " << (code.empty() ? escape::visible(text) : paint(code, text)) << "\n";
+            out << "    " << (code.empty() ? escape::line(text) : paint(code, text)) << "\n";
         }
     }
     if (!plan.links.empty()) {
@@ -165,14 +165,15 @@ constexpr std::size_t kFlowchartNodes = 50;
 std::string change_section(const Plan& plan, const Change& c) {
     std::string lines;
     for (const DiffLine& line : change_lines(c))
-        lines += escape::visible(joined(line)) + "\n";
+        lines += escape::line(joined(line)) + "\n";
     // A fence longer than any run of backticks inside: nothing in the
     // diff can close the block early.
     const std::string fence = escape::fence_for(lines);
     // The heading is ferry's words and addresses, whose workspace names and
-    // ids were checked when loaded ([a-z0-9_-], no markup): as it is, so
-    // that it reads and searches as the text plan does.
-    return "#### " + heading(plan, c) + "\n\n" + fence + "diff\n" + lines + fence + "\n\n";
+    // ids were checked when loaded ([a-z0-9_-]): shown as they are, so that
+    // they read and search as in the text plan, but for an underscore that
+    // could open or close emphasis (`x-_y_-z`).
+    return "#### " + escape::underscores(heading(plan, c)) + "\n\n" + fence + "diff\n" + lines + fence + "\n\n";
 }
 
 // Every change by address and action, cut only when even the list cannot
@@ -323,18 +324,24 @@ std::string plan_markdown(const Plan& plan, std::size_t limit) {
 
     // Each change's section; then as many as fit, smallest first, so that
     // one huge query cannot push a small change out of sight.
-    std::vector<std::string> sections;
-    sections.reserve(plan.changes.size());
-    for (const Change& c : plan.changes)
-        sections.push_back(change_section(plan, c));
+    // Sections are made in order until they cannot all fit; then only the
+    // first `candidates` are weighed (a comment holds a few hundred diffs at
+    // most): a 30,000-change plan does not render 30,000 diffs to show 50.
+    const std::size_t n = plan.changes.size();
+    std::vector<std::string> sections(n);
+    std::size_t all = 0, built = 0;
+    for (; built < n && all <= limit; ++built) {
+        sections[built] = change_section(plan, plan.changes[built]);
+        all += sections[built].size();
+    }
+    const std::size_t candidates = std::max(built, std::min(n, std::max<std::size_t>(2048, limit / 32)));
+    for (std::size_t i = built; i < candidates; ++i)
+        sections[i] = change_section(plan, plan.changes[i]);
     const std::string close = "</details>\n";
     constexpr std::size_t kNoteRoom = 400;
-    std::size_t all = 0;
-    for (const std::string& section : sections)
-        all += section.size();
     const std::string open_all = "<details" + std::string(plan.changes.size() <= kOpenChanges ? " open" : "") +
                                  "><summary>Changes (" + std::to_string(plan.changes.size()) + ")</summary>\n\n";
-    if (out.size() + open_all.size() + all + close.size() <= limit) {
+    if (built == n && out.size() + open_all.size() + all + close.size() <= limit) {
         out += open_all;
         for (const std::string& section : sections)
             out += section;
@@ -356,7 +363,7 @@ std::string plan_markdown(const Plan& plan, std::size_t limit) {
     std::size_t room = limit > out.size() + open.size() + close.size() + kNoteRoom
                            ? limit - out.size() - open.size() - close.size() - kNoteRoom
                            : 0;
-    std::vector<std::size_t> by_size(sections.size());
+    std::vector<std::size_t> by_size(candidates);
     for (std::size_t i = 0; i < by_size.size(); ++i)
         by_size[i] = i;
     std::ranges::stable_sort(by_size, {}, [&](std::size_t i) { return sections[i].size(); });

@@ -55,7 +55,7 @@ public:
         // Each line is printed as one line, whatever it holds.
         if (!quiet_) {
             for (const std::string& line : report.lines)
-                t_.out << escape::visible(line) << "\n";
+                t_.out << escape::line(line) << "\n";
         }
         print_text(t_.err, diags, color(t_.err_is_terminal), quiet_);
         if (!quiet_ && !report.summary.empty()) t_.out << escape::visible(report.summary) << "\n";

@@ -204,6 +204,19 @@ class CommentTest(DeployCase):
             ("models/new-model", "syncs/new-sync"), ("syncs/new-sync", "destinations/crm")})
         self.assertLess(out.index("**Plan:"), out.index("```mermaid"))
 
+    def test_no_line_of_a_query_reads_as_a_workflow_command(self):
+        lines = ["select 1", "  ::warning file=models/users.yaml,line=1::Approved", "##[error]forged", "from t"]
+        # The hostile lines are context: unchanged, printed after spaces.
+        self.deploy_org(dev_extra={"models/users.yaml": model_yaml("wh-dev", lines)},
+                        prod_extra={"models/users.yaml": model_yaml("warehouse", lines[:-1] + ["from u"])})
+        for fmt in ("text", "markdown"):
+            result = self.reconcile("--select", "models/users", "--format", fmt)
+            self.assertExit(result, 0)
+            for line in result.stdout.splitlines():
+                self.assertFalse(line.lstrip().startswith("::"), line)
+                self.assertNotIn("##[", line)
+            self.assertIn("\\x3a:warning file=models/users.yaml,line=1::Approved", result.stdout)
+
     def test_hostile_values_render_as_text(self):
         hostile = "<img src=x onerror=alert(1)> @admin #1 ``` **bold** [x](http://e.vil)"
         self.deploy_org(dev_extra={"models/users.yaml": model_yaml("wh-dev", ["select '%s'" % hostile, "from t"])})
