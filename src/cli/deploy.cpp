@@ -39,7 +39,8 @@ int plan_exit_code(const Plan& plan, bool detailed) {
 
 bool save_plan(const Plan& plan, const std::string& path) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << json_text(plan_json(plan)) << "\n";
+    print_plan_json(out, plan);
+    out << "\n";
     if (!out) usage_error("cannot write " + path);
     return static_cast<bool>(out);
 }

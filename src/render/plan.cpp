@@ -67,7 +67,57 @@ nlohmann::json patterns(const std::vector<Pattern>& list) {
 
 }  // namespace
 
-nlohmann::json plan_json(const Plan& plan) {
+namespace {
+
+nlohmann::json change_json(const Plan& plan, const Change& c) {
+    nlohmann::json diff = nlohmann::json::array();
+    for (const DiffOp& op : c.diff)
+        diff.push_back({{"op", op_name(op.op)}, {"path", op.path}, {"before", op.before}, {"after", op.after}});
+    return {{"address", address(plan.to.workspace, c.kind, c.id)},
+            {"origin", address(plan.from.workspace, c.kind, c.origin_id)},
+            {"action", action_name(c.action)},
+            {"mode", mode_name(c.mode)},
+            {"diff", std::move(diff)},
+            {"after", c.after}};
+}
+
+}  // namespace
+
+void print_plan_json(std::ostream& out, const Plan& plan, const nlohmann::json& extra) {
+    // The plan without its changes, dumped as json_text() would; then the
+    // changes streamed where their empty array is, one at a time, each
+    // indented as the whole dump would indent it: the same bytes, without
+    // a second copy of every resource in memory.
+    nlohmann::json head = plan_json(plan, false);
+    for (const auto& [key, value] : extra.items())
+        head[key] = value;
+    const std::string text = json_text(head);
+    const std::string placeholder = "\n  \"changes\": []";
+    const std::size_t at = text.find(placeholder);
+    if (plan.changes.empty() || at == std::string::npos) {
+        out << text;
+        return;
+    }
+    out.write(text.data(), static_cast<std::streamsize>(at));
+    out << "\n  \"changes\": [";
+    for (std::size_t i = 0; i < plan.changes.size(); ++i) {
+        std::string one = json_text(change_json(plan, plan.changes[i]));
+        // Nested two levels deep: four more spaces on every line. A dump's
+        // strings hold no raw newline, so every newline starts a line.
+        out << (i == 0 ? "\n    " : ",\n    ");
+        std::size_t start = 0;
+        for (std::size_t nl; (nl = one.find('\n', start)) != std::string::npos; start = nl + 1) {
+            out.write(one.data() + start, static_cast<std::streamsize>(nl + 1 - start));
+            out << "    ";
+        }
+        out.write(one.data() + start, static_cast<std::streamsize>(one.size() - start));
+    }
+    out << "\n  ]";
+    const std::size_t rest = at + placeholder.size();
+    out.write(text.data() + rest, static_cast<std::streamsize>(text.size() - rest));
+}
+
+nlohmann::json plan_json(const Plan& plan, bool with_changes) {
     using json = nlohmann::json;
     auto at = [](const WorkspaceAt& w) {
         return json{{"workspace", w.workspace}, {"ref", w.ref}, {"commit", w.commit}};
@@ -95,17 +145,9 @@ nlohmann::json plan_json(const Plan& plan) {
         {"drafts_replaced", plan.drafts_replaced},
         {"not_selected", plan.not_selected},
     };
-    for (const Change& c : plan.changes) {
-        json diff = json::array();
-        for (const DiffOp& op : c.diff) {
-            diff.push_back({{"op", op_name(op.op)}, {"path", op.path}, {"before", op.before}, {"after", op.after}});
-        }
-        out["changes"].push_back({{"address", address(plan.to.workspace, c.kind, c.id)},
-                                  {"origin", address(plan.from.workspace, c.kind, c.origin_id)},
-                                  {"action", action_name(c.action)},
-                                  {"mode", mode_name(c.mode)},
-                                  {"diff", diff},
-                                  {"after", c.after}});
+    if (with_changes) {
+        for (const Change& c : plan.changes)
+            out["changes"].push_back(change_json(plan, c));
     }
     for (const PlannedLink& l : plan.links) {
         out["links"].push_back({{"kind", kind_name(l.kind)},

@@ -113,9 +113,10 @@ public:
     }
 
     void plan(const Plan& plan, const std::optional<PlanWritten>& written) override {
-        nlohmann::json out = plan_json(plan);
-        if (written) out["written"] = written_json(*written);
-        t_.out << json_text(out) << "\n";
+        nlohmann::json extra = nlohmann::json::object();
+        if (written) extra["written"] = written_json(*written);
+        print_plan_json(t_.out, plan, extra);
+        t_.out << "\n";
     }
     void written(const PlanWritten& w) override { t_.out << json_text({{"written", written_json(w)}}) << "\n"; }
     bool can_confirm() const override { return can_ask(t_); }

@@ -31,7 +31,11 @@ nlohmann::json to_json(const Diagnostic& d);
 
 struct Plan;
 // SPEC 4.1's JSON object (schemas/plan.schema.json).
-nlohmann::json plan_json(const Plan& plan);
+// Without `with_changes`, `changes` is left empty (print_plan_json streams them).
+nlohmann::json plan_json(const Plan& plan, bool with_changes = true);
+// json_text(plan_json(plan)) with `extra`'s keys added, written to `out`
+// one change at a time: the same bytes, in a fraction of the memory.
+void print_plan_json(std::ostream& out, const Plan& plan, const nlohmann::json& extra = nlohmann::json::object());
 // `Plan: 1 to create, 2 to update.`, `No changes.`, or why it is blocked.
 std::string plan_summary(const Plan& plan);
 // Terraform-like: `+ create`, `~ update`, a line per changed field.
