@@ -37,6 +37,12 @@ set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS schemas/draft.sch
 install(TARGETS ferry RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 list(TRANSFORM FERRY_SCHEMAS PREPEND ${PROJECT_SOURCE_DIR}/schemas/ OUTPUT_VARIABLE schema_files)
 install(FILES ${schema_files} ${FERRY_DRAFT_SCHEMAS} DESTINATION ${CMAKE_INSTALL_DATADIR}/ferry/schemas)
+# Connector schemas keep their folders: editors (and organizations copying
+# one to override it) find them as connectors/KIND/TYPE.schema.json.
+foreach(schema IN LISTS FERRY_CONNECTOR_SCHEMAS)
+  get_filename_component(folder ${schema} DIRECTORY)
+  install(FILES ${PROJECT_SOURCE_DIR}/schemas/${schema} DESTINATION ${CMAKE_INSTALL_DATADIR}/ferry/schemas/${folder})
+endforeach()
 configure_file(man/ferry.1.in ${PROJECT_BINARY_DIR}/ferry.1 @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/ferry.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES README.md ARCHITECTURE.md DESTINATION ${CMAKE_INSTALL_DOCDIR})

@@ -4,6 +4,7 @@
 
 #include "commands.hpp"
 #include "ferry/load/organization.hpp"
+#include "ferry/schema/connectors.hpp"
 #include "session.hpp"
 
 namespace ferry::cli {
@@ -16,7 +17,7 @@ std::size_t count(const std::array<ResourceMap, 5>& maps) {
     return n;
 }
 
-int validate(const Context& ctx, const std::vector<std::string>& args) {
+int validate(const Context& ctx, const std::vector<std::string>& args, bool strict) {
     nlohmann::json result = {{"workspaces", nlohmann::json::array()}};
     for (const auto& arg : args) {
         WorkspaceRequest r = parse_workspace_request(arg);
@@ -66,6 +67,7 @@ int validate(const Context& ctx, const std::vector<std::string>& args) {
         workspaces.push_back(&lw.workspace);
         if (!asked.contains(lw.workspace.name)) continue;
         if (!lw.worktree_note.empty()) ctx.reporter->note(lw.worktree_note);
+        if (strict) check_connector_types(lw, *org->config().connectors, lw.diagnostics);
         const Workspace& ws = lw.workspace;
         result["workspaces"].push_back({{"workspace", ws.name},
                                         {"ref", ws.ref},
@@ -96,9 +98,15 @@ int validate(const Context& ctx, const std::vector<std::string>& args) {
 Command validate_command() {
     return {"validate", "check workspace trees; every workspace by default", [](CLI::App& sub) {
                 auto args = std::make_shared<std::vector<std::string>>();
+                auto strict = std::make_shared<bool>(false);
                 sub.add_option("workspaces", *args, "WORKSPACE[@REF] to check");
-                sub.footer("Examples:\n  ferry validate\n  ferry validate dev prod\n  ferry validate dev@feature-x");
-                return [args](const Context& ctx) { return validate(ctx, *args); };
+                sub.add_flag("--strict", *strict,
+                             "also warn about each connector type with no schema (unknown-connector-type), whose "
+                             "config is not checked");
+                sub.footer(
+                    "Examples:\n  ferry validate\n  ferry validate dev prod\n  ferry validate dev@feature-x\n  "
+                    "ferry validate --strict");
+                return [args, strict](const Context& ctx) { return validate(ctx, *args, *strict); };
             }};
 }
 

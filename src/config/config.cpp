@@ -8,7 +8,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "ferry/schema/connectors.hpp"
 #include "ferry/schema/schema.hpp"
+#include "ferry/util/did_you_mean.hpp"
 #include "ferry/util/url.hpp"
 #include "ferry/yaml/yaml.hpp"
 
@@ -134,6 +136,76 @@ std::expected<fs::path, std::string> repository_cache(std::string_view url) {
     return root / (url_folder_name(url) + "-" + url_hash(url));
 }
 
+namespace {
+
+std::string shown_path(const fs::path& path) {
+    std::error_code ec;
+    if (auto rel = fs::relative(path, fs::current_path(ec), ec); !ec && !rel.empty() && *rel.begin() != "..") {
+        return rel.string();
+    }
+    return path.string();
+}
+
+bool is_type_name(std::string_view type) {
+    return !type.empty() &&
+           std::ranges::all_of(
+               type, [](unsigned char c) { return std::islower(c) || std::isdigit(c) || c == '-' || c == '_'; }) &&
+           type.front() != '-' && type.front() != '_';
+}
+
+// SPEC 2.7: FOLDER/KIND/TYPE.schema.json, KIND one of sources,
+// destinations, syncs. Other files are not schemas and are left alone.
+std::vector<ConnectorSchemas::Override> read_overrides(const fs::path& folder, Diagnostics& diags) {
+    std::vector<ConnectorSchemas::Override> out;
+    std::error_code ec;
+    std::vector<fs::path> files;
+    for (fs::recursive_directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+        if (it.depth() > 1) {
+            it.disable_recursion_pending();
+            continue;
+        }
+        const fs::path& p = it->path();
+        if (it.depth() == 1 && p.filename().string().ends_with(".schema.json")) files.push_back(p);
+    }
+    std::ranges::sort(files);  // in a fixed order: the cache's key depends on it
+    static const std::vector<std::string> kinds = {"sources", "destinations", "syncs"};
+    for (const fs::path& p : files) {
+        const std::string shown = shown_path(p);
+        const std::string kind_folder = p.parent_path().filename().string();
+        std::string type = p.filename().string();
+        type.resize(type.size() - std::string_view(".schema.json").size());
+        if (std::ranges::find(kinds, kind_folder) == kinds.end()) {
+            Diagnostic d = error(code::config,
+                                 shown +
+                                     ": connector schemas are sorted by kind into sources/, destinations/ and "
+                                     "syncs/, not " +
+                                     kind_folder + "/",
+                                 {shown, 0, 0});
+            if (std::string meant = did_you_mean(kind_folder, kinds); !meant.empty())
+                d.hint = "did you mean " + meant + "/?";
+            diags.add(std::move(d));
+            continue;
+        }
+        if (!is_type_name(type)) {
+            diags.add(error(code::config,
+                            shown + ": '" + type + "' is not a connector type: lowercase letters, digits, '-' and '_'",
+                            {shown, 0, 0}));
+            continue;
+        }
+        std::ifstream in(p, std::ios::binary);
+        std::ostringstream text;
+        text << in.rdbuf();
+        if (!in) {
+            diags.add(error(code::config, "cannot read " + shown, {shown, 0, 0}));
+            continue;
+        }
+        out.push_back({*parse_kind(kind_folder), std::move(type), shown, text.str()});
+    }
+    return out;
+}
+
+}  // namespace
+
 std::expected<OrganizationConfig, Diagnostics> load_config(const fs::path& file) {
     Diagnostics diags;
     std::ifstream in(file, std::ios::binary);
@@ -202,7 +274,23 @@ std::expected<OrganizationConfig, Diagnostics> load_config(const fs::path& file)
         }
         org.workspaces.push_back(std::move(ws));
     }
+    // SPEC 2.7: connectors/ beside ferry.yaml, or the folder `connectors:` names.
+    fs::path folder = file.parent_path() / "connectors";
+    if (yaml::Node c = doc->root().get("connectors")) {
+        folder = file.parent_path() / std::string(c.text());
+        if (!fs::is_directory(folder, ec)) {
+            Diagnostic d = error(code::config, "connectors: " + shown_path(folder) + " is not a folder",
+                                 {shown, c.mark().line, c.mark().column});
+            d.hint = "`connectors:` names a folder, relative to ferry.yaml's, holding KIND/TYPE.schema.json files";
+            diags.add(std::move(d));
+        }
+    }
+    std::vector<ConnectorSchemas::Override> overrides;
+    if (fs::is_directory(folder, ec)) overrides = read_overrides(folder, diags);
     if (diags.has_errors()) return std::unexpected(std::move(diags));
+    auto connectors = ConnectorSchemas::with(std::move(overrides));
+    if (!connectors) return std::unexpected(std::move(connectors.error()));
+    org.connectors = std::move(*connectors);
     return org;
 }
 

@@ -18,7 +18,7 @@ namespace {
 
 // Raise when what a load derives from a blob changes (parsing, typing,
 // checks, the image layout): files written before are then foreign.
-constexpr std::uint32_t kFormat = 5;  // 5: secrets found by value too
+constexpr std::uint32_t kFormat = 6;  // 6: syncs' connector_type
 constexpr char kMagic[8] = {'F', 'E', 'R', 'R', 'Y', 'C', '\0', '\1'};
 
 // 64-bit words mixed by multiplication: fast, and enough to tell a damaged
@@ -75,16 +75,16 @@ std::uint64_t checksum(std::string_view bytes) {
     return c.value();
 }
 
-// What a file must have been written by: this format, these schemas, this
-// workspace folder.
-std::string cache_key(std::string_view root) {
+// What a file must have been written by: this format, these schemas (and
+// the organization's connector schemas, `checks`), this workspace folder.
+std::string cache_key(std::string_view root, std::string_view checks) {
     std::string schemas;
     for (const auto& s : schema::embedded_schemas()) {
         schemas.append(s.name);
         schemas.append(s.text);
     }
-    return "format " + std::to_string(kFormat) + "; schemas " + std::to_string(checksum(schemas)) + "; root " +
-           std::string(root);
+    return "format " + std::to_string(kFormat) + "; schemas " + std::to_string(checksum(schemas)) + "; checks " +
+           std::to_string(checksum(checks)) + "; root " + std::string(root);
 }
 
 template <class T>
@@ -130,7 +130,7 @@ void put_facts(std::string& out, const ResourceFacts& f) {
     const Fingerprint& print = f.fingerprint;
     put(out, static_cast<std::uint8_t>(f.is_map | f.schedule_is_map << 1 | f.plaintext_secret << 2 | print.exact << 3));
     put(out, print.present);
-    for (const std::string* text : {&f.type, &f.source, &f.model, &f.destination, &f.schedule_type})
+    for (const std::string* text : {&f.type, &f.source, &f.model, &f.destination, &f.schedule_type, &f.connector_type})
         put_text(out, *text);
     put(out, static_cast<std::uint32_t>(f.alerts.size()));
     for (const std::string& alert : f.alerts)
@@ -149,7 +149,7 @@ std::optional<ResourceFacts> read_facts(std::string_view image) {
     f.plaintext_secret = flags & 4;
     f.fingerprint.exact = flags & 8;
     f.fingerprint.present = r.number<std::uint8_t>();
-    for (std::string* text : {&f.type, &f.source, &f.model, &f.destination, &f.schedule_type})
+    for (std::string* text : {&f.type, &f.source, &f.model, &f.destination, &f.schedule_type, &f.connector_type})
         *text = r.text();
     auto alerts = r.number<std::uint32_t>();
     // Each alert takes at least its length's four bytes.
@@ -178,10 +178,11 @@ constexpr std::size_t padded(std::size_t n) {
     return (n + 7) & ~std::size_t{7};
 }
 
-std::unique_ptr<ParseCache> ParseCache::open(const std::filesystem::path& git_dir, std::string_view root) {
+std::unique_ptr<ParseCache> ParseCache::open(const std::filesystem::path& git_dir, std::string_view root,
+                                             std::string_view checks) {
     const char* off = std::getenv("FERRY_NO_CACHE");
     if (off && std::string_view(off) == "1") return nullptr;
-    std::string key = cache_key(root);
+    std::string key = cache_key(root, checks);
     // One file per workspace folder, named by a hash of the folder.
     std::string name = "tree-" + std::to_string(checksum(root)) + ".bin";
     std::unique_ptr<ParseCache> cache(new ParseCache(git_dir / "ferry" / "cache" / name, std::move(key)));

@@ -2,10 +2,13 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <map>
 #include <optional>
+#include <set>
 #include <span>
 
 #include "checks.hpp"
+#include "ferry/load/workspace_loader.hpp"
 #include "ferry/util/did_you_mean.hpp"
 #include "secrets.hpp"
 
@@ -191,6 +194,88 @@ void check_workspace(const Workspace& ws, const DocumentSource& documents, Diagn
                 if (r.facts.plaintext_secret)
                     find_plaintext_secrets(kind, address(ws.name, kind, id), r.file, *root, "", out);
             }
+        }
+    }
+}
+
+namespace {
+
+// The places (keys and values) inside every value held by a secret's key
+// that is not a secret reference: plaintext-secret reports those.
+void secret_places(yaml::Node n, bool inside, std::set<std::pair<std::uint32_t, std::uint32_t>>& out) {
+    if (inside) out.emplace(n.mark().line, n.mark().column);
+    if (n.is_seq()) {
+        for (std::size_t i = 0; i < n.size(); ++i)
+            secret_places(n.item(i), inside, out);
+    } else if (n.is_map()) {
+        for (std::size_t i = 0; i < n.size(); ++i) {
+            if (inside) out.emplace(n.key(i).mark().line, n.key(i).mark().column);
+            const bool secret =
+                inside || (secrets::names_a_secret(n.key(i).text()) && !is_secret_reference(n.value(i)));
+            secret_places(n.value(i), secret, out);
+        }
+    }
+}
+
+}  // namespace
+
+void check_connector_config(const ConnectorSchemas& connectors, Kind kind, const ResourceFacts& facts, yaml::Node root,
+                            const std::string& file, const std::string& address, Diagnostics& out) {
+    yaml::Node config = root.get("config");
+    // An absent config, or one that is not a mapping (the resource's schema
+    // said so), is not checked.
+    if (!config || !config.is_map()) return;
+    if (kind == Kind::syncs) {
+        if (!facts.connector_type.empty()) connectors.check(kind, facts.connector_type, config, file, address, out);
+        return;
+    }
+    if (kind != Kind::sources && kind != Kind::destinations) return;
+    Diagnostics found;
+    connectors.check(kind, facts.type, config, file, address, found);
+    if (found.items.empty()) return;
+    std::set<std::pair<std::uint32_t, std::uint32_t>> secret;
+    secret_places(config, false, secret);
+    for (Diagnostic& d : found.items) {
+        if (!secret.contains({d.location.line, d.location.column})) out.add(std::move(d));
+    }
+}
+
+// One warning per kind and type, at the first resource of that type (in id
+// order), naming a few of the others.
+void check_connector_types(const LoadedWorkspace& loaded, const ConnectorSchemas& connectors, Diagnostics& out) {
+    const Workspace& ws = loaded.workspace;
+    for (Kind kind : {Kind::sources, Kind::destinations}) {
+        std::map<std::string, std::vector<const Resource*>> unknown;
+        for (const auto& [id, r] : ws.of(kind)) {
+            if (!r.facts.type.empty() && !connectors.knows(kind, r.facts.type)) unknown[r.facts.type].push_back(&r);
+        }
+        std::string what(kind_name(kind));
+        what.pop_back();  // "sources" -> "source"
+        for (auto& [type, users] : unknown) {
+            std::ranges::sort(users, {}, [](const Resource* r) { return r->id; });
+            std::string listed;
+            for (std::size_t i = 0; i < users.size() && i < 3; ++i)
+                listed += (i == 0 ? "" : ", ") + address(ws.name, kind, users[i]->id);
+            if (users.size() > 3) listed += " and " + std::to_string(users.size() - 3) + " more";
+            Location where{users.front()->file, 0, 0};
+            if (auto root = loaded.documents->root(*users.front())) {
+                if (yaml::Node t = root->get("type")) where = {users.front()->file, t.mark().line, t.mark().column};
+            }
+            Diagnostic d = warning(
+                code::unknown_connector_type,
+                what + " type '" + type + "' has no connector schema, so the config of " + listed + " is not checked",
+                where, address(ws.name, kind, users.front()->id));
+            d.location.workspace = ws.name;
+            std::string known;
+            for (const std::string& t : connectors.types(kind))
+                known += (known.empty() ? "" : ", ") + t;
+            if (std::string meant = did_you_mean(type, connectors.types(kind)); !meant.empty()) {
+                d.hint = "did you mean '" + meant + "'? Known " + what + " types: " + known;
+            } else {
+                d.hint = "add connectors/" + std::string(kind_name(kind)) + "/" + type +
+                         ".schema.json beside ferry.yaml to check it; known " + what + " types: " + known;
+            }
+            out.add(std::move(d));
         }
     }
 }

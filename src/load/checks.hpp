@@ -5,6 +5,7 @@
 #include "ferry/model/diagnostic.hpp"
 #include "ferry/model/documents.hpp"
 #include "ferry/model/workspace.hpp"
+#include "ferry/schema/connectors.hpp"
 
 namespace ferry {
 
@@ -14,5 +15,12 @@ void check_workspace(const Workspace& ws, const DocumentSource& documents, Diagn
 // SPEC 2.4: whether a resource's document writes a secret out, by its key
 // (sources, destinations) or its value (any kind); check_workspace says where.
 bool has_plaintext_secret(Kind kind, yaml::Node root);
+
+// SPEC 2.7: a resource's `config` against its connector's schema: a
+// source's or destination's by its own type, a sync's by its destination's
+// (`facts.connector_type`). A secret written out under a secret's key is
+// plaintext-secret's to report, not the schema's.
+void check_connector_config(const ConnectorSchemas& connectors, Kind kind, const ResourceFacts& facts, yaml::Node root,
+                            const std::string& file, const std::string& address, Diagnostics& out);
 
 }  // namespace ferry

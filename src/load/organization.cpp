@@ -201,9 +201,9 @@ std::vector<std::expected<LoadedWorkspace, Diagnostic>> Organization::load_all(
         total += tree->entries().size();
         // Reading the cache file is a good part of a warm load: each
         // workspace reads its own, side by side.
-        auto cache = ParseCache::open(p.git_dir, p.ws->path);
+        auto cache = ParseCache::open(p.git_dir, p.ws->path, config_.connectors->digest());
         LoadedWorkspace loaded = load_workspace(tree, {p.request->name, p.ws->path, p.resolved.ref, p.resolved.commit},
-                                                {}, SchemaSet::builtin(), cache.get(), &done[i]);
+                                                {}, SchemaSet::builtin(), *config_.connectors, cache.get(), &done[i]);
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
         reports[i] = fmt::format("read {} at {} ({}) from {}: {} files ({} from the cache) in {} ms", p.request->name,
                                  p.resolved.ref, p.resolved.commit.substr(0, 12), p.ws->repo.string(),

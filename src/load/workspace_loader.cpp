@@ -193,8 +193,14 @@ std::optional<Diagnostic> unknown_file(std::string_view path) {
 class Loader {
 public:
     Loader(std::shared_ptr<const TreeSource> tree, WorkspaceOrigin origin, const TreeLimits& limits,
-           const SchemaSet& schemas, const ParseCache* cache, std::atomic<std::size_t>* files_done)
-        : tree_(std::move(tree)), limits_(limits), schemas_(schemas), cache_(cache), files_done_(files_done) {
+           const SchemaSet& schemas, const ConnectorSchemas& connectors, const ParseCache* cache,
+           std::atomic<std::size_t>* files_done)
+        : tree_(std::move(tree)),
+          limits_(limits),
+          schemas_(schemas),
+          connectors_(connectors),
+          cache_(cache),
+          files_done_(files_done) {
         ws_.name = std::move(origin.name);
         ws_.root = std::move(origin.root);
         ws_.ref = std::move(origin.ref);
@@ -209,6 +215,7 @@ private:
     void plan_tasks();
     std::string read_blob(FileTask& task) const;
     void parse_and_check(FileTask& task) const;
+    std::string connector_type_of_sync(const ResourceFacts& facts) const;
     void assemble_workspace(const yaml::Node root);
     void assemble_links(const yaml::Node root);
     Location at(const TreeEntry& entry, yaml::Mark mark = {1, 1}) const {
@@ -218,6 +225,7 @@ private:
     std::shared_ptr<const TreeSource> tree_;
     const TreeLimits& limits_;
     const SchemaSet& schemas_;
+    const ConnectorSchemas& connectors_;
     const ParseCache* cache_;
     std::atomic<std::size_t>* files_done_;
     Workspace ws_;
@@ -302,16 +310,29 @@ std::string Loader::read_blob(FileTask& task) const {
     return {};
 }
 
+// SPEC 2.7: the type whose connector schema a sync's `config` is checked
+// against: its destination's, in this tree, when that type has one. Syncs are
+// loaded after every destination, so this reads finished facts.
+std::string Loader::connector_type_of_sync(const ResourceFacts& facts) const {
+    if (!is_valid_id(facts.destination)) return {};
+    const Resource* destination = ws_.resources[static_cast<std::size_t>(Kind::destinations)].find(facts.destination);
+    if (!destination || !connectors_.knows(Kind::syncs, destination->facts.type)) return {};
+    return destination->facts.type;
+}
+
 // Each blob is read, parsed and checked by the same worker, and its text
 // dropped at once: only a resource's facts stay in memory. A blob the cache
 // knows is not read at all, except workspace.yaml and links.yaml, which the
-// model needs whole (their checks passed when they were kept).
+// model needs whole (their checks passed when they were kept), and a sync
+// whose destination's type changed since (its config is checked again).
 void Loader::parse_and_check(FileTask& task) const {
     bool checked = false;
     if (cache_) {
         if (auto found = cache_->find(task.entry->path, task.entry->id)) {
             task.blob_size = found->blob_size;
-            if (task.is_resource() && found->facts) {
+            const bool current = !found->facts || task.kind != Kind::syncs ||
+                                 found->facts->connector_type == connector_type_of_sync(*found->facts);
+            if (task.is_resource() && found->facts && current) {
                 task.resource->facts = std::move(*found->facts);
                 task.loaded = true;
                 return;
@@ -334,7 +355,11 @@ void Loader::parse_and_check(FileTask& task) const {
     }
     task.loaded = true;
     yaml::Node root = parsed->root();
-    if (task.is_resource()) task.resource->facts = facts_of(root, has_plaintext_secret(task.kind, root));
+    if (task.is_resource()) {
+        task.resource->facts = facts_of(root, has_plaintext_secret(task.kind, root));
+        if (task.kind == Kind::syncs)
+            task.resource->facts.connector_type = connector_type_of_sync(task.resource->facts);
+    }
     if (!checked) {
         std::string file = ws_.file(entry.path);
         switch (task.role) {
@@ -346,6 +371,8 @@ void Loader::parse_and_check(FileTask& task) const {
                 break;
             case Role::resource:
                 schemas_.check(schema_for(task.kind), root, file, addr, task.diagnostics);
+                check_connector_config(connectors_, task.kind, task.resource->facts, root, file, addr,
+                                       task.diagnostics);
                 break;
             case Role::draft: {
                 yaml::Node block = root.get("draft");
@@ -357,6 +384,8 @@ void Loader::parse_and_check(FileTask& task) const {
                 }
                 schemas_.check("draft.schema.json", block, file, addr, task.diagnostics);
                 schemas_.check(schema_for(task.kind), root, file, addr, task.diagnostics, "draft");
+                check_connector_config(connectors_, task.kind, task.resource->facts, root, file, addr,
+                                       task.diagnostics);
                 break;
             }
         }
@@ -437,10 +466,24 @@ void Loader::assemble_links(const yaml::Node root) {
 
 LoadedWorkspace Loader::run() {
     plan_tasks();
-    util::parallel_for(tasks_.size(), [&](std::size_t i) {
-        parse_and_check(tasks_[i]);
-        if (files_done_) ++*files_done_;
-    });
+    // Syncs last: their config is checked against their destination's type
+    // (SPEC 2.7), so every destination's facts are known first.
+    std::vector<std::size_t> order(tasks_.size());
+    std::size_t first_sync = 0;
+    for (std::size_t i = 0; i < tasks_.size(); ++i) {
+        if (!tasks_[i].is_resource() || tasks_[i].kind != Kind::syncs) order[first_sync++] = i;
+    }
+    for (std::size_t i = 0, next = first_sync; i < tasks_.size(); ++i) {
+        if (tasks_[i].is_resource() && tasks_[i].kind == Kind::syncs) order[next++] = i;
+    }
+    auto load = [&](std::size_t from, std::size_t to) {
+        util::parallel_for(to - from, [&](std::size_t i) {
+            parse_and_check(tasks_[order[from + i]]);
+            if (files_done_) ++*files_done_;
+        });
+    };
+    load(0, first_sync);
+    load(first_sync, tasks_.size());
 
     std::vector<ParseCache::Entry> clean;  // what the cache may keep
     // Unreadable files: the resources they would have been are not there.
@@ -483,9 +526,10 @@ LoadedWorkspace Loader::run() {
 }  // namespace
 
 LoadedWorkspace load_workspace(std::shared_ptr<const TreeSource> tree, WorkspaceOrigin origin, const TreeLimits& limits,
-                               const SchemaSet& schemas, const ParseCache* cache,
+                               const SchemaSet& schemas, const ConnectorSchemas& connectors, const ParseCache* cache,
                                std::atomic<std::size_t>* files_done) {
-    LoadedWorkspace loaded = Loader(std::move(tree), std::move(origin), limits, schemas, cache, files_done).run();
+    LoadedWorkspace loaded =
+        Loader(std::move(tree), std::move(origin), limits, schemas, connectors, cache, files_done).run();
     check_workspace(loaded.workspace, *loaded.documents, loaded.diagnostics);
     // SPEC 4.1: every location names its workspace.
     for (Diagnostic& d : loaded.diagnostics.items) {

@@ -33,22 +33,35 @@ struct SchemaSet::Impl {
     std::map<std::string, Entry, std::less<>> entries;
 };
 
-SchemaSet::SchemaSet() : impl_(std::make_unique<Impl>()) {
-    for (const auto& embedded : schema::embedded_schemas()) {
+SchemaSet::SchemaSet(const std::vector<schema::EmbeddedSchema>& schemas) : impl_(std::make_unique<Impl>()) {
+    for (const auto& embedded : schemas) {
         auto& entry = impl_->entries[std::string(embedded.name)];
-        entry.document = json::parse(embedded.text);
-        valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
-        valijson::adapters::NlohmannJsonAdapter adapter(entry.document);
-        parser.populateSchema(adapter, entry.schema);
-        entry.fast = std::make_unique<schema::CompiledSchema>(entry.document);
+        try {
+            entry.document = json::parse(embedded.text);
+        } catch (const json::exception& e) {
+            throw std::invalid_argument("not JSON: " + std::string(e.what()));
+        }
+        if (!entry.document.is_object()) throw std::invalid_argument("a JSON Schema is a JSON object");
+        try {
+            valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+            valijson::adapters::NlohmannJsonAdapter adapter(entry.document);
+            parser.populateSchema(adapter, entry.schema);
+            entry.fast = std::make_unique<schema::CompiledSchema>(entry.document);  // a bad `pattern` throws here
+        } catch (const std::exception& e) {
+            throw std::invalid_argument("not a JSON Schema ferry can apply: " + std::string(e.what()));
+        }
     }
 }
 
 SchemaSet::~SchemaSet() = default;
 
 const SchemaSet& SchemaSet::builtin() {
-    static const SchemaSet set;
+    static const SchemaSet set(schema::embedded_schemas());
     return set;
+}
+
+bool SchemaSet::has(std::string_view schema) const {
+    return impl_->entries.find(schema) != impl_->entries.end();
 }
 
 namespace {
@@ -219,8 +232,9 @@ struct Place {
     bool found = true;
 };
 
-Place locate(const std::vector<std::string>& context, yaml::Node root, const SchemaWalker& walker) {
-    Place place{root, "", walker.at_root()};
+Place locate(const std::vector<std::string>& context, yaml::Node root, std::string_view path,
+             const SchemaWalker& walker) {
+    Place place{root, std::string(path), walker.at_root()};
     for (std::size_t i = 1; i < context.size(); ++i) {  // context[0] is "<root>"
         const std::string& segment = context[i];
         if (segment.size() < 2 || segment.front() != '[' || segment.back() != ']') continue;
@@ -282,9 +296,9 @@ Finding describe(const std::string& description, const Place& place) {
         for (const json* s : place.schemas) {
             if (auto e = s->find("enum"); e != s->end() && e->is_array()) {
                 for (const json& v : *e) {
-                    if (!v.is_string()) continue;
-                    values.push_back(v.get<std::string>());
-                    allowed += (allowed.empty() ? "" : ", ") + values.back();
+                    std::string value = v.is_string() ? v.get<std::string>() : v.dump();
+                    if (v.is_string()) values.push_back(value);
+                    allowed += (allowed.empty() ? "" : ", ") + value;
                 }
             }
         }
@@ -382,7 +396,7 @@ bool wrapper_covers(std::vector<std::string> context, const std::string& descrip
 }  // namespace
 
 void SchemaSet::check(std::string_view schema, yaml::Node root, const std::string& file, const std::string& address,
-                      Diagnostics& out, std::string_view skip_key) const {
+                      Diagnostics& out, std::string_view skip_key, std::string_view path) const {
     auto it = impl_->entries.find(schema);
     if (it == impl_->entries.end()) throw std::logic_error("no schema named " + std::string(schema));
     if (it->second.fast->accepts(root, skip_key)) return;
@@ -409,7 +423,7 @@ void SchemaSet::check(std::string_view schema, yaml::Node root, const std::strin
     SchemaWalker walker(it->second.document);
     std::vector<BadKey> bad_keys;
     std::vector<std::string> root_context{"<root>"};
-    find_bad_keys({root, "", walker.at_root()}, root_context, walker, bad_keys);
+    find_bad_keys({root, std::string(path), walker.at_root()}, root_context, walker, bad_keys);
     std::map<std::vector<std::string>, std::vector<Finding>> by_place;
     for (const BadKey& k : bad_keys) {
         // Listed beside the mapping's own place, apart from its findings.
@@ -418,7 +432,7 @@ void SchemaSet::check(std::string_view schema, yaml::Node root, const std::strin
         by_place[place].push_back(k.finding);
     }
     for (const auto& e : errors) {
-        Place place = locate(e.context, root, walker);
+        Place place = locate(e.context, root, path, walker);
         Finding f = describe(e.description, place);
         if (f.priority == kTypePriority || f.priority == kWrapperPriority) {
             bool deeper =
@@ -448,6 +462,55 @@ void SchemaSet::check(std::string_view schema, yaml::Node root, const std::strin
             out.add(std::move(d));
         }
     }
+}
+
+namespace {
+
+void near_misses(const Place& place, const SchemaWalker& walker, const std::string& file, const std::string& address,
+                 Diagnostics& out, std::size_t depth) {
+    if (place.schemas.empty() || depth > 64) return;
+    if (place.node.is_seq()) {
+        for (std::size_t i = 0; i < place.node.size(); ++i) {
+            near_misses({place.node.item(i), place.path + "[" + std::to_string(i) + "]",
+                         walker.step(place.schemas, std::to_string(i), true)},
+                        walker, file, address, out, depth + 1);
+        }
+        return;
+    }
+    if (!place.node.is_map()) return;
+    // A closed mapping's unknown keys are check()'s to report.
+    const bool closed = std::ranges::any_of(place.schemas, [](const json* s) {
+        auto add = s->find("additionalProperties");
+        return add != s->end() && add->is_boolean() && !add->get<bool>();
+    });
+    const std::vector<std::string> names = property_names(place.schemas);
+    const std::string where = place.path.empty() ? "" : place.path + ": ";
+    for (std::size_t i = 0; i < place.node.size(); ++i) {
+        std::string key(place.node.key(i).text());
+        const bool listed = std::ranges::find(names, key) != names.end();
+        if (!listed && !closed) {
+            if (std::string meant = did_you_mean(key, names); !meant.empty()) {
+                Diagnostic d = error(code::schema, where + "unknown field " + in_quotes(key),
+                                     {file, place.node.key(i).mark().line, place.node.key(i).mark().column}, address);
+                d.hint = "did you mean " + in_quotes(meant) + "?";
+                out.add(std::move(d));
+            }
+            continue;
+        }
+        near_misses({place.node.value(i), place.path + (place.path.empty() ? "" : ".") + key,
+                     walker.step(place.schemas, key, false)},
+                    walker, file, address, out, depth + 1);
+    }
+}
+
+}  // namespace
+
+void SchemaSet::check_near_misses(std::string_view schema, yaml::Node root, const std::string& file,
+                                  const std::string& address, Diagnostics& out, std::string_view path) const {
+    auto it = impl_->entries.find(schema);
+    if (it == impl_->entries.end()) throw std::logic_error("no schema named " + std::string(schema));
+    SchemaWalker walker(it->second.document);
+    near_misses({root, std::string(path), walker.at_root()}, walker, file, address, out, 0);
 }
 
 }  // namespace ferry

@@ -214,7 +214,11 @@ class EscapedOutputTest(HostileCase):
                 "enabled": True, "schedule": {"type": "interval", "every": "1h"},
                 "config": {"object": "Contact", "mode": "delete", self.KEY: 1,
                            "mappings": [{"from": "email", "to": "EmailAddress"}]}}
-        self.org(dev_extra={"syncs/users-crm.yaml": json.dumps(sync) + "\n"})
+        # A destination type with no connector schema: the sync's config may
+        # hold any key and mode (SPEC 2.7), hostile ones included.
+        self.org(dev_extra={"syncs/users-crm.yaml": json.dumps(sync) + "\n",
+                            "destinations/crm-sandbox.yaml": "name: CRM sandbox\ntype: custom-crm\n"},
+                 prod_extra={"destinations/crm.yaml": "name: CRM\ntype: custom-crm\n"})
 
     def test_markdown_renders_only_what_ferry_meant(self):
         self.hostile_org()

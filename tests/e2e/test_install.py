@@ -16,7 +16,10 @@ BUILD_DIR = Path(os.environ.get("FERRY_BUILD_DIR") or Path(FERRY_BIN).resolve().
 SCHEMAS = sorted(p.name for p in (SOURCE_DIR / "schemas").glob("*.schema.json")) + [
     "draft-model.schema.json",
     "draft-sync.schema.json",
+    "connectors",  # connectors/KIND/TYPE.schema.json, as in schemas/
 ]
+CONNECTOR_SCHEMAS = sorted(str(p.relative_to(SOURCE_DIR / "schemas"))
+                           for p in (SOURCE_DIR / "schemas" / "connectors").rglob("*.schema.json"))
 
 
 def help_text(*args):
@@ -60,8 +63,11 @@ class InstallTest(FerryTestCase):
         self.assertTrue(binary.is_file() and os.access(binary, os.X_OK))
         installed = sorted(p.name for p in (self.prefix / "share" / "ferry" / "schemas").iterdir())
         self.assertEqual(installed, sorted(SCHEMAS))
-        for name in SCHEMAS:
-            if not name.startswith("draft-"):
+        schemas = self.prefix / "share" / "ferry" / "schemas"
+        self.assertEqual(sorted(str(p.relative_to(schemas)) for p in (schemas / "connectors").rglob("*")
+                                if p.is_file()), CONNECTOR_SCHEMAS)
+        for name in SCHEMAS + CONNECTOR_SCHEMAS:
+            if not name.startswith("draft-") and name != "connectors":
                 self.assertEqual((self.prefix / "share/ferry/schemas" / name).read_bytes(),
                                  (SOURCE_DIR / "schemas" / name).read_bytes())
         self.assertTrue((self.prefix / "share" / "man" / "man1" / "ferry.1").is_file())

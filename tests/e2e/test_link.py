@@ -42,7 +42,9 @@ EPOCH = 1800000000
 
 
 def source(name, type_):
-    return "name: %s\ntype: %s\nconfig: { host: %s.acme.com }\n" % (name, type_, name.lower().replace(" ", "-"))
+    # The field each type's connector schema requires (SPEC 2.7).
+    key = {"snowflake": "account", "bigquery": "project"}.get(type_, "host")
+    return "name: %s\ntype: %s\nconfig: { %s: %s.acme.com }\n" % (name, type_, key, name.lower().replace(" ", "-"))
 
 
 def link_tree(organization="acme", members=None, extra=None):

@@ -854,8 +854,11 @@ class TargetOwnedFieldsTest(DeployCase):
 
 class DiffTest(DeployCase):
     def test_json_pointer_paths(self):
+        # A destination type with no connector schema, so that the sync's
+        # config may hold any key (SPEC 2.7).
         self.deploy_org(
-            dev_extra={"syncs/users-crm.yaml": dedent(
+            dev_extra={"destinations/crm-sandbox.yaml": "name: CRM sandbox\ntype: custom-crm\n",
+                       "syncs/users-crm.yaml": dedent(
                 """
                 name: Users to CRM
                 model: users
@@ -867,7 +870,8 @@ class DiffTest(DeployCase):
                   mappings: [{ from: email, to: Email }]
                 """
             )},
-            prod_extra={"syncs/users-crm.yaml": dedent(
+            prod_extra={"destinations/crm.yaml": "name: CRM\ntype: custom-crm\n",
+                        "syncs/users-crm.yaml": dedent(
                 """
                 name: Users to CRM
                 model: users

@@ -127,9 +127,11 @@ def walk_schema(node, path, missing):
 
 class SchemaDocumentationTest(unittest.TestCase):
     def schemas(self):
-        files = sorted(SCHEMA_DIR.glob("*.schema.json"))
+        # The connector schemas (connectors/KIND/TYPE.schema.json) too.
+        files = sorted(SCHEMA_DIR.rglob("*.schema.json"))
         self.assertTrue(files, "no schemas in %s" % SCHEMA_DIR)
-        return [(f.name, json.loads(f.read_text())) for f in files]
+        self.assertTrue([f for f in files if "connectors" in f.parts], "no connector schemas in %s" % SCHEMA_DIR)
+        return [(str(f.relative_to(SCHEMA_DIR)), json.loads(f.read_text())) for f in files]
 
     def test_every_schema_is_a_valid_draft_7_schema(self):
         for name, schema in self.schemas():

@@ -727,7 +727,7 @@ class UnsafeTreeTest(FerryTestCase):
 
     def test_nesting_deeper_than_64_in_config_flow(self):
         deep = "{a: " * 100 + "1" + "}" * 100
-        self.single({"sources/deep.yaml": "name: Deep\ntype: postgres\nconfig: %s\n" % deep})
+        self.single({"sources/deep.yaml": "name: Deep\ntype: postgres\nconfig: {host: db, a: %s}\n" % deep})
         self.assertInvalid("unsafe-tree", file="sources/deep.yaml", address="dev:sources/deep")
 
     def test_nesting_deeper_than_64_in_config_block(self):
@@ -757,7 +757,7 @@ class UnsafeTreeTest(FerryTestCase):
 
     def test_moderate_nesting_in_config_is_fine(self):
         deep = "{a: " * 40 + "1" + "}" * 40
-        self.single({"sources/deep.yaml": "name: Deep\ntype: postgres\nconfig: %s\n" % deep})
+        self.single({"sources/deep.yaml": "name: Deep\ntype: postgres\nconfig: {host: db, a: %s}\n" % deep})
         self.assertValid()
 
     def test_large_links_file_is_not_refused(self):

@@ -12,7 +12,7 @@ inline MemoryTree valid_tree() {
     MemoryTree t;
     t.add("workspace.yaml",
           "name: Dev\norganization: acme\nmembers:\n  alice@acme.com: admin\nalerts:\n  oncall: { type: pagerduty }\n");
-    t.add("sources/wh.yaml", "name: Warehouse\ntype: snowflake\nconfig: { password: { secret: PW } }\n");
+    t.add("sources/wh.yaml", "name: Warehouse\ntype: snowflake\nconfig: { account: acme, password: { secret: PW } }\n");
     t.add("destinations/sf.yaml", "name: Salesforce\ntype: salesforce\n");
     t.add("models/users.yaml", "name: Users\nsource: wh\ntype: sql\nsql: select 1\n");
     t.add("syncs/users-sf.yaml", "name: Users to SF\nmodel: users\ndestination: sf\nalerts: [oncall]\n");

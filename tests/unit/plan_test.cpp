@@ -24,7 +24,8 @@ struct Org {
         dev.add("models/users.yaml", "name: Users\nsource: wh-dev\ntype: sql\nsql: select 2\n");
         dev.add("syncs/users-sf.yaml",
                 "name: Users to SF\nmodel: users\ndestination: sf-sandbox\nenabled: true\n"
-                "schedule: { type: interval, every: 1h }\nconfig: { mappings: [{ from: email, to: EmailAddress }] }\n");
+                "schedule: { type: interval, every: 1h }\nconfig: { object: Contact, mappings: [{ from: email, to: "
+                "EmailAddress }] }\n");
         dev.add("links.yaml",
                 "sources:\n  wh-dev: { prod: wh }\ndestinations:\n  sf-sandbox: { prod: sf }\n"
                 "models:\n  users: { prod: users }\nsyncs:\n  users-sf: { prod: users-sf }\n");
@@ -32,10 +33,10 @@ struct Org {
         prod.add("sources/wh.yaml", "name: WH\ntype: snowflake\n");
         prod.add("destinations/sf.yaml", "name: SF\ntype: salesforce\n");
         prod.add("models/users.yaml", "name: Users\nsource: wh\ntype: sql\nsql: select 1\n");
-        prod.add(
-            "syncs/users-sf.yaml",
-            "name: Users to SF\nmodel: users\ndestination: sf\nenabled: false\nalerts: [oncall]\n"
-            "schedule: { type: cron, expression: '0 6 * * *' }\nconfig: { mappings: [{ from: email, to: Email }] }\n");
+        prod.add("syncs/users-sf.yaml",
+                 "name: Users to SF\nmodel: users\ndestination: sf\nenabled: false\nalerts: [oncall]\n"
+                 "schedule: { type: cron, expression: '0 6 * * *' }\nconfig: { object: Contact, mappings: [{ from: "
+                 "email, to: Email }] }\n");
     }
 };
 
@@ -138,9 +139,9 @@ TEST_CASE("plan: target-owned fields survive an update") {
         CHECK_FALSE(has(q.plan, code::schedule_not_deployed));
     }
     SUBCASE("a field the target lacks stays absent") {
-        org.prod.add(
-            "syncs/users-sf.yaml",
-            "name: Users to SF\nmodel: users\ndestination: sf\nconfig: { mappings: [{ from: email, to: Email }] }\n");
+        org.prod.add("syncs/users-sf.yaml",
+                     "name: Users to SF\nmodel: users\ndestination: sf\nconfig: { object: Contact, mappings: [{ from: "
+                     "email, to: Email }] }\n");
         auto q = plan(org);
         const Change* s = change(q.plan, Kind::syncs, "users-sf");
         REQUIRE(s);
@@ -392,7 +393,8 @@ TEST_CASE("plan: no changes, and a stable order") {
     Org org;
     org.dev.add("models/users.yaml", "name: Users\nsource: wh-dev\ntype: sql\nsql: select 1\n");
     org.dev.add("syncs/users-sf.yaml",
-                "name: Users to SF\nmodel: users\ndestination: sf-sandbox\nconfig: { mappings: [{ from: email, to: "
+                "name: Users to SF\nmodel: users\ndestination: sf-sandbox\nconfig: { object: Contact, mappings: [{ "
+                "from: email, to: "
                 "Email }] }\n");
     auto p = plan(org);
     CHECK(p.plan.changes.empty());
@@ -456,10 +458,10 @@ TEST_CASE("plan: a document that cannot be read blocks the plan with its git dia
     // Unchanged resources are told from fingerprints: no document is read.
     Org same;
     same.dev.add("models/users.yaml", "name: Users\nsource: wh-dev\ntype: sql\nsql: select 1\n");
-    same.dev.add(
-        "syncs/users-sf.yaml",
-        "name: Users to SF\nmodel: users\ndestination: sf-sandbox\n"
-        "schedule: { type: cron, expression: '0 6 * * *' }\nconfig: { mappings: [{ from: email, to: Email }] }\n");
+    same.dev.add("syncs/users-sf.yaml",
+                 "name: Users to SF\nmodel: users\ndestination: sf-sandbox\n"
+                 "schedule: { type: cron, expression: '0 6 * * *' }\nconfig: { object: Contact, mappings: [{ from: "
+                 "email, to: Email }] }\n");
     Planned q{load(same.dev, "dev"), load(same.prod, "prod"), {}};
     LinkSet same_links = resolve_links(q.source.workspace, q.target.workspace, ignored);
     Plan unchanged = make_plan({{q.source.workspace, missing, &q.source.diagnostics},
@@ -522,7 +524,7 @@ TEST_CASE("plan: schedule-not-deployed is said for a sync T has, even when nothi
     org.dev.add("models/users.yaml", "name: Users\nsource: wh-dev\ntype: sql\nsql: select 1\n");
     org.dev.add("syncs/users-sf.yaml",
                 "name: Users to SF\nmodel: users\ndestination: sf-sandbox\nschedule: { type: interval, every: 1h }\n"
-                "config: { mappings: [{ from: email, to: Email }] }\n");
+                "config: { object: Contact, mappings: [{ from: email, to: Email }] }\n");
     auto p = plan(org);
     CHECK(p.plan.changes.empty());
     CHECK(has(p.plan, code::schedule_not_deployed, "dev:syncs/users-sf"));

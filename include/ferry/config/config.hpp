@@ -3,6 +3,7 @@
 
 #include <expected>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,8 @@
 #include "ferry/model/diagnostic.hpp"
 
 namespace ferry {
+
+class ConnectorSchemas;
 
 struct WorkspaceConfig {
     std::string name;
@@ -23,6 +26,10 @@ struct WorkspaceConfig {
 struct OrganizationConfig {
     std::filesystem::path file;
     std::vector<WorkspaceConfig> workspaces;  // in file order
+    // SPEC 2.7: the connector schemas, with the organization's own from
+    // connectors/KIND/TYPE.schema.json beside ferry.yaml (or in the folder
+    // its `connectors:` names). Never null once loaded.
+    std::shared_ptr<const ConnectorSchemas> connectors;
 
     const WorkspaceConfig* find(std::string_view name) const;
 };

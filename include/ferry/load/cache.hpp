@@ -29,8 +29,11 @@ namespace ferry {
 class ParseCache {
 public:
     // The cache of workspace folder `root` in the repository whose git
-    // directory is `git_dir`; nullptr when FERRY_NO_CACHE=1.
-    static std::unique_ptr<ParseCache> open(const std::filesystem::path& git_dir, std::string_view root);
+    // directory is `git_dir`; nullptr when FERRY_NO_CACHE=1. `checks` says
+    // what else the checks depend on (the organization's connector schemas):
+    // a file written for other checks reads as empty.
+    static std::unique_ptr<ParseCache> open(const std::filesystem::path& git_dir, std::string_view root,
+                                            std::string_view checks = {});
 
     // What was kept for this blob at this path, if anything, with the
     // blob's size. Safe to call from several threads.

@@ -12,6 +12,7 @@
 #include "ferry/model/documents.hpp"
 #include "ferry/model/tree.hpp"
 #include "ferry/model/workspace.hpp"
+#include "ferry/schema/connectors.hpp"
 #include "ferry/schema/schema.hpp"
 
 namespace ferry {
@@ -46,6 +47,12 @@ struct LoadedWorkspace {
 // loaded workspace's `documents` keep the tree, to read blobs again.
 LoadedWorkspace load_workspace(std::shared_ptr<const TreeSource> tree, WorkspaceOrigin origin,
                                const TreeLimits& limits = {}, const SchemaSet& schemas = SchemaSet::builtin(),
+                               const ConnectorSchemas& connectors = ConnectorSchemas::builtin(),
                                const ParseCache* cache = nullptr, std::atomic<std::size_t>* files_done = nullptr);
+
+// SPEC 2.7, `validate --strict`: an `unknown-connector-type` warning per
+// type of source or destination that has no connector schema (its config is
+// free-form), naming where it is used.
+void check_connector_types(const LoadedWorkspace& loaded, const ConnectorSchemas& connectors, Diagnostics& out);
 
 }  // namespace ferry

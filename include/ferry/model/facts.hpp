@@ -70,6 +70,11 @@ struct ResourceFacts {
     bool schedule_is_map = false;
     std::vector<std::string> alerts;  // the string items of `alerts`, when a sequence
     bool plaintext_secret = false;    // a source's or destination's secret written out
+    // A sync's: the type of its destination (in the same tree) whose
+    // connector schema its `config` was checked against, or empty when no
+    // schema applied (SPEC 2.7). The check depends on a file other than the
+    // sync's own, so facts kept for a sync hold only while this matches.
+    std::string connector_type;
     Fingerprint fingerprint;
 
     // A top-level string field among those above, or nullopt for another name.
