@@ -115,7 +115,49 @@ std::span<const ValueRule> value_rules() {
     return kValueRules;
 }
 
+namespace {
+
+// Whether a token of any rule above could start in `value`: each begins
+// with one of these pairs (`://`, `-----BEGIN`, AKIA/ASIA, gh?_/github_,
+// xox?-, sk_/rk_live_, AIza, eyJ). One pass, where the rules make about
+// twenty: most strings (names, queries) hold none.
+bool may_match(std::string_view value) {
+    for (std::size_t i = 0; i + 1 < value.size(); ++i) {
+        const char next = value[i + 1];
+        switch (value[i]) {
+            case ':':
+                if (next == '/') return true;
+                break;
+            case '-':
+                if (next == '-') return true;
+                break;
+            case 'A':
+                if (next == 'K' || next == 'S' || next == 'I') return true;
+                break;
+            case 'g':
+                if (next == 'h' || next == 'i') return true;
+                break;
+            case 'x':
+                if (next == 'o') return true;
+                break;
+            case 's':
+            case 'r':
+                if (next == 'k') return true;
+                break;
+            case 'e':
+                if (next == 'y') return true;
+                break;
+            default:
+                break;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
 const ValueRule* match_value(std::string_view value) {
+    if (!may_match(value)) return nullptr;
     for (const ValueRule& rule : kValueRules) {
         if (rule.matches(value)) return &rule;
     }
