@@ -136,6 +136,7 @@ nlohmann::json plan_json(const Plan& plan) {
         {"links", json::array()},
         {"drafts_replaced", plan.drafts_replaced},
         {"not_selected", plan.not_selected},
+        {"digest", plan_digest(plan)},
     };
     for (const Change& c : plan.changes) {
         json diff = json::array();
@@ -196,6 +197,7 @@ void print_plan_text(std::ostream& out, const Plan& plan, bool color) {
 
 std::string plan_markdown(const Plan& plan, std::size_t limit) {
     std::ostringstream head;
+    head << "<!-- ferry-plan-digest: " << plan_digest(plan) << " -->\n";
     // Every string from a workspace or a plan file renders as text (escape.hpp).
     head << "### ferry: " << escape::code_span(plan.from.workspace) << " → " << escape::code_span(plan.to.workspace)
          << "\n\n";
