@@ -393,6 +393,10 @@ class ApplyReportsTheCommit(ActionCase):
         plan = json.loads(Path(run.outputs["plan-json"]).read_text())
         self.assertEqual(plan["written"]["commit"], written)
         self.assertIn("Ferry-Actor: github:alice-a", git(self.origin, "log", "-1", "--format=%B", "main"))
+        # The reviewed comment now says what was applied, with the same digest.
+        (mine,) = self.own_comments()
+        self.assertIn("Applied: commit %s on staging, pushed." % written, mine["body"])
+        self.assertEqual(mine["body"].split("\n")[1], "<!-- ferry-plan-digest: %s -->" % reviewed)
 
     def test_apply_refuses_a_plan_other_than_the_reviewed_one(self):
         self.pull_request(self.change_accounts)

@@ -30,7 +30,8 @@ outdated, so that an old plan never looks current.
 
 `reviewed-digest` prints the digest of the plan last commented on the pull
 request (the event's, the one given, or the one the pushed commit was merged
-from) by this action's account, for `ferry reconcile --expect-digest`.
+from) by this action's account, for `ferry reconcile --expect-digest`, and
+that pull request's number.
 
 Reads GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_EVENT_PATH,
 GITHUB_SHA, GITHUB_SERVER_URL, GITHUB_RUN_ID and FERRY_COMMENT_AUTHOR.
@@ -418,7 +419,7 @@ def main(argv=None, env=None, api=None, out=sys.stdout):
                          % (number, args.key, login))
             return 1
         print("Reviewed plan: %s, on pull request #%d" % (found.group(1), number), file=sys.stderr)
-        out.write(found.group(1) + "\n")
+        out.write("%s %d\n" % (found.group(1), number))
         return 0
 
     number = pull_request_number(args.pull_request, event)

@@ -121,11 +121,15 @@ export FERRY_COMMENT_AUTHOR="${INPUT_COMMENT_AUTHOR:-}"
 
 # Apply what was reviewed: the digest of the plan on the pull request.
 expected=""
+pull_request="${INPUT_PULL_REQUEST:-}"
 case "$expect" in
     sha256:*) expected="$expect" ;;
     auto) if [ "$mode" = apply ]; then
-        if ! expected="$(python3 "$here/comment.py" reviewed-digest --key "$key" \
-            --pull-request "${INPUT_PULL_REQUEST:-}")"; then
+        if reviewed="$(python3 "$here/comment.py" reviewed-digest --key "$key" --pull-request "$pull_request")"; then
+            # The comment on that pull request will say what was applied.
+            expected="${reviewed% *}"
+            pull_request="${reviewed##* }"
+        else
             [ -n "${GITHUB_OUTPUT:-}" ] && printf 'status=failed\nchanges=false\n' >>"$GITHUB_OUTPUT"
             [ -n "${GITHUB_STEP_SUMMARY:-}" ] &&
                 echo "**ferry: nothing was applied: no plan reviewed on the pull request was found.**" \
@@ -238,7 +242,7 @@ comment_url=""
 api_failed=0
 if flag "${INPUT_COMMENT:-true}"; then
     if comment_url="$(python3 "$here/comment.py" post --key "$key" --body "$body" \
-        --pull-request "${INPUT_PULL_REQUEST:-}")"; then
+        --pull-request "$pull_request")"; then
         [ -n "${GITHUB_OUTPUT:-}" ] && echo "comment-url=$comment_url" >>"$GITHUB_OUTPUT"
     else
         api_failed=1
