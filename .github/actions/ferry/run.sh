@@ -203,10 +203,16 @@ echo "::group::ferry reconcile --from $(escape_message "$from") --to $(escape_me
 echo_as_text "$work/said.txt" "$plan_err" "$comment_err"
 echo "::endgroup::"
 
-# 4. Outputs and the step summary, before any API call.
+# 4. Outputs and the step summary, before any API call. In apply mode the
+# comment also says what the write said (a push refused, a moved branch).
+said_err="$comment_err"
+if [ "$mode" = apply ] && [ "$rc" != "$rc1" ]; then
+    said_err="$work/said-stderr.txt"
+    cat "$comment_err" "$plan_err" >"$said_err"
+fi
 python3 "$here/comment.py" compose --key "$key" --title "ferry: \`$from\` → \`$to\`" \
-    --markdown "$comment_md" --stderr "$comment_err" \
-    --plan "${plan_json:-$comment_json}" --exit-code "$rc1" --mode "$mode" --written "$written" >"$body" ||
+    --markdown "$comment_md" --stderr "$said_err" \
+    --plan "${plan_json:-$comment_json}" --exit-code "$rc" --mode "$mode" --written "$written" >"$body" ||
     fail "could not compose the comment"
 if [ -n "${GITHUB_OUTPUT:-}" ]; then
     {
