@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "commands.hpp"
@@ -44,6 +45,15 @@ int unknown_command(const CLI::App& app, const std::vector<Command>& table) {
                            " Run 'ferry --help' for the list.");
     }
     return usage_error("name a command; run 'ferry --help' for the list");
+}
+
+// A folder as an absolute path without symbolic links, so that paths under
+// it compare with the repositories' (empty stays empty).
+std::string absolute_folder(const std::string& folder) {
+    if (folder.empty()) return {};
+    std::error_code ec;
+    std::filesystem::path p = std::filesystem::weakly_canonical(std::filesystem::absolute(folder, ec), ec);
+    return ec ? std::filesystem::absolute(folder).lexically_normal().string() : p.string();
 }
 
 }  // namespace
@@ -96,6 +106,10 @@ int run(int argc, char** argv) {
     app.add_option("--format", format, "output format: " + formats)->check(CLI::IsMember(format_names()));
     app.add_flag("-v,--verbose", verbose, "more detail on standard error");
     app.add_flag("-q,--quiet", quiet, "print nothing but errors");
+    std::string annotation_root;
+    app.add_option("--annotation-root", annotation_root,
+                   "--format github: annotation paths relative to DIR (default: to each workspace's repository)")
+        ->type_name("DIR");
 
     std::function<int(const Context&)> chosen;
     const std::vector<Command> table = commands();
@@ -124,7 +138,9 @@ int run(int argc, char** argv) {
                             isatty(STDOUT_FILENO) == 1,
                             isatty(STDERR_FILENO) == 1,
                             no_color && *no_color,
-                            step_summary ? step_summary : ""};
+                            step_summary ? step_summary : "",
+                            absolute_folder(annotation_root),
+                            absolute_folder(".")};
     ctx.reporter = make_reporter(format, quiet, terminal);
     auto logger = spdlog::stderr_logger_st("ferry");
     logger->set_pattern("ferry: %v");

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "ferry/render/render.hpp"
+#include "ferry/render/reporter.hpp"
 #include "ferry/write/deployment.hpp"
 
 namespace ferry::cli {
@@ -37,9 +38,10 @@ int plan_exit_code(const Plan& plan, bool detailed) {
     return kOk;
 }
 
-bool save_plan(const Plan& plan, const std::string& path) {
+bool save_plan(const Plan& plan, const std::string& path, const PlanWritten* written) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    print_plan_json(out, plan);
+    print_plan_json(out, plan,
+                    written ? nlohmann::json{{"written", written_json(*written)}} : nlohmann::json::object());
     out << "\n";
     if (!out) usage_error("cannot write " + path);
     return static_cast<bool>(out);
@@ -98,6 +100,8 @@ int deploy(const Context& ctx, Organization& org, const std::string& from, const
     if (committed) {
         const Written& w = written->written.front();
         what = {w.workspace, w.branch, w.commit, w.pushed};
+        // --out holds what --format json prints: the plan and what was written.
+        if (!options.out.empty() && !save_plan(plan, options.out, &what)) return kFailed;
     }
     if (options.plan_shown) {
         ctx.reporter->written(what);

@@ -19,8 +19,8 @@ Plan plan_between(const LoadedWorkspace& source, const LoadedWorkspace& target, 
 
 int print_plan(const Context& ctx, const Plan& plan);
 int plan_exit_code(const Plan& plan, bool detailed);
-// --out: the plan as JSON in a file.
-bool save_plan(const Plan& plan, const std::string& path);
+// --out: the plan as JSON in a file, with what was written when it was.
+bool save_plan(const Plan& plan, const std::string& path, const PlanWritten* written = nullptr);
 
 struct WriteOptions {
     std::string branch, message;

@@ -133,6 +133,12 @@ std::expected<Scaffold, Diagnostics> scaffold(const InitArgs& args, const Place&
             std::string folder = join(place.folder, std::string(kind_name(kind)));
             if (!taken(folder)) w.files.push_back({folder + "/.gitkeep", std::string()});
         }
+        // SPEC 7: the schemas that the first line of every file ferry writes
+        // names, by a path relative to that file, so that it resolves in any
+        // clone (an existing file is left to its owner).
+        for (auto& [path, text] : editor_schema_files()) {
+            if (!taken(join(place.folder, path))) w.files.push_back({join(place.folder, path), std::move(text)});
+        }
         files.clear();
         for (const auto& f : w.files)
             files.push_back(f.path);

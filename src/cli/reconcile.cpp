@@ -8,6 +8,7 @@
 
 #include "deploy.hpp"
 #include "ferry/plan/plan.hpp"
+#include "ferry/render/render.hpp"
 #include "session.hpp"
 
 namespace ferry::cli {
@@ -19,6 +20,7 @@ struct ReconcileArgs {
     bool all = false, with_schedule = false, include_dependencies = false;
     bool dry_run = false, detailed_exitcode = false, push = false, yes = false;
     std::string out, branch, message;
+    std::string expect_digest;  // SPEC 7: the digest of the plan that was reviewed
 };
 
 // The command line checked, the organization open, both workspaces read.
@@ -97,6 +99,21 @@ std::expected<PreparedPlan, int> prepare_plan(const Context& ctx, const Reconcil
     return prepared;
 }
 
+// SPEC 7: `--expect-digest` refuses, writing nothing, a plan that differs
+// from the one reviewed.
+void check_digest(Plan& plan, const ReconcileArgs& args) {
+    if (args.expect_digest.empty()) return;
+    const std::string digest = plan_digest(plan);
+    if (digest == args.expect_digest) return;
+    Diagnostic d = error(code::plan_mismatch, "the plan from " + args.from + " to " + args.to +
+                                                  " is not the one reviewed: it would write " + digest + ", not " +
+                                                  args.expect_digest);
+    d.hint = "review this plan (ferry reconcile --from " + args.from + " --to " + args.to +
+             " --dry-run), then pass its digest, or leave out --expect-digest to deploy what it shows";
+    plan.diagnostics.add(std::move(d));
+    plan.status = PlanStatus::blocked;
+}
+
 int reconcile(const Context& ctx, const ReconcileArgs& args) {
     auto prepared = prepare_plan(ctx, args);
     if (!prepared) return prepared.error();
@@ -105,6 +122,7 @@ int reconcile(const Context& ctx, const ReconcileArgs& args) {
         if (!lw->worktree_note.empty()) ctx.reporter->note(lw->worktree_note);
     }
     Plan plan = plan_between(p.source, p.target, p.options, p.actor);
+    check_digest(plan, args);
     if (args.dry_run) {
         if (!args.out.empty() && !save_plan(plan, args.out)) return kFailed;
         print_plan(ctx, plan);
@@ -130,6 +148,7 @@ int reconcile(const Context& ctx, const ReconcileArgs& args) {
         auto fresh = p.org->load({args.to, {}});
         if (!fresh) return std::unexpected(Diagnostics{{fresh.error()}});
         Plan again = plan_between(p.source, *fresh, p.options, p.actor);
+        check_digest(again, args);
         return Deployment{std::move(*fresh), std::move(again)};
     };
     return deploy(ctx, *p.org, p.source.workspace.name, args.to, p.actor, make, options, !confirmed);
@@ -156,6 +175,13 @@ Command reconcile_command() {
                 sub.add_option("--message", args->message, "the commit message's summary line");
                 sub.add_flag("--detailed-exitcode", args->detailed_exitcode, "exit 0 no changes, 2 changes, 1 blocked");
                 sub.add_flag("--yes", args->yes, "write without asking, on a terminal too");
+                sub.add_option("--expect-digest", args->expect_digest,
+                               "refuse (plan-mismatch) unless the plan's digest is this sha256:HEX")
+                    ->check(CLI::Validator(
+                        [](std::string& text) -> std::string {
+                            return is_plan_digest(text) ? "" : "'" + text + "' is not a plan digest (sha256:HEX)";
+                        },
+                        "sha256:HEX"));
                 sub.footer(
                     "Examples:\n"
                     "  ferry reconcile --from dev --to prod --dry-run\n"

@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <map>
 
 #include "ferry/util/did_you_mean.hpp"
 
@@ -30,6 +32,26 @@ std::expected<std::string, Diagnostic> resolve_actor(const Context& ctx, Organiz
     return resolve_actor(ctx, repo, target_workspace);
 }
 
+namespace {
+
+// Each workspace's repository folder, as the github reporter needs it to
+// point annotations at a checkout (SPEC 4.1); none for a URL's clone.
+std::map<std::string, std::string, std::less<>> repository_folders(const OrganizationConfig& config) {
+    std::map<std::string, std::string, std::less<>> folders;
+    for (const WorkspaceConfig& ws : config.workspaces) {
+        if (!ws.url.empty()) continue;
+        std::error_code ec;
+        std::filesystem::path repo = std::filesystem::weakly_canonical(ws.repo, ec);
+        if (ec) repo = ws.repo;
+        // `repo: x/.git` names the repository whose work tree is x.
+        if (repo.filename() == ".git") repo = repo.parent_path();
+        folders.emplace(ws.name, repo.string());
+    }
+    return folders;
+}
+
+}  // namespace
+
 std::expected<Organization, Diagnostics> open_organization(const Context& ctx) {
     auto file = find_config(ctx.config);
     if (!file) {
@@ -45,7 +67,9 @@ std::expected<Organization, Diagnostics> open_organization(const Context& ctx) {
     }
     // Fetches and long loads show their progress where the reporter shows any.
     git::Progress progress = ctx.reporter->progress();
-    return Organization::open(file->string(), std::move(progress));
+    auto org = Organization::open(file->string(), std::move(progress));
+    if (org) ctx.reporter->repositories(repository_folders(org->config()));
+    return org;
 }
 
 Diagnostics unknown_workspaces(const Organization& org, const std::vector<std::string>& names) {

@@ -153,6 +153,10 @@ std::filesystem::path Repository::git_dir() const {
     return git_repository_path(impl_->repo.get());
 }
 
+bool Repository::shallow() const {
+    return git_repository_is_shallow(impl_->repo.get()) == 1;
+}
+
 std::filesystem::path Repository::work_dir() const {
     const char* dir = git_repository_workdir(impl_->repo.get());
     return dir ? std::filesystem::path(dir) : std::filesystem::path();

@@ -45,6 +45,19 @@ std::string worktree_note(const std::string& name, const std::string& ref, const
 
 }  // namespace
 
+void shallow_checkout(Diagnostic& d, const git::Repository& repo) {
+    // SPEC 7: said as what it is, with the fix, not as a blocked plan.
+    std::string folder = repo.work_dir().empty() ? repo.git_dir().string() : repo.work_dir().string();
+    while (folder.size() > 1 && folder.back() == '/')
+        folder.pop_back();
+    d.message += "; " + folder +
+                 " is a shallow clone (a checkout with fetch-depth: 1, CI's default), which lacks the commits and "
+                 "branches it did not fetch";
+    d.hint =
+        "fetch the whole history: in GitHub Actions, actions/checkout with fetch-depth: 0; by hand, git fetch "
+        "--unshallow";
+}
+
 std::expected<Organization, Diagnostics> Organization::open(const std::string& config_flag, git::Progress progress) {
     auto file = find_config(config_flag);
     if (!file) {
@@ -118,6 +131,7 @@ std::expected<Organization::Pending, Diagnostic> Organization::prepare(const Wor
             if (std::string close = did_you_mean(asked, (*repo)->branches()); !close.empty() && close != asked)
                 d.hint = "did you mean '" + close + "'?";
         }
+        if ((*repo)->shallow()) shallow_checkout(d, **repo);
         return std::unexpected(std::move(d));
     }
     return Pending{&request, *ws, *repo, std::move(*resolved), (*repo)->git_dir()};

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <filesystem>
 #include <map>
 
 #include "escape.hpp"
@@ -104,7 +105,25 @@ void print_text(std::ostream& out, const Diagnostics& all, bool color, bool quie
     }
 }
 
-void print_github(std::ostream& out, const Diagnostics& diags) {
+std::string annotation_file(const Location& l, const AnnotationPaths& paths) {
+    namespace fs = std::filesystem;
+    if (paths.root.empty() || l.file.empty()) return l.file;
+    fs::path full;
+    if (!l.workspace.empty()) {
+        auto repo = paths.repositories.find(l.workspace);
+        // A repository named by URL has no checkout: its path stays as it is.
+        if (repo == paths.repositories.end()) return l.file;
+        full = fs::path(repo->second) / l.file;
+    } else {
+        full = fs::path(paths.working_directory) / l.file;
+    }
+    const fs::path relative = full.lexically_normal().lexically_relative(fs::path(paths.root).lexically_normal());
+    // Outside the root, no path relative to it names the file in the checkout.
+    if (relative.empty() || *relative.begin() == "..") return l.file;
+    return relative.generic_string();
+}
+
+void print_github(std::ostream& out, const Diagnostics& diags, const AnnotationPaths& paths) {
     // GitHub shows 10 annotations of each kind per step: errors first, and the
     // tenth says how many more there are.
     constexpr std::size_t kShown = 10;
@@ -118,7 +137,7 @@ void print_github(std::ostream& out, const Diagnostics& diags) {
             out << (severity == Severity::error ? "::error" : "::warning");
             std::string props;
             if (!d.location.file.empty()) {
-                props = "file=" + escape_github(d.location.file, true);
+                props = "file=" + escape_github(annotation_file(d.location, paths), true);
                 if (d.location.line) {
                     props += ",line=" + std::to_string(d.location.line);
                     if (d.location.column) props += ",col=" + std::to_string(d.location.column);

@@ -144,6 +144,7 @@ nlohmann::json plan_json(const Plan& plan, bool with_changes) {
         {"links", json::array()},
         {"drafts_replaced", plan.drafts_replaced},
         {"not_selected", plan.not_selected},
+        {"digest", plan_digest(plan)},
     };
     if (with_changes) {
         for (const Change& c : plan.changes)
@@ -313,6 +314,7 @@ std::string flowchart(const Plan& plan) {
 
 std::string plan_markdown(const Plan& plan, std::size_t limit) {
     std::ostringstream head;
+    head << "<!-- ferry-plan-digest: " << plan_digest(plan) << " -->\n";
     // Every string from a workspace or a plan file renders as text (escape.hpp).
     head << "### ferry: " << escape::code_span(plan.from.workspace) << " → " << escape::code_span(plan.to.workspace)
          << "\n\n";

@@ -34,10 +34,6 @@ std::string committed_line(const PlanWritten& w) {
            (w.pushed ? ", pushed" : "") + ".";
 }
 
-nlohmann::json written_json(const PlanWritten& w) {
-    return {{"workspace", w.workspace}, {"branch", w.branch}, {"commit", w.commit}, {"pushed", w.pushed}};
-}
-
 // A command's result as a pull-request comment: the summary in bold, then
 // the diagnostics.
 std::string result_markdown(const Report& report, const Diagnostics& diags) {
@@ -147,23 +143,39 @@ private:
     Terminal t_;
 };
 
+// GitHub takes at most 1 MiB of step summary per step; the rest of it is
+// left for what the step adds around the plan.
+constexpr std::size_t kStepSummaryLimit = (1u << 20) - (16u << 10);
+
 class GithubReporter : public Reporter {
 public:
-    explicit GithubReporter(const Terminal& t) : t_(t) {}
+    explicit GithubReporter(const Terminal& t) : t_(t) {
+        paths_.root = t.annotation_root;
+        paths_.working_directory = t.working_directory;
+    }
+
+    void repositories(std::map<std::string, std::string, std::less<>> folders) override {
+        paths_.repositories = std::move(folders);
+    }
 
     void result(const Report& report, const Diagnostics& diags) override {
-        print_github(t_.out, diags);
+        print_github(t_.out, diags, paths_);
         append_to_step_summary(result_markdown(report, diags));
     }
 
-    void plan(const Plan& plan, const std::optional<PlanWritten>&) override {
-        print_github(t_.out, plan.diagnostics);
+    void plan(const Plan& plan, const std::optional<PlanWritten>& written) override {
+        print_github(t_.out, plan.diagnostics, paths_);
         t_.out << plan_summary(plan) << "\n";
-        // The step summary holds 1 MiB: the whole plan, not a comment's cut.
+        // SPEC 7: the step summary has the whole plan, up to what a step's
+        // summary may hold, not a comment's cut.
         append_to_step_summary(plan_markdown(plan, kStepSummaryLimit) + "\n");
+        if (written) this->written(*written);
     }
+    // SPEC 7: what apply wrote is in the log and in the step summary.
     void written(const PlanWritten& w) override {
-        if (!w.commit.empty()) t_.out << escape::visible(committed_line(w)) << "\n";
+        if (w.commit.empty()) return;
+        t_.out << escape::visible(committed_line(w)) << "\n";
+        append_to_step_summary("**" + escape::markdown(committed_line(w)) + "**\n\n");
     }
     bool can_confirm() const override { return can_ask(t_); }
     bool confirm(const std::string& question) override { return ask(t_, question); }
@@ -180,9 +192,14 @@ private:
     }
 
     Terminal t_;
+    AnnotationPaths paths_;
 };
 
 }  // namespace
+
+nlohmann::json written_json(const PlanWritten& w) {
+    return {{"workspace", w.workspace}, {"branch", w.branch}, {"commit", w.commit}, {"pushed", w.pushed}};
+}
 
 const std::vector<std::string>& format_names() {
     static const std::vector<std::string> names = {"text", "json", "markdown", "github"};

@@ -41,6 +41,9 @@ class FakeGitHub:
     def request(self, method, path, body=None):
         self.calls.append((method, path))
         parts = path.split("?")[0].strip("/").split("/")
+        if parts == ["user"]:
+            # The workflow's GITHUB_TOKEN: /user refuses it, as GitHub does.
+            raise self.error(403, "Resource not accessible by integration")
         query = dict(kv.split("=") for kv in path.split("?")[1].split("&")) if "?" in path else {}
         if parts[:3] != ["repos", "acme", "config"]:
             raise self.error(404, "no such repository")
@@ -81,7 +84,9 @@ def serve(api, token="test-token"):
             body = json.loads(self.rfile.read(length)) if length else None
             try:
                 return 200, api.request(self.command, self.path, body)
-            except ApiError as e:
+            except Exception as e:  # the fake's errors, whichever class they are
+                if not hasattr(e, "status"):
+                    raise
                 return e.status, {"message": str(e)}
 
         def reply(self):

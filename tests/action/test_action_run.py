@@ -116,12 +116,16 @@ class ActionRun(FerryTestCase):
         self.assertEqual(proc.returncode, 0, self.describe(proc))
         self.assertEqual((out["status"], out["exit-code"], out["changes"]), ("changes", "2", "true"))
         (body,) = self.comments()
-        self.assertTrue(body.startswith("<!-- ferry-plan: prod -->\n### ferry: `dev` → `prod`"), body)
+        plan = json.loads(Path(out["plan-json"]).read_text())
+        self.assertTrue(body.startswith("<!-- ferry-plan: prod -->\n<!-- ferry-plan-digest: %s -->\n"
+                                        "### ferry: `dev` → `prod`" % plan["digest"]), body)
         self.assertIn("**Plan: 0 to create, 1 to update.**", body)
         self.assertLess(body.index("**Plan:"), body.index("<details>"))
         self.assertIn("commit `%s`" % self.pr_head[:12], body)
-        self.assertIn(body, summary)
-        self.assertEqual(json.loads(Path(out["plan-json"]).read_text())["status"], "ok")
+        # The step summary has ferry's whole plan, the comment's part included.
+        self.assertIn(body.split("\n", 1)[1].split("\n<sub>")[0].strip(), summary)
+        self.assertEqual(plan["status"], "ok")
+        self.assertEqual((out["digest"], out["creates"], out["updates"]), (plan["digest"], "0", "1"))
         self.assertIn("#issuecomment-", out["comment-url"])
         # ferry reads the target from the local branch the step made.
         self.assertEqual(head(self.checkout, "refs/heads/main"), head(self.checkout, "refs/remotes/origin/main"))
@@ -167,11 +171,39 @@ class ActionRun(FerryTestCase):
         self.assertEqual((self.comments(), out["comment-url"]), ([], ""))
         self.assertIn("Plan: 0 to create, 1 to update.", summary)
 
-    def test_a_token_that_may_not_comment_only_warns(self):
-        proc, out, _ = self.action(**{"from": "dev", "to": "prod", "github_token": "wrong"})
+    def test_a_token_that_may_not_comment_fails_with_the_plan_in_the_outputs(self):
+        # SPEC 7: only a fork's read-only token is a warning.
+        proc, out, summary = self.action(**{"from": "dev", "to": "prod", "github_token": "wrong"})
+        self.assertEqual(proc.returncode, 1, self.describe(proc))
+        self.assertIn("::error title=ferry::ferry could not comment on pull request #7", proc.stderr)
+        self.assertEqual((out["status"], out["comment-url"]), ("changes", ""))
+        self.assertIn("Plan: 0 to create, 1 to update.", summary)
+
+    def test_a_forks_token_that_may_not_comment_only_warns(self):
+        self.event.write_text(json.dumps({"pull_request": {
+            "number": 7, "head": {"sha": self.pr_head, "repo": {"full_name": "mallory/config", "fork": True}},
+            "base": {"repo": {"full_name": "acme/config"}}}}))
+        real = self.api.request
+
+        def read_only(method, path, body=None):
+            if method != "GET":
+                raise self.api.error(403, "Resource not accessible by integration")
+            return real(method, path, body)
+
+        self.api.request = read_only
+        proc, out, _ = self.action(**{"from": "dev", "to": "prod"})
         self.assertEqual(proc.returncode, 0, self.describe(proc))
-        self.assertIn("::warning::ferry could not comment on pull request #7", proc.stderr)
-        self.assertEqual(out["comment-url"], "")
+        self.assertIn("::warning title=ferry::ferry could not comment on pull request #7 from a fork", proc.stderr)
+        self.assertEqual((out["status"], out["comment-url"]), ("changes", ""))
+
+    def test_apply_without_a_reviewed_plan_writes_nothing(self):
+        before = head(self.origin, "main")
+        proc, out, summary = self.action(**{"from": "dev", "to": "prod", "mode": "apply", "all": "true"})
+        self.assertEqual(proc.returncode, 1, self.describe(proc))
+        self.assertEqual(out["status"], "failed")
+        self.assertIn("has no plan for prod commented by github-actions[bot]", proc.stderr)
+        self.assertIn("nothing was applied", summary)
+        self.assertEqual(head(self.origin, "main"), before)
 
     def test_bad_inputs_are_refused_before_ferry_runs(self):
         for inputs, message in [
@@ -186,9 +218,13 @@ class ActionRun(FerryTestCase):
 
     def test_apply_writes_one_commit_and_pushes_it(self):
         before = head(self.origin, "main")
-        proc, out, _ = self.action(**{"from": "dev", "to": "prod", "mode": "apply", "all": "true"})
+        # No pull request reviewed this plan: the workflow opts out (SPEC 7).
+        proc, out, summary = self.action(**{"from": "dev", "to": "prod", "mode": "apply", "all": "true",
+                                            "expect_digest": "none"})
         self.assertEqual(proc.returncode, 0, self.describe(proc))
         self.assertEqual((out["status"], out["exit-code"], out["changes"]), ("applied", "2", "true"))
+        self.assertEqual((out["commit"], out["pushed"]), (head(self.origin, "main"), "true"))
+        self.assertIn("Applied: commit %s on prod, pushed." % out["commit"], summary)
         after = head(self.origin, "main")
         self.assertNotEqual(before, after)
         self.assertEqual(head(self.origin, "main^"), before)
@@ -199,7 +235,8 @@ class ActionRun(FerryTestCase):
 
         # Deploying again changes nothing.
         git(self.checkout, "fetch", "-q", "origin")
-        proc, out, _ = self.action(**{"from": "dev", "to": "prod", "mode": "apply", "all": "true"})
+        proc, out, _ = self.action(**{"from": "dev", "to": "prod", "mode": "apply", "all": "true",
+                                      "expect_digest": "none"})
         self.assertEqual(proc.returncode, 0, self.describe(proc))
         self.assertEqual(out["status"], "no-changes")
         self.assertEqual(head(self.origin, "main"), after)
@@ -207,7 +244,7 @@ class ActionRun(FerryTestCase):
     def test_apply_to_a_branch_without_pushing(self):
         before = head(self.origin, "main")
         proc, out, _ = self.action(**{"from": "dev", "to": "prod", "mode": "apply", "branch": "deploy/prod",
-                                      "push": "false", "message": "Promote dev to prod"})
+                                      "push": "false", "message": "Promote dev to prod", "expect_digest": "none"})
         self.assertEqual(proc.returncode, 0, self.describe(proc))
         self.assertEqual(out["status"], "applied")
         self.assertEqual(head(self.origin, "main"), before)

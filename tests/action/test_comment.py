@@ -1,6 +1,7 @@
 """The GitHub Action's comment logic (.github/actions/ferry/comment.py):
-composing, cutting to GitHub's limit, and finding and updating the one
-comment per target environment. No network: the API is a fake in memory."""
+composing within GitHub's limit, and finding and updating the one comment
+per target environment that is the action's own. No network: the API is a
+fake in memory. (tests/ci runs the whole action as a runner does.)"""
 
 import importlib.util
 import io
@@ -16,6 +17,8 @@ SOURCE_DIR = Path(os.environ.get("FERRY_SOURCE_DIR") or Path(__file__).resolve()
 _spec = importlib.util.spec_from_file_location("comment", SOURCE_DIR / ".github" / "actions" / "ferry" / "comment.py")
 comment = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(comment)
+# The fake raises the client's own errors, as the real client would.
+FakeGitHub.error = comment.GitHubError
 
 PLAN = """### ferry: `dev` → `prod`
 
@@ -66,10 +69,12 @@ class Compose(unittest.TestCase):
         self.assertIn("commit `0123456789ab`", body)
         self.assertIn("[workflow run](https://github.example/acme/config/actions/runs/42)", body)
 
-    def test_the_footer_names_the_pull_requests_head_not_the_merge_commit(self):
+    def test_the_footer_names_the_commit_planned_the_merge_result_not_the_head(self):
+        # SPEC 7: on pull_request the plan is made from github.sha, the merge result.
         event = {"pull_request": {"number": 7, "head": {"sha": "feedface" * 5}}}
         body = comment.compose("prod", "ferry", PLAN, "", 2, "plan", env=ENV, event=event)
-        self.assertIn("commit `feedfacefeed`", body)
+        self.assertIn("planned on commit `0123456789ab`", body)
+        self.assertNotIn("feedface", body)
 
     def test_marker_keys_cannot_close_the_html_comment(self):
         self.assertEqual(comment.marker("prod -->x"), "<!-- ferry-plan: prod----x -->")
@@ -103,41 +108,46 @@ class Compose(unittest.TestCase):
         self.assertNotIn("was cut", body)
 
 
-class Fit(unittest.TestCase):
-    def test_a_huge_plan_is_cut_to_the_limit_in_bytes_with_a_note(self):
+def huge_json(changes):
+    return {"digest": "sha256:" + "a" * 64, "status": "ok",
+            "changes": [{"address": "prod:models/m%d" % i, "action": "create", "mode": "publish"}
+                        for i in range(changes)]}
+
+
+class TooLong(unittest.TestCase):
+    """The action does not cut ferry's markdown (ferry fits it to a
+    comment); when the action's own lines cannot fit beside it, it leaves
+    them out, and when even that is too long, the comment is the summary and
+    every change, with a note that says truthfully where the plan is."""
+
+    def test_the_actions_lines_go_first(self):
+        markdown = PLAN + "x" * (comment.COMMENT_LIMIT - len(PLAN) - 100)
+        body = comment.compose("prod", "ferry", markdown, "ferry: a note\n" * 50, 2, "plan", env=ENV)
+        self.assertLessEqual(len(body), comment.COMMENT_LIMIT)
+        self.assertIn(markdown.strip("\n"), body)
+        self.assertNotIn("a note", body)
+
+    def test_a_plan_over_the_limit_is_listed_whole(self):
         plan = huge_plan(400)
-        self.assertGreater(len(plan.encode()), 5 * comment.COMMENT_LIMIT)
-        body = comment.compose("prod", "ferry", plan, "", 2, "plan", env=ENV)
-        self.assertLessEqual(len(body.encode("utf-8")), comment.COMMENT_LIMIT)
-        self.assertTrue(body.startswith("<!-- ferry-plan: prod -->"))
+        data = huge_json(400)
+        self.assertGreater(len(plan), 5 * comment.COMMENT_LIMIT)
+        body = comment.compose("prod", "ferry", plan, "", 2, "plan", env=ENV, plan=data)
+        self.assertLessEqual(len(body), comment.COMMENT_LIMIT)
+        self.assertTrue(body.startswith("<!-- ferry-plan: prod -->\n<!-- ferry-plan-digest: sha256:"), body[:200])
         self.assertIn("**Plan: 0 to create, 1 to update.**", body)  # the summary survives
-        self.assertIn("was cut to fit GitHub's limit of 65,536 characters", body)
+        for c in data["changes"]:
+            self.assertIn("`%s`" % c["address"], body)
+        self.assertIn("the step summary of the workflow run has it whole", body)
+        self.assertNotIn("<details", body)
+        self.assertNotIn("####", body)
         self.assertTrue(body.rstrip().endswith("</sub>"), body[-300:])  # so does the footer
 
-    def test_a_cut_closes_the_open_code_fence_and_details(self):
-        body = comment.compose("prod", "ferry", huge_plan(400), "", 2, "plan", env=ENV)
-        fence, details = comment.open_constructs(body)
-        self.assertIsNone(fence)
-        self.assertEqual(details, 0)
-        self.assertEqual(body.count("<details>"), body.count("</details>"))
-        self.assertEqual(body.count("```diff"), body.count("```\n"))
-
-    def test_cut_never_splits_a_character_or_a_line(self):
-        text = "".join("ligne é → %d\n" % i for i in range(20000))
-        for limit in (1000, 1001, 1002, 4097):
-            out = comment.fit(text, limit, note="\n_cut_\n")
-            self.assertLessEqual(len(out.encode("utf-8")), limit)
-            kept = out[: -len("\n_cut_\n")]
-            self.assertTrue(kept.endswith("\n"))
-            self.assertTrue(text.startswith(kept))
-
-    def test_a_limit_smaller_than_the_note_leaves_the_note(self):
-        self.assertEqual(comment.fit("x\n" * 100, 4, note="_cut_"), "_cut_")
-
-    def test_open_constructs(self):
-        self.assertEqual(comment.open_constructs("<details>\n```diff\n+ a\n"), ("```", 1))
-        self.assertEqual(comment.open_constructs("<details>\n```diff\n<details>\n```\n</details>\n"), (None, 0))
-        self.assertEqual(comment.open_constructs("````\n```\n````\n"), (None, 0))
+    def test_changes_ferrys_markdown_does_not_name_are_listed(self):
+        data = huge_json(3)
+        body = comment.compose("prod", "ferry", PLAN, "", 2, "plan", env=ENV, plan=data)
+        self.assertIn("**Also changed** (3", body)
+        for c in data["changes"]:
+            self.assertIn(c["address"], body)
 
 
 class Upsert(unittest.TestCase):
@@ -234,13 +244,13 @@ class CommandLine(unittest.TestCase):
         self.assertIn("#issuecomment-", out)
         self.assertEqual(api.bodies(7), ["<!-- ferry-plan: prod -->\nplan"])
 
-    def test_post_cuts_an_oversized_body_defensively(self):
+    def test_post_refuses_an_oversized_body_rather_than_cut_it(self):
         (self.tmp / "body.md").write_text("<!-- ferry-plan: prod -->\n" + "é\n" * 70000)
         api = FakeGitHub()
         rc, _ = self.run_main(["post", "--key", "prod", "--body", str(self.tmp / "body.md")],
                               self.event({"pull_request": {"number": 7}}), api)
-        self.assertEqual(rc, 0)
-        self.assertLessEqual(len(api.bodies(7)[0].encode()), comment.COMMENT_LIMIT)
+        self.assertEqual(rc, 1)
+        self.assertEqual(api.bodies(7), [])
 
     def test_an_issue_comment_event_on_a_pull_request_counts(self):
         self.assertEqual(comment.pull_request_number("", {"issue": {"number": 9, "pull_request": {}}}), 9)
@@ -254,15 +264,20 @@ class CommandLine(unittest.TestCase):
                                 self.event({"ref": "refs/heads/main"}), api)
         self.assertEqual((rc, out, api.calls), (0, "", []))
 
-    def test_a_read_only_token_is_a_warning_not_a_failure(self):
+    def test_a_forks_read_only_token_is_a_warning_and_any_other_refusal_fails(self):
         class Forbidden:
             def request(self, method, path, body=None):
                 raise comment.GitHubError(403, "Resource not accessible by integration")
 
         (self.tmp / "body.md").write_text("x")
+        fork = {"number": 7, "head": {"repo": {"full_name": "mallory/config", "fork": True}},
+                "base": {"repo": {"full_name": "acme/config"}}}
+        rc, _ = self.run_main(["post", "--key", "prod", "--body", str(self.tmp / "body.md")],
+                              self.event({"pull_request": fork}), Forbidden())
+        self.assertEqual(rc, 0)
         rc, _ = self.run_main(["post", "--key", "prod", "--body", str(self.tmp / "body.md")],
                               self.event({"pull_request": {"number": 7}}), Forbidden())
-        self.assertEqual(rc, 0)
+        self.assertEqual(rc, 1)
 
     def test_a_server_error_fails_after_retries(self):
         calls = []

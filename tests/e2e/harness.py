@@ -48,35 +48,26 @@ GIT_OPTS = [
     "-c", "protocol.file.allow=always",
 ]
 
-def _schema_base():
-    """The folder (or URL) the schema comment of written files names, as the
-    build was configured: from ctest's environment, else the CMake cache
-    beside the binary (for a module run by hand)."""
-    base = os.environ.get("FERRY_TEST_SCHEMA_BASE")
-    if base:
-        return base
-    cache = {}
-    cache_file = Path(FERRY_BIN).resolve().parent / "CMakeCache.txt"
-    if cache_file.is_file():
-        for line in cache_file.read_text().splitlines():
-            m = re.match(r"^([A-Za-z_]+):[A-Z]+=(.*)$", line)
-            if m:
-                cache[m.group(1)] = m.group(2)
-    if cache.get("FERRY_SCHEMA_BASE"):
-        return cache["FERRY_SCHEMA_BASE"]
-    datadir = cache.get("CMAKE_INSTALL_DATADIR") or cache.get("CMAKE_INSTALL_DATAROOTDIR") or "share"
-    prefix = cache.get("CMAKE_INSTALL_PREFIX", "/usr/local")
-    if not datadir.startswith("/"):
-        datadir = "%s/%s" % (prefix, datadir)
-    return datadir + "/ferry/schemas"
+# Where a workspace keeps the schemas its files name (`ferry init` writes
+# them), inside the workspace's folder.
+SCHEMA_FOLDER = ".ferry/schemas"
 
 
-SCHEMA_BASE = _schema_base()
+def schema_prefix(schema_file):
+    """The path from a file that names schema_file to the workspace's top:
+    a draft is two folders down, a resource one, links.yaml and
+    workspace.yaml at the top."""
+    if schema_file.startswith("draft-"):
+        return "../../"
+    if schema_file in ("links.schema.json", "workspace.schema.json"):
+        return ""
+    return "../"
 
 
 def schema_line(schema_file):
-    """The first line of every YAML file ferry writes (for editors)."""
-    return "# yaml-language-server: $schema=%s/%s\n" % (SCHEMA_BASE, schema_file)
+    """The first line of every YAML file ferry writes (for editors): the
+    same bytes whoever writes it, a path relative to the file."""
+    return "# yaml-language-server: $schema=%s%s/%s\n" % (schema_prefix(schema_file), SCHEMA_FOLDER, schema_file)
 
 
 ANSI_ESCAPE = re.compile(r"\x1b\[")

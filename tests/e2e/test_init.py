@@ -9,6 +9,7 @@ import unittest
 from harness import (
     git_fsck,
     IsolatedEnvCase,
+    SOURCE_DIR,
     commit,
     commit_info,
     file_at,
@@ -25,6 +26,10 @@ from harness import (
 )
 
 KINDS = ("sources", "destinations", "models", "syncs", "audiences")
+# What `ferry init` puts in .ferry/schemas/: what the first line of the
+# files ferry writes names.
+SCHEMA_FILES = {".ferry/schemas/%s.schema.json" % s for s in (
+    "workspace", "source", "destination", "model", "sync", "audience", "links", "draft-model", "draft-sync")}
 
 
 def workspace_file(name, organization, admin):
@@ -58,9 +63,14 @@ class InitTest(IsolatedEnvCase):
         self.assertEqual(commit_info(self.repo)["parents"], [before])
         self.assertEqual(file_at(self.repo, "main", "workspace.yaml"), workspace_file("dev", "acme", "alice@acme.com"))
         files = set(tree_listing(self.repo))
-        self.assertEqual(files, {"README.md", "workspace.yaml"} | {k + "/.gitkeep" for k in KINDS})
+        self.assertEqual(files, {"README.md", "workspace.yaml"} | {k + "/.gitkeep" for k in KINDS} | SCHEMA_FILES)
         for kind in KINDS:
             self.assertEqual(file_at(self.repo, "main", kind + "/.gitkeep"), "")
+        # SPEC 7: the schemas the first line of written files names, byte for byte the shipped ones.
+        for name in ("workspace", "model", "links"):
+            self.assertEqual(file_at(self.repo, "main", ".ferry/schemas/%s.schema.json" % name),
+                             (SOURCE_DIR / "schemas" / ("%s.schema.json" % name)).read_text())
+        self.assertIn('"draft"', file_at(self.repo, "main", ".ferry/schemas/draft-sync.schema.json"))
         info = commit_info(self.repo)
         self.assertEqual(info["author_email"], "alice@acme.com")
         self.assertEqual(info["author_name"], "Alice")

@@ -1,14 +1,18 @@
 """Editor support: every YAML file ferry writes starts with a
 `# yaml-language-server: $schema=` line naming the schema that describes
 it, the schema accepts what was written, and the line changes neither the
-values read back nor the no-op of a second deployment."""
+values read back nor the no-op of a second deployment. SPEC 7: the line is
+a path relative to the file, into the workspace's .ferry/schemas/ that
+`ferry init` writes, so it resolves in a plain clone and is the same bytes
+whoever writes it."""
 
 import json
 import os
+import shutil
 import unittest
 from pathlib import Path
 
-from harness import SCHEMA_BASE, SOURCE_DIR, FERRY_BIN, file_at, head, schema_line
+from harness import SCHEMA_FOLDER, SOURCE_DIR, FERRY_BIN, commit, file_at, git, head, make_repo, schema_line, schema_prefix
 from test_deploy import WriteCase
 
 BUILD_DIR = Path(os.environ.get("FERRY_BUILD_DIR") or Path(FERRY_BIN).resolve().parent)
@@ -16,10 +20,13 @@ HEADER = "# yaml-language-server: $schema="
 
 
 def schema_named_by(text):
-    """The schema file a written file's first line names."""
+    """The schema file a written file's first line names, checked to be
+    the workspace's .ferry/schemas/ by the path relative to the file."""
     first = text.split("\n", 1)[0]
-    assert first.startswith(HEADER + SCHEMA_BASE + "/"), first
-    return first[len(HEADER + SCHEMA_BASE + "/"):]
+    assert first.startswith(HEADER), first
+    name = first.rsplit("/", 1)[-1]
+    assert first == HEADER + schema_prefix(name) + SCHEMA_FOLDER + "/" + name, first
+    return name
 
 
 def load_schema(name):
@@ -82,6 +89,54 @@ class SchemaLineTest(WriteCase):
             text = file_at(self.repos[name], "main", "links.yaml")
             self.assertTrue(text.startswith(schema_line("links.schema.json")), text)
         self.assertValidates()
+
+    def test_the_line_resolves_in_a_plain_clone(self):
+        """A workspace made by `ferry init` carries the schemas; every YAML
+        file that ferry then writes into it names one of them by a path that
+        exists in a plain clone, and that schema accepts the file."""
+        import jsonschema
+        import yaml
+
+        scratch = make_repo(self.tmp / "scratch", {"README.md": "scratch\n"})
+        self.assertExit(self.ferry("init", "scratch", "--org", "acme", "--actor", "alice@acme.com",
+                                   cwd=scratch), 0)
+        shipped = sorted(p.name for p in (scratch / SCHEMA_FOLDER).iterdir())
+        for name in ("workspace", "source", "destination", "model", "sync", "audience", "links",
+                     "draft-model", "draft-sync"):
+            self.assertIn(name + ".schema.json", shipped)
+        # The same files given to an existing workspace, as docs/editors.md says.
+        schemas = {SCHEMA_FOLDER + "/" + name: (scratch / SCHEMA_FOLDER / name).read_text() for name in shipped}
+        git(self.repos["prod"], "checkout", "-q", "main")
+        commit(self.repos["prod"], schemas, "the schemas for editors")
+        self.deploy("--select", "models/new-model", env={"FERRY_ACTOR": "dan@acme.com"})
+        self.deploy("--select", "models/*", "--exclude", "models/new-model")
+        clone = self.tmp / "clone"
+        git(self.tmp, "clone", "-q", str(self.repos["prod"]), str(clone))
+        checked = 0
+        for path in sorted(clone.rglob("*.yaml")):
+            text = path.read_text()
+            if not text.startswith(HEADER):
+                continue  # written by hand
+            target = (path.parent / text.split("\n", 1)[0][len(HEADER):]).resolve()
+            self.assertTrue(target.is_file(), "%s names %s, which a clone lacks" % (path, target))
+            self.assertTrue(str(target).startswith(str(clone.resolve())), target)
+            errors = [e.message for e in
+                      jsonschema.Draft7Validator(json.loads(target.read_text())).iter_errors(yaml.safe_load(text))]
+            self.assertEqual(errors, [], "%s against %s" % (path, target.name))
+            checked += 1
+        written = {p.relative_to(clone).as_posix() for p in clone.rglob("*.yaml")
+                   if p.read_text().startswith(HEADER)}
+        # A published resource, a draft and links.yaml: one file at each depth.
+        self.assertEqual(written, {"links.yaml", "drafts/models/new-model.yaml", "models/users.yaml"})
+        self.assertEqual(checked, 3)
+
+    def test_the_line_is_the_same_whoever_writes_it(self):
+        """No installation prefix or environment changes the bytes."""
+        self.deploy("--select", "models/*")
+        text = self.prod_file("models/new-model.yaml")
+        self.assertTrue(text.startswith(HEADER + "../.ferry/schemas/model.schema.json\n"), text)
+        self.assertNotIn(str(BUILD_DIR), text)
+        self.assertNotIn("/usr/", text)
 
     def test_draft_schemas_are_the_kind_schema_and_the_draft_block(self):
         for kind in ("model", "sync"):

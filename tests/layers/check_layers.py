@@ -21,7 +21,7 @@ import sys
 # third-party headers it may use. A layer may always include itself.
 BELOW_CLI = ["util", "yaml", "model", "schema", "config", "git", "load", "plan", "render", "write"]
 LAYERS = {
-    "util": ([], []),
+    "util": ([], ["openssl/"]),
     "yaml": (["util"], ["yaml.h", "nlohmann/"]),
     "model": (["util", "yaml"], ["nlohmann/"]),
     "schema": (["util", "yaml", "model"], ["valijson/", "nlohmann/"]),
@@ -33,7 +33,7 @@ LAYERS = {
     "write": (["util", "yaml", "model", "schema", "config", "git", "load", "plan"], ["yaml-cpp/", "nlohmann/"]),
     "cli": (BELOW_CLI, ["CLI/", "spdlog/", "fmt/", "nlohmann/"]),
 }
-THIRD_PARTY = ("yaml.h", "yaml-cpp/", "git2", "valijson/", "CLI/", "spdlog/", "fmt/", "nlohmann/", "doctest/")
+THIRD_PARTY = ("openssl/", "yaml.h", "yaml-cpp/", "git2", "valijson/", "CLI/", "spdlog/", "fmt/", "nlohmann/", "doctest/")
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 
 

@@ -157,15 +157,61 @@ TEST_CASE("reporter: github prints a plan's annotations and summary, and the who
     auto summary = std::filesystem::temp_directory_path() / ("ferry-reporter-plan-" + std::to_string(::getpid()));
     std::filesystem::remove(summary);
     make_reporter("github", false, s.terminal(false, summary.string()))->plan(small_plan(), kWritten);
+    // SPEC 7: what was written is in the log and in the step summary.
     CHECK(s.out.str() ==
           "::warning title=schedule-not-deployed::[schedule-not-deployed] dev:syncs/x: schedules differ\n"
-          "Plan: 0 to create, 1 to update.\n");
+          "Plan: 0 to create, 1 to update.\n"
+          "Committed cccccccccccc to prod (main), pushed.\n");
     std::ifstream in(summary);
     std::stringstream text;
     text << in.rdbuf();
-    CHECK(text.str().starts_with("### ferry: `dev` → `prod`"));
+    CHECK(text.str().starts_with("<!-- ferry-plan-digest: " + plan_digest(small_plan()) +
+                                 " -->\n### ferry: `dev` → `prod`"));
     CHECK(text.str().find("#### ~ update prod:models/users") != std::string::npos);
+    CHECK(text.str().find("**Committed cccccccccccc to prod (main), pushed.**") != std::string::npos);
     std::filesystem::remove(summary);
+}
+
+TEST_CASE("annotation_file: relative to the root through the workspace's repository") {
+    AnnotationPaths paths{"/home/runner/work/config",
+                          "/home/runner/work/config/sub",
+                          {{"dev", "/home/runner/work/config"}, {"prod", "/srv/prod-repo"}}};
+    Location in_dev{"workspaces/dev/models/x.yaml", 3, 1, "dev"};
+    CHECK(annotation_file(in_dev, {}) == "workspaces/dev/models/x.yaml");  // no root: inside the repository
+    CHECK(annotation_file(in_dev, paths) == "workspaces/dev/models/x.yaml");
+    paths.repositories["dev"] = "/home/runner/work/config/acme-dev";
+    CHECK(annotation_file(in_dev, paths) == "acme-dev/workspaces/dev/models/x.yaml");
+    // Outside the root, and in a repository with no checkout (a URL's): the path inside it.
+    CHECK(annotation_file({"models/y.yaml", 1, 1, "prod"}, paths) == "models/y.yaml");
+    CHECK(annotation_file({"models/y.yaml", 1, 1, "remote"}, paths) == "models/y.yaml");
+    // ferry.yaml, named relative to the folder ferry runs in.
+    CHECK(annotation_file({"../ferry.yaml", 2, 3, ""}, paths) == "ferry.yaml");
+    // The path is escaped like any property: a workspace's file name cannot end the command.
+    Streams s;
+    Diagnostics d;
+    d.add(error(code::schema, "bad", {"models/a,b:c.yaml", 1, 1, "dev"}));
+    print_github(s.out, d, paths);
+    CHECK(s.out.str().starts_with("::error file=acme-dev/models/a%2Cb%3Ac.yaml,line=1,col=1,title=schema::"));
+}
+
+TEST_CASE("plan_digest: what the plan would write, and nothing else") {
+    Plan a = small_plan();
+    Plan b = small_plan();
+    CHECK(is_plan_digest(plan_digest(a)));
+    CHECK(plan_digest(a) == plan_digest(b));
+    b.from.commit = "ffffffffffff";  // another commit, the same resources written
+    b.actor = "someone@else.com";
+    b.diagnostics = {};
+    CHECK(plan_digest(a) == plan_digest(b));
+    b.changes[0].after["name"] = "Other";
+    CHECK(plan_digest(a) != plan_digest(b));
+    b = small_plan();
+    b.changes[0].mode = Mode::draft;
+    CHECK(plan_digest(a) != plan_digest(b));
+    CHECK_FALSE(is_plan_digest("sha256:ABC"));
+    CHECK_FALSE(is_plan_digest("sha1:" + std::string(64, '0')));
+    CHECK(plan_json(a)["digest"] == plan_digest(a));
+    CHECK(plan_markdown(a).starts_with("<!-- ferry-plan-digest: " + plan_digest(a) + " -->\n"));
 }
 
 TEST_CASE("grouped: at most 100 of a code, then one that counts the rest") {

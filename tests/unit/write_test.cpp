@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <algorithm>
 
 #include "ferry/write/files.hpp"
 #include "ferry/yaml/value.hpp"
@@ -63,11 +64,29 @@ TEST_CASE("resource_yaml: canonical order, and every value reads back the same")
     }
 }
 
-TEST_CASE("schema_comment: the yaml-language-server line, naming the configured schemas") {
+TEST_CASE("schema_comment: the yaml-language-server line, relative to the file, into .ferry/schemas/") {
+    // A resource is one folder down, a draft two, links.yaml and workspace.yaml at the top.
     CHECK(schema_comment("model.schema.json") ==
-          "# yaml-language-server: $schema=" + std::string(schema_base()) + "/model.schema.json\n");
-    CHECK_FALSE(schema_base().empty());
-    CHECK(schema_base().back() != '/');
+          "# yaml-language-server: $schema=../.ferry/schemas/model.schema.json\n");
+    CHECK(schema_comment("draft-sync.schema.json") ==
+          "# yaml-language-server: $schema=../../.ferry/schemas/draft-sync.schema.json\n");
+    CHECK(schema_comment("links.schema.json") == "# yaml-language-server: $schema=.ferry/schemas/links.schema.json\n");
+    CHECK(schema_comment("workspace.schema.json") ==
+          "# yaml-language-server: $schema=.ferry/schemas/workspace.schema.json\n");
+    // Every schema a written file names is among those `ferry init` writes.
+    std::vector<std::string> written;
+    for (const auto& [path, text] : editor_schema_files()) {
+        CHECK(path.starts_with(".ferry/schemas/"));
+        CHECK_FALSE(text.empty());
+        written.push_back(path.substr(std::string_view(".ferry/schemas/").size()));
+    }
+    for (Kind kind : kAllKinds) {
+        CHECK(std::ranges::find(written, schema_file(kind, false)) != written.end());
+    }
+    for (const char* name :
+         {"draft-model.schema.json", "draft-sync.schema.json", "links.schema.json", "workspace.schema.json"}) {
+        CHECK(std::ranges::find(written, name) != written.end());
+    }
     CHECK(schema_file(Kind::sources, false) == "source.schema.json");
     CHECK(schema_file(Kind::destinations, false) == "destination.schema.json");
     CHECK(schema_file(Kind::models, true) == "draft-model.schema.json");

@@ -85,6 +85,9 @@ public:
     std::expected<std::string, std::string> head_branch() const;
     // No commit on any branch yet (a fresh `git init`).
     bool empty() const;
+    // A shallow clone (`git clone --depth`, CI's default checkout): commits
+    // beyond its depth, and branches it did not fetch, are missing.
+    bool shallow() const;
     // A git config value (the repository's, then global ones), if set.
     std::optional<std::string> config(const char* key) const override;
 

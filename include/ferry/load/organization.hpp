@@ -54,6 +54,10 @@ private:
     std::map<std::string, git::Repository> repositories_;
 };
 
+// A `git` error about a commit or branch missing from `repo`, a shallow
+// clone: says so, with the fix (SPEC 7).
+void shallow_checkout(Diagnostic& d, const git::Repository& repo);
+
 // Links across every pair of `workspaces`: link-conflict, stale-link,
 // links.yaml naming unknown workspaces, different organizations. Only the
 // workspaces for which `report(name)` holds, and the pairs that hold one of

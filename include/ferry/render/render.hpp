@@ -2,9 +2,11 @@
 // reporter (reporter.hpp) puts together for each format.
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ferry/model/diagnostic.hpp"
@@ -22,8 +24,22 @@ Diagnostics grouped(const Diagnostics& diags, std::size_t per_code = kShownPerCo
 // SPEC 4.1: `error[CODE]: message` with `--> file:line:column` where known;
 // errors only when `quiet`.
 void print_text(std::ostream& out, const Diagnostics& diags, bool color, bool quiet);
+// SPEC 4.1: where `--format github` annotations point. A location's file is
+// a path inside its workspace's repository (its `path:` included), which is
+// what GitHub takes when the repository is the checkout; with a root
+// (`--annotation-root DIR`), the path is made relative to DIR through the
+// repository's folder, so that it lands on the file in a checkout whose
+// root is elsewhere. Paths only: nothing here touches the disk.
+struct AnnotationPaths {
+    std::string root;               // absolute; empty: paths inside each repository
+    std::string working_directory;  // absolute: what a file outside any workspace (ferry.yaml) is relative to
+    std::map<std::string, std::string, std::less<>> repositories;  // workspace -> its repository's folder
+};
+// The `file=` of a location: relative to paths.root when it has one and the
+// file is under it, else the location's own path.
+std::string annotation_file(const Location& location, const AnnotationPaths& paths);
 // `::error file=F,line=L::message`, errors first, at most 10 of each kind.
-void print_github(std::ostream& out, const Diagnostics& diags);
+void print_github(std::ostream& out, const Diagnostics& diags, const AnnotationPaths& paths = {});
 // A bullet list fit for a pull-request comment.
 void print_markdown(std::ostream& out, const Diagnostics& diags);
 
@@ -36,6 +52,12 @@ nlohmann::json plan_json(const Plan& plan, bool with_changes = true);
 // json_text(plan_json(plan)) with `extra`'s keys added, written to `out`
 // one change at a time: the same bytes, in a fraction of the memory.
 void print_plan_json(std::ostream& out, const Plan& plan, const nlohmann::json& extra = nlohmann::json::object());
+// SPEC 7: `sha256:HEX`, a hash of what the plan would write (its changes'
+// resources, links and drafts replaced): the same inputs give the same
+// digest, and any change to what would be written gives another.
+std::string plan_digest(const Plan& plan);
+// Whether `text` is a digest as plan_digest() writes it.
+bool is_plan_digest(std::string_view text);
 // `Plan: 1 to create, 2 to update.`, `No changes.`, or why it is blocked.
 std::string plan_summary(const Plan& plan);
 // Terraform-like: `+ create`, `~ update`, a line per changed field.

@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -39,6 +40,8 @@ struct PlanWritten {
     std::string workspace, branch, commit;  // commit: empty when the plan changed nothing
     bool pushed = false;
 };
+// A plan's `written` block in JSON: {workspace, branch, commit, pushed}.
+nlohmann::json written_json(const PlanWritten& written);
 
 class Reporter {
 public:
@@ -60,6 +63,10 @@ public:
     // none: on a terminal in text, without -q.
     using Progress = std::function<void(const std::string& line, bool last)>;
     virtual Progress progress() = 0;
+    // The folder of each workspace's repository (absolute; none for a
+    // repository named by URL), once ferry.yaml is read: where locations'
+    // files are, for the formats that point at them from outside.
+    virtual void repositories(std::map<std::string, std::string, std::less<>> folders) { (void)folders; }
 };
 
 // The formats --format takes.
@@ -73,6 +80,10 @@ struct Terminal {
     bool err_is_terminal = false;
     bool no_color = false;     // NO_COLOR is set
     std::string step_summary;  // $GITHUB_STEP_SUMMARY, if set
+    // --annotation-root (absolute), and the folder ferry runs in: where
+    // `--format github` annotations' paths are relative to (SPEC 4.1).
+    std::string annotation_root;
+    std::string working_directory;
 };
 
 // The reporter of `format` (one of format_names()); it keeps `terminal`'s

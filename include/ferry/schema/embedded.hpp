@@ -11,5 +11,9 @@ struct EmbeddedSchema {
 };
 
 const std::vector<EmbeddedSchema>& embedded_schemas();
+// What editors check a workspace's files against (SPEC 7): the schemas the
+// `# yaml-language-server` line of written files names, draft-model and
+// draft-sync included, which `ferry init` writes into .ferry/schemas/.
+const std::vector<EmbeddedSchema>& editor_schemas();
 
 }  // namespace ferry::schema

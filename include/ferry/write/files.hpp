@@ -5,18 +5,25 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ferry/model/workspace.hpp"
 
 namespace ferry {
 
+// Where a workspace keeps the schemas its files name, inside its folder;
+// `ferry init` writes them there (editor_schema_files()).
+inline constexpr std::string_view kSchemaFolder = ".ferry/schemas";
 // The first line of every YAML file ferry writes, for editors that run the
-// YAML language server: `# yaml-language-server: $schema=BASE/FILE`. BASE
-// is fixed when ferry is configured (the installed schemas' folder by
-// default), so the same build always writes the same bytes.
+// YAML language server: `# yaml-language-server: $schema=../.ferry/schemas/FILE`.
+// SPEC 7: a path relative to the written file, into the workspace's own
+// .ferry/schemas/, so that it resolves in any clone of the repository and
+// is the same bytes whoever writes it, wherever ferry is installed.
 std::string schema_comment(std::string_view schema_file);
-std::string_view schema_base();
+// The files of a workspace's .ferry/schemas/ (paths inside the workspace,
+// and their text), as `ferry init` writes them.
+std::vector<std::pair<std::string, std::string>> editor_schema_files();
 // The schema an editor should check a resource file of `kind` against: a
 // draft's (the kind's fields and the `draft` block) when `draft` is set.
 std::string schema_file(Kind kind, bool draft);
