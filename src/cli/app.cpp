@@ -14,8 +14,8 @@ namespace ferry::cli {
 namespace {
 
 std::vector<Command> commands() {
-    return {init_command(),      validate_command(), links_command(),   link_command(),   unlink_command(),
-            reconcile_command(), apply_command(),    publish_command(), history_command()};
+    return {init_command(),      validate_command(), links_command(),   link_command(),    unlink_command(),
+            reconcile_command(), apply_command(),    publish_command(), history_command(), status_command()};
 }
 
 constexpr const char* kExamples =
@@ -26,6 +26,7 @@ constexpr const char* kExamples =
     "  ferry reconcile --from dev --to prod --dry-run\n"
     "  ferry reconcile --from dev --to prod --select 'models/*'\n"
     "  ferry publish prod:syncs/users-to-salesforce\n"
+    "  ferry status staging --against prod        drift: what differs, what only staging has\n"
     "\n"
     "ferry finds ferry.yaml through --config, $FERRY_CONFIG, or the current folder and its parents.\n"
     "Run 'ferry COMMAND --help' for a command's options and examples; 'man ferry' for the whole manual.\n"

@@ -43,6 +43,7 @@ Command reconcile_command();
 Command apply_command();
 Command publish_command();
 Command history_command();
+Command status_command();
 
 // Reports a command's result and diagnostics through the reporter, and
 // returns `exit_code`: `result` is the JSON object, `summary` one line,

@@ -60,11 +60,37 @@ std::expected<std::vector<CommitInfo>, std::string> Repository::history(const st
         }
         if (!changed) continue;
         const git_signature* author = git_commit_author(c);
+        const git_oid* parent = git_commit_parentcount(c) > 0 ? git_commit_parent_id(c, 0) : nullptr;
         out.push_back({hex(&id), static_cast<std::int64_t>(git_commit_committer(c)->when.time),
                        author->name ? author->name : "", author->email ? author->email : "",
-                       git_commit_message(c) ? git_commit_message(c) : ""});
+                       git_commit_message(c) ? git_commit_message(c) : "", parent ? hex(parent) : ""});
     }
     return out;
+}
+
+std::expected<std::optional<std::string>, std::string> Repository::file_at(const std::string& commit,
+                                                                           const std::string& path,
+                                                                           std::uint64_t max_size) const {
+    git_repository* repo = impl_->repo.get();
+    git_oid id;
+    if (git_oid_fromstr(&id, commit.c_str()) != 0) return std::unexpected("bad commit id " + commit);
+    git_commit* c = nullptr;
+    if (git_commit_lookup(&c, repo, &id) != 0) return std::unexpected(last_error("cannot read " + commit));
+    CommitHandle current(c);
+    git_tree* t = nullptr;
+    if (git_commit_tree(&t, c) != 0) return std::unexpected(last_error("cannot read a tree"));
+    TreeHandle tree(t);
+    git_oid at = id_at(tree.get(), path);
+    if (git_oid_is_zero(&at)) return std::nullopt;
+    git_blob* b = nullptr;
+    if (git_blob_lookup(&b, repo, &at) != 0) return std::unexpected(path + " is not a file at " + commit.substr(0, 12));
+    std::unique_ptr<git_blob, Deleter<git_blob, git_blob_free>> blob(b);
+    auto size = static_cast<std::uint64_t>(git_blob_rawsize(b));
+    if (size > max_size) {
+        return std::unexpected(path + " is " + std::to_string(size) + " bytes at " + commit.substr(0, 12) +
+                               "; the limit is " + std::to_string(max_size));
+    }
+    return std::string(static_cast<const char*>(git_blob_rawcontent(b)), size);
 }
 
 std::expected<bool, std::string> Repository::reaches(const std::string& tip, const std::string& commit) const {

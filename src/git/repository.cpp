@@ -189,6 +189,21 @@ std::expected<std::string, std::string> Repository::head_branch() const {
     return name.starts_with("refs/heads/") ? name.substr(11) : name;
 }
 
+std::vector<std::string> Repository::branches() const {
+    std::vector<std::string> out;
+    git_branch_iterator* raw = nullptr;
+    if (git_branch_iterator_new(&raw, impl_->repo.get(), GIT_BRANCH_LOCAL) != 0) return out;
+    std::unique_ptr<git_branch_iterator, Deleter<git_branch_iterator, git_branch_iterator_free>> it(raw);
+    git_reference* ref = nullptr;
+    git_branch_t type;
+    while (git_branch_next(&ref, &type, raw) == 0) {
+        ReferenceHandle owned(ref);
+        const char* name = nullptr;
+        if (git_branch_name(&name, ref) == 0 && name) out.emplace_back(name);
+    }
+    return out;
+}
+
 std::expected<Resolved, std::string> Repository::resolve(const std::string& branch, const std::string& ref) const {
     git_repository* repo = impl_->repo.get();
     // A clone of a URL mirrors branches and tags; any other ref

@@ -2,9 +2,11 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <optional>
 #include <span>
 
 #include "checks.hpp"
+#include "ferry/util/did_you_mean.hpp"
 #include "secrets.hpp"
 
 namespace ferry {
@@ -67,28 +69,6 @@ void find_plaintext_secrets(Kind kind, const std::string& addr, const std::strin
     }
 }
 
-struct Reference {
-    std::string_view field;
-    Kind target;
-};
-
-// SPEC 2.4: the fields that name another resource of the same workspace.
-std::span<const Reference> references_of(Kind kind) {
-    static constexpr Reference model[] = {{"source", Kind::sources}};
-    static constexpr Reference sync[] = {{"model", Kind::models}, {"destination", Kind::destinations}};
-    static constexpr Reference audience[] = {{"model", Kind::models}};
-    switch (kind) {
-        case Kind::models:
-            return model;
-        case Kind::syncs:
-            return sync;
-        case Kind::audiences:
-            return audience;
-        default:
-            return {};
-    }
-}
-
 // From the facts first: only a resource with a dangling reference has its
 // document read, to say where.
 bool references_resolve(const Workspace& ws, const Resource& r) {
@@ -101,7 +81,35 @@ bool references_resolve(const Workspace& ws, const Resource& r) {
            std::ranges::all_of(r.facts.alerts, [&](const std::string& a) { return ws.has_alert(a); });
 }
 
-void check_references(const Workspace& ws, const Resource& r, yaml::Node root, Diagnostics& out) {
+// SPEC 6: the id of a kind closest to a mistyped one, if one is close. A
+// workspace gets hints for its first kHinted dangling references only (no
+// format shows more diagnostics of one code), each kind's ids listed once:
+// thousands of broken references cost what a hundred do.
+class ClosestIds {
+public:
+    explicit ClosestIds(const Workspace& ws) : ws_(ws) {}
+
+    std::string operator()(Kind kind, std::string_view id) {
+        if (hinted_ == kHinted) return {};
+        ++hinted_;
+        auto& ids = ids_[static_cast<std::size_t>(kind)];
+        if (!ids) {
+            ids.emplace();
+            ids->reserve(ws_.of(kind).size());
+            for (const auto& [known, resource] : ws_.of(kind))
+                ids->push_back(known);
+        }
+        return did_you_mean(id, *ids);
+    }
+
+private:
+    static constexpr std::size_t kHinted = 100;
+    const Workspace& ws_;
+    std::array<std::optional<std::vector<std::string_view>>, kAllKinds.size()> ids_;
+    std::size_t hinted_ = 0;
+};
+
+void check_references(const Workspace& ws, const Resource& r, yaml::Node root, ClosestIds& closest, Diagnostics& out) {
     for (const Reference& ref : references_of(r.kind)) {
         yaml::Node value = root.get(ref.field);
         if (!value || !value.is_string() || !is_valid_id(value.text())) continue;  // the schema said so already
@@ -117,6 +125,8 @@ void check_references(const Workspace& ws, const Resource& r, yaml::Node root, D
                              at(r, value), address(ws.name, r.kind, r.id));
         if (!r.is_draft && ws.find_draft(ref.target, value.text())) {
             d.hint = address(ws.name, ref.target, value.text()) + " exists only as a draft: publish it first";
+        } else if (std::string close = closest(ref.target, value.text()); !close.empty()) {
+            d.hint = "did you mean '" + close + "'?";
         }
         out.add(std::move(d));
     }
@@ -162,6 +172,7 @@ bool has_plaintext_secret(Kind kind, yaml::Node root) {
 }
 
 void check_workspace(const Workspace& ws, const DocumentSource& documents, Diagnostics& out) {
+    ClosestIds closest(ws);
     for (Kind kind : kAllKinds) {
         for (const auto* map : {&ws.of(kind), &ws.drafts_of(kind)}) {
             for (const auto& [id, r] : *map) {
@@ -175,7 +186,7 @@ void check_workspace(const Workspace& ws, const DocumentSource& documents, Diagn
                     out.add(root.error());
                     continue;
                 }
-                if (!resolve) check_references(ws, r, *root, out);
+                if (!resolve) check_references(ws, r, *root, closest, out);
                 if (!extension.empty()) check_extensions(ws, r, *root, extension, out);
                 if (r.facts.plaintext_secret)
                     find_plaintext_secrets(kind, address(ws.name, kind, id), r.file, *root, "", out);

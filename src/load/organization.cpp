@@ -8,6 +8,7 @@
 
 #include "ferry/load/organization.hpp"
 #include "ferry/model/links.hpp"
+#include "ferry/util/did_you_mean.hpp"
 #include "ferry/util/parallel.hpp"
 
 namespace ferry {
@@ -124,6 +125,12 @@ std::expected<Organization::Pending, Diagnostic> Organization::prepare(const Wor
     if (!resolved) {
         Diagnostic d = error(code::git, "workspace '" + request.name + "': " + resolved.error(),
                              request.ref.empty() ? (*ws)->location : Location{});
+        // SPEC 6: a mistyped branch (in ferry.yaml or after @) gets a "did you mean".
+        const std::string& asked = request.ref.empty() ? (*ws)->branch : request.ref;
+        if (!asked.empty()) {
+            if (std::string close = did_you_mean(asked, (*repo)->branches()); !close.empty() && close != asked)
+                d.hint = "did you mean '" + close + "'?";
+        }
         if ((*repo)->shallow()) shallow_checkout(d, **repo);
         return std::unexpected(std::move(d));
     }

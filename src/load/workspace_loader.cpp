@@ -168,7 +168,9 @@ std::optional<Diagnostic> unknown_file(std::string_view path) {
     // The path meant: the folders (each as the nearest known one), then
     // `<stem>.yaml`, with nothing nested.
     std::string meant;
-    const bool draft = parts.size() >= 3 && (parts[0] == "drafts" || did_you_mean(parts[0], {"drafts"}) == "drafts");
+    const bool draft =
+        parts.size() >= 3 &&
+        (parts[0] == "drafts" || did_you_mean(parts[0], std::vector<std::string_view>{"drafts"}) == "drafts");
     std::string kind = draft ? std::string(parts[1]) : std::string(parts[0]);
     const auto& known = draft ? draft_folders : folders;
     if (std::ranges::find(known, kind) == known.end()) kind = did_you_mean(kind, known);

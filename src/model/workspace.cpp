@@ -4,6 +4,22 @@
 
 namespace ferry {
 
+std::span<const Reference> references_of(Kind kind) {
+    static constexpr Reference model[] = {{"source", Kind::sources}};
+    static constexpr Reference sync[] = {{"model", Kind::models}, {"destination", Kind::destinations}};
+    static constexpr Reference audience[] = {{"model", Kind::models}};
+    switch (kind) {
+        case Kind::models:
+            return model;
+        case Kind::syncs:
+            return sync;
+        case Kind::audiences:
+            return audience;
+        default:
+            return {};
+    }
+}
+
 std::string_view required_extension_of_model(std::string_view type) {
     return type == "dbt" ? "dbt" : "";
 }

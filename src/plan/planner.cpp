@@ -171,6 +171,18 @@ std::expected<bool, Diagnostic> same_schedule(const Resource& a, const DocumentS
 
 }  // namespace
 
+void keep_target_owned(Rewrite& after, const Resource& current, const DocumentSource& documents, bool with_schedule) {
+    for (OwnedKey field : {OwnedKey::enabled, OwnedKey::alerts, OwnedKey::schedule}) {
+        if (field == OwnedKey::schedule && with_schedule) continue;
+        std::string key(kOwnedKeys[static_cast<std::size_t>(field)]);
+        if (current.facts.fingerprint.has(field)) {
+            after.set_from(std::move(key), current, documents);
+        } else {
+            after.drop(std::move(key));
+        }
+    }
+}
+
 void Planner::check_permissions(Kind kind) {
     bool ok = true;
     Level in_source = level_of(S, in_.actor, kind);
@@ -308,15 +320,7 @@ void Share::plan_sync(const std::string& id) {
 
     // SPEC 3.2: fields owned by the target.
     if (current) {
-        for (OwnedKey field : {OwnedKey::enabled, OwnedKey::alerts, OwnedKey::schedule}) {
-            if (field == OwnedKey::schedule && deploy_schedule) continue;
-            std::string key(kOwnedKeys[static_cast<std::size_t>(field)]);
-            if (current->facts.fingerprint.has(field)) {
-                after.set_from(std::move(key), *current, in_.target.documents);
-            } else {
-                after.drop(std::move(key));
-            }
-        }
+        keep_target_owned(after, *current, in_.target.documents, deploy_schedule);
         if (!deploy_schedule) {
             auto same = same_schedule(r, in_.source.documents, *current, in_.target.documents);
             if (!got(same)) return;

@@ -88,6 +88,12 @@ private:
     std::vector<Field> fields_;
 };
 
+// SPEC 3.2: the fields a target owns (`enabled`, `alerts`, and `schedule`
+// unless `with_schedule`) are kept from what T has now, `current`: set from
+// it, or dropped when it has none. Shared by the planner and `status`, so
+// that both tell a no-op alike.
+void keep_target_owned(Rewrite& after, const Resource& current, const DocumentSource& documents, bool with_schedule);
+
 inline void add_error(Diagnostics& to, std::string_view code, std::string message, std::string addr, std::string hint) {
     Diagnostic d = error(code, std::move(message), {}, std::move(addr));
     d.hint = std::move(hint);

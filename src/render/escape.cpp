@@ -48,6 +48,29 @@ std::size_t decode(std::string_view s, char32_t& cp) {
 
 }  // namespace
 
+std::string line(std::string_view text) {
+    std::string out = visible(text);
+    // GitHub's runner reads `::command::` after leading whitespace, and the
+    // older `##[command]` anywhere: one character of each written escaped.
+    std::size_t start = out.find_first_not_of(' ');
+    if (start != std::string::npos && out.compare(start, 2, "::") == 0) out.replace(start, 1, "\\x3a");
+    for (std::size_t at = 0; (at = out.find("##[", at)) != std::string::npos;)
+        out.replace(at, 1, "\\x23");
+    return out;
+}
+
+std::string underscores(std::string_view text) {
+    auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const bool inside = i > 0 && i + 1 < text.size() && word(text[i - 1]) && word(text[i + 1]);
+        if (text[i] == '_' && !inside) out += '\\';
+        out += text[i];
+    }
+    return out;
+}
+
 std::string visible(std::string_view text) {
     std::string out;
     out.reserve(text.size());

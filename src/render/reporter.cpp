@@ -51,7 +51,7 @@ public:
         // Each line is printed as one line, whatever it holds.
         if (!quiet_) {
             for (const std::string& line : report.lines)
-                t_.out << escape::visible(line) << "\n";
+                t_.out << escape::line(line) << "\n";
         }
         print_text(t_.err, diags, color(t_.err_is_terminal), quiet_);
         if (!quiet_ && !report.summary.empty()) t_.out << escape::visible(report.summary) << "\n";
@@ -109,9 +109,10 @@ public:
     }
 
     void plan(const Plan& plan, const std::optional<PlanWritten>& written) override {
-        nlohmann::json out = plan_json(plan);
-        if (written) out["written"] = written_json(*written);
-        t_.out << json_text(out) << "\n";
+        nlohmann::json extra = nlohmann::json::object();
+        if (written) extra["written"] = written_json(*written);
+        print_plan_json(t_.out, plan, extra);
+        t_.out << "\n";
     }
     void written(const PlanWritten& w) override { t_.out << json_text({{"written", written_json(w)}}) << "\n"; }
     bool can_confirm() const override { return can_ask(t_); }
@@ -141,10 +142,6 @@ public:
 private:
     Terminal t_;
 };
-
-// GitHub takes at most 1 MiB of step summary per step; the rest of it is
-// left for what the step adds around the plan.
-constexpr std::size_t kStepSummaryLimit = (1u << 20) - (16u << 10);
 
 class GithubReporter : public Reporter {
 public:

@@ -278,16 +278,26 @@ Finding describe(const std::string& description, const Place& place) {
     }
     if (description.find("enum") != std::string::npos) {
         std::string allowed;
+        std::vector<std::string> values;
         for (const json* s : place.schemas) {
             if (auto e = s->find("enum"); e != s->end() && e->is_array()) {
-                for (const json& v : *e)
-                    allowed += (allowed.empty() ? "" : ", ") + v.get<std::string>();
+                for (const json& v : *e) {
+                    if (!v.is_string()) continue;
+                    values.push_back(v.get<std::string>());
+                    allowed += (allowed.empty() ? "" : ", ") + values.back();
+                }
             }
         }
         std::string found = place.node.is_string() && place.node.text().size() <= 40
                                 ? " (found " + in_quotes(place.node.text()) + ")"
                                 : "";
-        return {1, field + " must be one of: " + allowed + found, place.node.mark(), {}};
+        // SPEC 6: a mistyped role (or any value of a list) gets a "did you mean".
+        std::string hint;
+        if (place.node.is_string()) {
+            if (std::string close = did_you_mean(place.node.text(), values); !close.empty())
+                hint = "did you mean " + in_quotes(close) + "?";
+        }
+        return {1, field + " must be one of: " + allowed + found, place.node.mark(), hint};
     }
     if (description.find("'type' constraint") != std::string::npos) {
         return {

@@ -4,6 +4,7 @@
 #include <array>
 #include <span>
 
+#include "ferry/model/field_order.hpp"
 #include "ferry/write/files.hpp"
 #include "ferry/yaml/yaml.hpp"
 
@@ -11,51 +12,6 @@ namespace ferry {
 namespace {
 
 using json = nlohmann::json;
-
-// SPEC 4.2: the order a reader expects, per kind; what is not listed
-// follows, sorted.
-std::span<const std::string_view> field_order(Kind kind) {
-    static constexpr std::array<std::string_view, 4> connection = {"draft", "name", "type", "config"};
-    static constexpr std::array<std::string_view, 10> model = {"draft", "name", "source",      "type",        "sql",
-                                                               "table", "dbt",  "primary_key", "description", "tags"};
-    static constexpr std::array<std::string_view, 8> sync = {"draft",   "name",     "model",  "destination",
-                                                             "enabled", "schedule", "alerts", "config"};
-    static constexpr std::array<std::string_view, 4> audience = {"draft", "name", "model", "filter"};
-    switch (kind) {
-        case Kind::sources:
-        case Kind::destinations:
-            return connection;
-        case Kind::models:
-            return model;
-        case Kind::syncs:
-            return sync;
-        case Kind::audiences:
-            return audience;
-    }
-    return {};
-}
-
-// Nested mappings whose order is known too.
-std::span<const std::string_view> nested_order(std::string_view key) {
-    static constexpr std::array<std::string_view, 5> schedule = {"type", "every", "expression", "job", "connector"};
-    static constexpr std::array<std::string_view, 4> draft = {"author", "created", "approval", "origin"};
-    static constexpr std::array<std::string_view, 2> mapping = {"from", "to"};
-    if (key == "schedule") return schedule;
-    if (key == "draft") return draft;
-    if (key == "mappings") return mapping;
-    return {};
-}
-
-std::vector<std::string> ordered_keys(const json& object, std::span<const std::string_view> first) {
-    std::vector<std::string> keys;
-    for (std::string_view k : first) {
-        if (object.contains(k)) keys.emplace_back(k);
-    }
-    for (const auto& [k, v] : object.items()) {
-        if (std::ranges::find(first, k) == first.end()) keys.push_back(k);  // already sorted
-    }
-    return keys;
-}
 
 // A literal block (`|`) reads back as its lines plus exactly one newline,
 // and yaml-cpp writes no chomping or indentation indicators: only text of
@@ -89,7 +45,7 @@ void emit(YAML::Emitter& out, const json& v, std::span<const std::string_view> o
                 out << YAML::Key;
                 emit_string(out, key);
                 out << YAML::Value;
-                emit(out, v[key], nested_order(key), key);
+                emit(out, v[key], nested_field_order(key), key);
             }
             out << YAML::EndMap;
             return;
@@ -101,7 +57,7 @@ void emit(YAML::Emitter& out, const json& v, std::span<const std::string_view> o
             }
             out << YAML::BeginSeq;
             for (const json& item : v)
-                emit(out, item, nested_order(parent_key), {});
+                emit(out, item, nested_field_order(parent_key), {});
             out << YAML::EndSeq;
             return;
         }

@@ -6,6 +6,7 @@
                                  [--baseline PATH] [--keep DIR] [--json FILE]
     python3 tests/bench/bench.py --curve [1000,10000,30000,100000]
     python3 tests/bench/bench.py --smoke
+    python3 tests/bench/bench.py --render [--baseline PATH]
 
 Generates an organization of two workspaces (make_org.py), then measures,
 interleaved round by round:
@@ -14,6 +15,9 @@ interleaved round by round:
   (b) naive_plan.py, the same job in plain Python with PyYAML's C loader;
   (c) `ferry reconcile --dry-run --format json` cold (FERRY_NO_CACHE=1);
   (d) the same warm, from a cache made on the commit before the change.
+--render measures instead every output format (text, json, markdown) of a
+plan that updates every model and sync, beside the baseline when given.
+
 It checks that ferry's plan holds exactly the expected updates, that the
 Python script finds the same changes, and that every warm plan is
 byte-identical to the cold one; any failed check exits with status 1.
@@ -481,6 +485,53 @@ def print_curve(f):
 
 # -- command line --------------------------------------------------------------
 
+def render(args, work):
+    """Every format of a plan that changes every model and sync (30,000
+    updates by default), cold, side by side with the baseline when given:
+    what rendering costs when a plan is huge. Each format's output of the
+    two binaries is checked to hold the same changes."""
+    org_dir = args.keep or work / "render-org"
+    prepare_org(org_dir, args.models, args.syncs, 100.0)
+    expected = set(json.loads((org_dir / "expected.json").read_text())["update"])
+    env = dict(os.environ, FERRY_NO_CACHE="1", NO_COLOR="1")
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    binaries = [("ferry", args.ferry)] + ([("baseline", args.baseline)] if args.baseline else [])
+    formats = ("text", "json", "markdown")
+    rows = {(who, fmt): [] for who, _ in binaries for fmt in formats}
+    for run in range(args.runs):
+        order = binaries if run % 2 == 0 else list(reversed(binaries))
+        for fmt in formats:
+            for who, binary in order:
+                cmd = [str(binary), "--config", str(org_dir / "ferry.yaml"), "reconcile", "--from", "dev",
+                       "--to", "prod", "--dry-run", "--format", fmt, "--actor", ACTOR]
+                out = work / f"render-{who}-{fmt}"
+                with open(out, "wb") as stdout:
+                    sample, code = measure(cmd, env=env, stdout=stdout, stderr=subprocess.DEVNULL)
+                if code != 0:
+                    raise CheckFailed(f"{who} --format {fmt} exited with status {code}")
+                if fmt == "json":
+                    check_addresses(f"{who} json", {c["address"] for c in json.loads(out.read_bytes())["changes"]},
+                                    expected)
+                if fmt == "markdown" and len(out.read_text()) > 65536:
+                    raise CheckFailed(f"{who} markdown is longer than a comment may be")
+                rows[(who, fmt)].append(sample)
+        log(f"render round {run + 1}/{args.runs} done")
+    results = {f"{who} {fmt}": summary(samples) for (who, fmt), samples in rows.items()}
+    print(f"ferry render benchmark: {len(expected):,} updates, cold (FERRY_NO_CACHE=1), {args.runs} rounds")
+    print(f"{'':30}{'median':>9}{'peak memory':>14}" + (f"{'/ baseline':>12}" if args.baseline else ""))
+    ratios = {}
+    for fmt in formats:
+        for who, _ in binaries:
+            r = results[f"{who} {fmt}"]
+            line = f"{who + ' --format ' + fmt:30}{fmt_s(r['median_s']):>9}{r['peak_mib']:>10.0f} MiB"
+            if args.baseline and who == "ferry":
+                ratio = r["median_s"] / results[f"baseline {fmt}"]["median_s"]
+                ratios[fmt] = ratio
+                line += f"{ratio:>11.2f}x"
+            print(line)
+    return {"render": {"updates": len(expected), "results": results, "ratios_to_baseline": ratios}}
+
+
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -500,6 +551,8 @@ def parse_args():
     ap.add_argument("--json", type=pathlib.Path, metavar="FILE", help="also write all figures as JSON")
     ap.add_argument("--curve", nargs="?", const=",".join(map(str, CURVE)), metavar="N,N,...",
                     help="measure ferry cold and warm over these numbers of resources per workspace")
+    ap.add_argument("--render", action="store_true",
+                    help="measure every output format of a plan that updates every model and sync")
     ap.add_argument("--smoke", action="store_true",
                     help="a few seconds: 200 models, 400 syncs, one round, every check")
     args = ap.parse_args()
@@ -536,14 +589,16 @@ def main():
     if not os.access(args.ferry, os.X_OK):
         print(f"bench: no ferry binary at {args.ferry} (build it, or pass --ferry)", file=sys.stderr)
         return 1
-    if args.python_runs and not args.curve and not have_c_yaml():
+    if args.python_runs and not args.curve and not args.render and not have_c_yaml():
         print("bench: the Python baseline needs PyYAML with its C loader (python3-yaml); "
               "pass --python-runs 0 to skip it", file=sys.stderr)
         return 1
     try:
         with tempfile.TemporaryDirectory(prefix="ferry-bench-") as tmp:
             work = pathlib.Path(tmp)
-            if args.curve:
+            if args.render:
+                figures = render(args, work)
+            elif args.curve:
                 figures = curve(args, args.curve, work)
             else:
                 org_dir = args.keep or work / "org"

@@ -1220,6 +1220,49 @@ class HistoryTest(HistoryCase):
         self.assertIn("dev", lines[1])
         self.assertFalse(parse_text_diagnostics(result.stderr), result.describe())
 
+    def test_patch(self):
+        # SPEC 4: each commit's change to the resource, in the plan's form.
+        result = self.ferry("history", "prod:syncs/users-crm", "--patch")
+        self.assertExit(result, 0)
+        blocks = [b.splitlines() for b in result.stdout.strip("\n").split("\n\n")]
+        self.assertEqual([b[0][:12] for b in blocks], [c[:12] for c in (self.hand, self.published, self.deployed,
+                                                                       self.initial)])
+        self.assertEqual(blocks[0][1:], ["      enabled: false -> true"])
+        # The first commit created the file: every field a `+` line, in its
+        # file's order, nested values as YAML.
+        self.assertEqual(blocks[3][1:], ["    + name: Users to CRM", "    + model: users", "    + destination: crm",
+                                         "    + enabled: false", "    + schedule:", "    +   type: cron",
+                                         "    +   expression: 0 6 * * *", "    + alerts:", "    +   - oncall",
+                                         "    + config:", "    +   mappings:", "    +     - from: email",
+                                         "    +       to: Email", "    +   object: Contact"])
+        result, data = self.history("prod:syncs/users-crm")
+        self.assertNotIn("diff", data["entries"][0], "only with --patch")
+        result, data = self.ferry_json("history", "prod:syncs/users-crm", "--patch", cwd=self.folder)
+        self.assertExit(result, 0)
+        newest = data["entries"][0]
+        self.assertEqual(newest["file"], "syncs/users-crm.yaml")
+        self.assertEqual(newest["diff"], [{"op": "replace", "path": "/enabled", "before": False, "after": True}])
+        # The deployment wrote the sync as a draft: its change is the draft's.
+        deployed = data["entries"][2]
+        self.assertEqual(deployed["file"], "drafts/syncs/users-crm.yaml")
+
+    def test_patch_of_a_query_is_a_line_diff(self):
+        old = file_at(self.prod, "main", "models/users.yaml")
+        self.assertIn("sql: select 2", old)
+        edited = commit(self.prod, {"models/users.yaml": old.replace(
+            "sql: select 2", "sql: |\n  select id\n  from users\n  where active")}, "a longer query")
+        again = commit(self.prod, {"models/users.yaml": file_at(self.prod, "main", "models/users.yaml").replace(
+            "where active", "where active and not deleted")}, "skip deleted users")
+        result = self.ferry("history", "prod:models/users", "--patch")
+        self.assertExit(result, 0)
+        blocks = [b.splitlines() for b in result.stdout.strip("\n").split("\n\n")]
+        self.assertTrue(blocks[0][0].startswith(again[:12]), blocks[0])
+        self.assertEqual(blocks[0][1:], ["      sql:", "      select id", "      from users", "    - where active",
+                                         "    + where active and not deleted"])
+        self.assertTrue(blocks[1][0].startswith(edited[:12]))
+        self.assertEqual(blocks[1][1:], ["      sql:", "    - select 2", "    + select id", "    + from users",
+                                         "    + where active"])
+
     def test_unknown_resource_workspace_and_usage(self):
         for address in ("prod:syncs/nothing-here", "prod:models/new-model"):
             with self.subTest(address=address):

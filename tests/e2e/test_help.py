@@ -6,7 +6,7 @@ import unittest
 
 from harness import FerryTestCase
 
-COMMANDS = ("init", "validate", "links", "link", "unlink", "reconcile", "apply", "publish", "history")
+COMMANDS = ("init", "validate", "links", "link", "unlink", "reconcile", "apply", "publish", "history", "status")
 
 
 def listed_commands(help_text):

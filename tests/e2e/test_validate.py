@@ -492,6 +492,46 @@ class DanglingReferenceTest(FerryTestCase):
         self.assertInvalid("dangling-reference", file="models/wrong.yaml", address="dev:models/wrong")
 
 
+class DidYouMeanTest(FerryTestCase):
+    """SPEC 6: a dangling reference, an unknown role, an unknown workspace
+    and an unknown branch each get a "did you mean" when a close name
+    exists, and none when nothing is close."""
+
+    def test_dangling_reference(self):
+        self.single({"models/typo.yaml": "name: Typo\nsource: warehose\ntype: sql\nsql: select 1\n",
+                     "syncs/far.yaml": "name: Far\nmodel: zzzzzzzz\ndestination: crm\n"})
+        result, data = self.ferry_json("validate")
+        self.assertExit(result, 1)
+        self.assertJsonDiag(result, data, "dangling-reference", address="dev:models/typo",
+                            hint_contains="did you mean 'warehouse'?")
+        far = self.assertJsonDiag(result, data, "dangling-reference", address="dev:syncs/far")
+        self.assertNotIn("did you mean", far.get("hint", ""))
+
+    def test_unknown_role(self):
+        self.single({"workspace.yaml": workspace_yaml(members={"alice@acme.com": "admni"})})
+        result, data = self.ferry_json("validate")
+        self.assertExit(result, 1)
+        self.assertJsonDiag(result, data, "schema", file="workspace.yaml", line=4, hint_contains="did you mean 'admin'?")
+
+    def test_unknown_workspace(self):
+        self.single()
+        result, data = self.ferry_json("validate", "dve")
+        self.assertExit(result, 1)
+        self.assertJsonDiag(result, data, "unknown-workspace", hint_contains="dev")
+
+    def test_unknown_branch(self):
+        self.single()
+        result, data = self.ferry_json("validate", "dev@mian")
+        self.assertExit(result, 1)
+        self.assertJsonDiag(result, data, "git", message_contains="mian", hint_contains="did you mean 'main'?")
+        write_config(self.tmp, {"dev": {"repo": "dev", "branch": "mainn"}})
+        result, data = self.ferry_json("validate")
+        self.assertExit(result, 1)
+        self.assertJsonDiag(result, data, "git", message_contains="mainn", hint_contains="did you mean 'main'?")
+        text = self.ferry("validate")
+        self.assertIn("did you mean 'main'?", text.stderr)
+
+
 class PlaintextSecretTest(FerryTestCase):
     SECRET = "hunter2-TOPSECRET-v4lue"
     OTHER = "sk_live_ANOTHER-s3cret"

@@ -42,3 +42,17 @@ TEST_CASE("escape::code_span and fence_for: longer than any backtick run inside"
     CHECK(escape::fence_for("x\n```\ny") == "````");
     CHECK(escape::fence_for("`````") == "``````");
 }
+
+TEST_CASE("escape::line: no line reads as a workflow command") {
+    CHECK(escape::line("      ::warning file=a::forged") == "      \\x3a:warning file=a::forged");
+    CHECK(escape::line("::add-mask::x") == "\\x3a:add-mask::x");
+    CHECK(escape::line("select 1 ##[error]x") == "select 1 \\x23#[error]x");
+    CHECK(escape::line("a::b") == "a::b");  // only at the start of a line
+    CHECK(escape::line("tab\there") == "tab\\there");
+}
+
+TEST_CASE("escape::underscores: only an underscore that could start or end emphasis") {
+    CHECK(escape::underscores("prod:models/users_v2") == "prod:models/users_v2");
+    CHECK(escape::underscores("prod:models/x-_y_-z") == "prod:models/x-\\_y\\_-z");
+    CHECK(escape::underscores("_a") == "\\_a");
+}

@@ -229,3 +229,22 @@ TEST_CASE("grouped: at most 100 of a code, then one that counts the rest") {
     make_reporter("json", false, s.terminal())->result(kReport, many);
     CHECK(s.out.str().size() < 50'000);
 }
+
+TEST_CASE("print_plan_json streams the bytes json_text(plan_json()) would print") {
+    for (std::size_t changes : {0, 1, 3}) {
+        Plan p = small_plan();
+        p.changes.clear();
+        for (std::size_t i = 0; i < changes; ++i) {
+            Change c{Kind::syncs, "s" + std::to_string(i), "s", Action::create, Mode::draft, {}, {}, false};
+            c.after = {{"name", "x\ny \xff \"q\""}, {"config", {{"mappings", {{{"from", "a"}, {"to", "b"}}}}}}};
+            c.diff.push_back({DiffOp::Op::add, "/config", nullptr, c.after["config"]});
+            p.changes.push_back(c);
+        }
+        p.status = changes ? PlanStatus::ok : PlanStatus::no_changes;
+        std::ostringstream streamed;
+        print_plan_json(streamed, p, {{"written", {{"commit", "c"}}}});
+        nlohmann::json whole = plan_json(p);
+        whole["written"] = {{"commit", "c"}};
+        CHECK(streamed.str() == json_text(whole));
+    }
+}

@@ -44,6 +44,7 @@ struct CommitInfo {
     std::int64_t time = 0;  // seconds since the epoch, the committer's
     std::string author_name, author_email;
     std::string message;
+    std::string parent;  // the first parent's id; empty for a root commit
 };
 
 class Repository : public CommitTarget {
@@ -78,6 +79,8 @@ public:
     WriteHold hold() const override;
     // The work tree's root; empty for a bare repository.
     std::filesystem::path work_dir() const;
+    // The names of the local branches (a URL's clone: the remote's).
+    std::vector<std::string> branches() const;
     // The branch HEAD names, even one with no commit yet.
     std::expected<std::string, std::string> head_branch() const;
     // No commit on any branch yet (a fresh `git init`).
@@ -100,8 +103,6 @@ public:
     // tree), so that a change spanning several repositories can be refused
     // before any of them is written.
     std::expected<void, WriteFailure> preflight(const CommitRequest& request) const override;
-    // The commits reachable from `commit`, newest first, that changed any of
-    // `paths` (each compared with its first parent).
     // SPEC 6: when `commit` is what the work tree has checked out (HEAD on
     // branch `branch`), the files under `folder` ("" for all) that differ
     // from it, uncommitted or untracked (paths inside the repository);
@@ -110,8 +111,14 @@ public:
                                          const std::string& folder) const;
     // Whether `commit` is `tip` or one of its ancestors.
     std::expected<bool, std::string> reaches(const std::string& tip, const std::string& commit) const;
+    // The commits reachable from `commit`, newest first, that changed any of
+    // `paths` (each compared with its first parent).
     std::expected<std::vector<CommitInfo>, std::string> history(const std::string& commit,
                                                                 const std::vector<std::string>& paths) const;
+    // The bytes of the file at `path` in `commit`: nullopt when it has none
+    // there; an error when it is not a file or larger than `max_size`.
+    std::expected<std::optional<std::string>, std::string> file_at(const std::string& commit, const std::string& path,
+                                                                   std::uint64_t max_size) const;
     // Takes back a commit this process wrote with `request`, when a later
     // step failed (a push, another repository of the same change): the
     // branch (and its clean work trees) go back to base_commit, only if

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -52,6 +53,15 @@ std::string address(std::string_view workspace, Kind kind, std::string_view id);
 
 // SPEC 2.4: the extension a model's type or a sync's schedule needs, if any.
 std::string_view required_extension_of_model(std::string_view type);
+
+// SPEC 2.4: a field that names another resource of the same workspace
+// (a model's `source`, a sync's `model` and `destination`, an audience's
+// `model`).
+struct Reference {
+    std::string_view field;
+    Kind target;
+};
+std::span<const Reference> references_of(Kind kind);
 std::string_view required_extension_of_schedule(std::string_view schedule_type);
 
 // A resource lives where its workspace put it, and holds what checks and

@@ -7,8 +7,10 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ferry/model/diagnostic.hpp"
+#include "ferry/model/workspace.hpp"
 
 namespace ferry {
 
@@ -45,7 +47,11 @@ nlohmann::json to_json(const Diagnostic& d);
 
 struct Plan;
 // SPEC 4.1's JSON object (schemas/plan.schema.json).
-nlohmann::json plan_json(const Plan& plan);
+// Without `with_changes`, `changes` is left empty (print_plan_json streams them).
+nlohmann::json plan_json(const Plan& plan, bool with_changes = true);
+// json_text(plan_json(plan)) with `extra`'s keys added, written to `out`
+// one change at a time: the same bytes, in a fraction of the memory.
+void print_plan_json(std::ostream& out, const Plan& plan, const nlohmann::json& extra = nlohmann::json::object());
 // SPEC 7: `sha256:HEX`, a hash of what the plan would write (its changes'
 // resources, links and drafts replaced): the same inputs give the same
 // digest, and any change to what would be written gives another.
@@ -58,7 +64,17 @@ std::string plan_summary(const Plan& plan);
 void print_plan_text(std::ostream& out, const Plan& plan, bool color);
 // For a pull-request comment: summary and errors first, diffs collapsed,
 // never longer than `limit` characters.
-std::string plan_markdown(const Plan& plan, std::size_t limit = 65536);
+inline constexpr std::size_t kCommentLimit = 65536;
+// GitHub's limit per step is 1 MiB; the rest is left for what the step adds
+// around the plan (what was written, the CI action's lines).
+inline constexpr std::size_t kStepSummaryLimit = (1 << 20) - (16 << 10);
+std::string plan_markdown(const Plan& plan, std::size_t limit = kCommentLimit);
+// `history --patch`: a resource's change from one version of its file to
+// another, as a plan shows it (SPEC 4.1); a side is null where the file is
+// absent. Each line unescaped, for the reporter.
+std::vector<std::string> resource_patch(Kind kind, const nlohmann::json& before, const nlohmann::json& after);
+// The same for a file that is not YAML on either side: a line diff of its text.
+std::vector<std::string> text_patch(const std::string& file, const std::string& before, const std::string& after);
 // Adds `errors` and `warnings` arrays to a command's JSON result.
 void add_diagnostics(nlohmann::json& result, const Diagnostics& diags);
 // A JSON result as printed: indented, and bytes that are not UTF-8 (an

@@ -10,5 +10,6 @@ namespace ferry {
 
 // The closest of `candidates` to `word`, if it is close enough to suggest.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+std::string did_you_mean(std::string_view word, const std::vector<std::string_view>& candidates);
 
 }  // namespace ferry
