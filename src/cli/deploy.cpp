@@ -39,9 +39,10 @@ int plan_exit_code(const Plan& plan, bool detailed) {
 }
 
 bool save_plan(const Plan& plan, const std::string& path, const PlanWritten* written) {
+    nlohmann::json extra = nlohmann::json::object();
+    if (written) extra["written"] = written_json(*written);
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    print_plan_json(out, plan,
-                    written ? nlohmann::json{{"written", written_json(*written)}} : nlohmann::json::object());
+    print_plan_json(out, plan, extra);
     out << "\n";
     if (!out) usage_error("cannot write " + path);
     return static_cast<bool>(out);

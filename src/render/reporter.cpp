@@ -143,10 +143,6 @@ private:
     Terminal t_;
 };
 
-// GitHub takes at most 1 MiB of step summary per step; the rest of it is
-// left for what the step adds around the plan.
-constexpr std::size_t kStepSummaryLimit = (1u << 20) - (16u << 10);
-
 class GithubReporter : public Reporter {
 public:
     explicit GithubReporter(const Terminal& t) : t_(t) {

@@ -65,7 +65,9 @@ void print_plan_text(std::ostream& out, const Plan& plan, bool color);
 // For a pull-request comment: summary and errors first, diffs collapsed,
 // never longer than `limit` characters.
 inline constexpr std::size_t kCommentLimit = 65536;
-inline constexpr std::size_t kStepSummaryLimit = 1 << 20;  // GitHub's limit per step
+// GitHub's limit per step is 1 MiB; the rest is left for what the step adds
+// around the plan (what was written, the CI action's lines).
+inline constexpr std::size_t kStepSummaryLimit = (1 << 20) - (16 << 10);
 std::string plan_markdown(const Plan& plan, std::size_t limit = kCommentLimit);
 // `history --patch`: a resource's change from one version of its file to
 // another, as a plan shows it (SPEC 4.1); a side is null where the file is
