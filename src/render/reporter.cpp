@@ -16,9 +16,13 @@ bool can_ask(const Terminal& t) {
     return t.in && t.out_is_terminal;
 }
 
-bool ask(const Terminal& t, const std::string& question) {
+// The question goes where the format's reader is not parsing: standard
+// output for text, standard error for json, markdown and github, so that
+// their standard output stays one document.
+bool ask(const Terminal& t, const std::string& question, bool on_stdout = false) {
     if (!can_ask(t)) return false;
-    t.out << question << " [y/N] " << std::flush;
+    std::ostream& where = on_stdout ? t.out : t.err;
+    where << question << " [y/N] " << std::flush;
     std::string answer;
     std::getline(*t.in, answer);
     std::string word;
@@ -68,7 +72,7 @@ public:
         if (!quiet_ && !w.commit.empty()) t_.out << escape::visible(committed_line(w)) << "\n";
     }
     bool can_confirm() const override { return can_ask(t_); }
-    bool confirm(const std::string& question) override { return ask(t_, question); }
+    bool confirm(const std::string& question) override { return ask(t_, question, true); }
 
     void note(const std::string& text) override {
         if (!quiet_) t_.err << "note: " << escape::visible(text) << "\n";

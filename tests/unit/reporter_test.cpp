@@ -248,3 +248,18 @@ TEST_CASE("print_plan_json streams the bytes json_text(plan_json()) would print"
         CHECK(streamed.str() == json_text(whole));
     }
 }
+
+TEST_CASE("reporter: the question goes to standard error but in text, so that json stays one document") {
+    for (const char* format : {"text", "json", "markdown"}) {
+        Streams s;
+        std::istringstream answer("y\n");
+        Terminal t = s.terminal(true);
+        t.in = &answer;
+        auto reporter = make_reporter(format, false, t);
+        REQUIRE(reporter->can_confirm());
+        CHECK(reporter->confirm("Deploy these changes to prod?"));
+        const bool text = std::string(format) == "text";
+        CHECK((text ? s.out : s.err).str() == "Deploy these changes to prod? [y/N] ");
+        CHECK((text ? s.err : s.out).str().empty());
+    }
+}
