@@ -130,6 +130,11 @@ def pages():
                 ["Schema: [`schemas/%s`](../../../../schemas/%s).\n\n" % (rel, rel)] + open_note)
             links.append("[%s](connectors/%s/%s.md)" % (type_, kind, type_))
         index.append(", ".join(links) + "\n")
+    index.append("\n## Commands and diagnostics\n\n"
+                 "- [Commands](commands/README.md): every command's arguments, options and examples, made from "
+                 "`ferry COMMAND --help` by `docs/reference/commands.py`.\n"
+                 "- [Diagnostic codes](diagnostics.md): what each error and warning means, what ferry prints, "
+                 "and how to fix it.\n")
     out["README.md"] = "".join(index)
     return out
 
@@ -147,7 +152,10 @@ def main():
             if not args.check:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text)
-    existing = {str(p.relative_to(OUT)) for p in OUT.rglob("*.md")}
+    # Pages this script does not make: the commands' (commands.py) and the
+    # diagnostic codes' (written by hand, held to the codes by a test).
+    existing = {str(p.relative_to(OUT)) for p in OUT.rglob("*.md")
+                if p.parent.name != "commands" and p.name != "diagnostics.md"}
     extra = sorted(existing - set(wanted))
     if args.check:
         if stale or extra:
