@@ -44,6 +44,15 @@ std::string result_markdown(const Report& report, const Diagnostics& diags) {
     std::ostringstream out;
     if (!report.summary.empty()) out << "**" << escape::markdown(report.summary) << "**\n\n";
     print_markdown(out, diags);
+    if (report.summary.empty() && !report.lines.empty()) {
+        // A result that has no summary (a history) is its listing: shown as
+        // text, in a fence longer than any backtick run inside.
+        std::string body;
+        for (const std::string& line : report.lines)
+            body += escape::line(line) + "\n";
+        const std::string fence = escape::fence_for(body);
+        out << fence << "text\n" << body << fence << "\n";
+    }
     return out.str();
 }
 

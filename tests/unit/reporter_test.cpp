@@ -10,6 +10,7 @@
 #include "ferry/plan/plan.hpp"
 #include "ferry/render/render.hpp"
 #include "ferry/render/reporter.hpp"
+#include "ferry/util/sha256.hpp"
 
 using namespace ferry;
 
@@ -262,4 +263,32 @@ TEST_CASE("reporter: the question goes to standard error but in text, so that js
         CHECK((text ? s.out : s.err).str() == "Deploy these changes to prod? [y/N] ");
         CHECK((text ? s.err : s.out).str().empty());
     }
+}
+
+TEST_CASE("reporter: markdown of a result without a summary is its listing, fenced as text") {
+    Streams s;
+    const Report history{{{"entries", nlohmann::json::array()}}, {"abc  2026-01-01  a@b.c  ``` <b>x</b>"}, ""};
+    make_reporter("markdown", false, s.terminal())->result(history, {});
+    CHECK(s.out.str() == "````text\nabc  2026-01-01  a@b.c  ``` <b>x</b>\n````\n");
+}
+
+TEST_CASE("plan_digest hashes, piece by piece, the compact dump of what the plan writes") {
+    Plan p = small_plan();
+    p.changes.push_back({Kind::syncs, "s", "s", Action::create, Mode::draft, {}, {{"name", "\xff \"q\""}}, false});
+    p.links.push_back({Kind::models, "a", "b"});
+    p.drafts_replaced.push_back("prod:models/users");
+    nlohmann::json written = {{"to", p.to.workspace},
+                              {"changes", nlohmann::json::array()},
+                              {"links", nlohmann::json::array()},
+                              {"drafts_replaced", p.drafts_replaced}};
+    for (const Change& c : p.changes) {
+        written["changes"].push_back({{"address", address(p.to.workspace, c.kind, c.id)},
+                                      {"action", action_name(c.action)},
+                                      {"mode", mode_name(c.mode)},
+                                      {"after", c.after}});
+    }
+    for (const PlannedLink& l : p.links)
+        written["links"].push_back({{"kind", kind_name(l.kind)}, {"a", l.source_id}, {"b", l.target_id}});
+    const std::string whole = written.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    CHECK(plan_digest(p) == "sha256:" + sha256_hex(whole));
 }
