@@ -98,10 +98,7 @@ void entry(const std::string& head, const json& v, std::string_view key_for_orde
         out.push_back(indent(depth) + head + " |" + (s.front() == ' ' ? "2" : "") + chomp);
         for (std::string_view line : split_lines(s).lines)
             out.push_back(line.empty() ? std::string() : indent(depth + 2) + std::string(line));
-    } else if (v.is_object() && !v.empty()) {
-        out.push_back(indent(depth) + head);
-        block(v, key_for_order, depth + 2, out);
-    } else if (v.is_array() && !v.empty()) {
+    } else if (v.is_structured() && !v.empty()) {
         out.push_back(indent(depth) + head);
         block(v, key_for_order, depth + 2, out);
     } else {
@@ -120,9 +117,7 @@ void block(const json& v, std::string_view key_for_order, std::size_t depth, std
     // its dash, as `- from: a` / `  to: b`.
     for (const json& item : v) {
         std::size_t first = out.size();
-        if (item.is_object() && !item.empty()) {
-            block(item, key_for_order, depth + 2, out);
-        } else if (item.is_array() && !item.empty()) {
+        if (item.is_structured() && !item.empty()) {
             block(item, key_for_order, depth + 2, out);
         } else {
             entry("-", item, key_for_order, depth, out);

@@ -39,12 +39,17 @@ public:
 
     // False when the cost exceeds `max_cost`; `out` is then untouched.
     bool run(std::vector<LineEdit>& out, long max_cost) {
-        long a0 = 0, a1 = static_cast<long>(a_.size()), b0 = 0, b1 = static_cast<long>(b_.size());
-        if (a1 - a0 > 0 && b1 - b0 > 0) {
-            auto snake = middle(a0, a1, b0, b1, (max_cost + 1) / 2 + 1);
-            if (!snake || snake->cost > max_cost) return false;
+        const long a1 = static_cast<long>(a_.size()), b1 = static_cast<long>(b_.size());
+        if (a1 == 0 || b1 == 0) {
+            solve(0, a1, 0, b1, out);
+            return true;
         }
-        solve(a0, a1, b0, b1, out);
+        // The caller took away the common start and end, so this first
+        // middle snake, searched within the bound, is the one solve() would
+        // search for again: it is handed down.
+        auto snake = middle(0, a1, 0, b1, (max_cost + 1) / 2 + 1);
+        if (!snake || snake->cost > max_cost) return false;
+        split(0, a1, 0, b1, *snake, out);
         return true;
     }
 
@@ -110,15 +115,19 @@ private:
             for (long i = a0; i < a1; ++i)
                 out.push_back({LineEdit::Op::remove, static_cast<std::size_t>(i), static_cast<std::size_t>(b0)});
         } else {
-            Snake s = *middle(a0, a1, b0, b1, std::numeric_limits<long>::max());
-            solve(a0, s.x, b0, s.y, out);
-            for (long i = s.x, j = s.y; i < s.u; ++i, ++j)
-                out.push_back({LineEdit::Op::keep, static_cast<std::size_t>(i), static_cast<std::size_t>(j)});
-            solve(s.u, a1, s.v, b1, out);
+            split(a0, a1, b0, b1, *middle(a0, a1, b0, b1, std::numeric_limits<long>::max()), out);
         }
         for (long t = 0; t < tail; ++t) {
             out.push_back({LineEdit::Op::keep, static_cast<std::size_t>(a1 + t), static_cast<std::size_t>(b1 + t)});
         }
+    }
+
+    // Both sides of the middle snake `s`, and the snake's kept lines between.
+    void split(long a0, long a1, long b0, long b1, const Snake& s, std::vector<LineEdit>& out) {
+        solve(a0, s.x, b0, s.y, out);
+        for (long i = s.x, j = s.y; i < s.u; ++i, ++j)
+            out.push_back({LineEdit::Op::keep, static_cast<std::size_t>(i), static_cast<std::size_t>(j)});
+        solve(s.u, a1, s.v, b1, out);
     }
 
     std::vector<int> a_, b_;

@@ -16,25 +16,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 
 from fake_github import FakeGitHub, serve  # noqa: E402
-from harness import FERRY_BIN, SOURCE_DIR, FerryTestCase, commit, ferry_env, git, head, make_repo  # noqa: E402
+from harness import MONOREPO_FERRY_YAML as FERRY_YAML, FERRY_BIN, SOURCE_DIR, FerryTestCase, commit, ferry_env, git, head, make_repo  # noqa: E402
 
 RUN_SH = SOURCE_DIR / ".github" / "actions" / "ferry" / "run.sh"
 
-FERRY_YAML = """\
-workspaces:
-  dev:
-    repo: .
-    branch: main
-    path: workspaces/dev
-  staging:
-    repo: .
-    branch: main
-    path: workspaces/staging
-  prod:
-    repo: .
-    branch: main
-    path: workspaces/prod
-"""
 
 
 def outputs(path):

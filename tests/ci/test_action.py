@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "e2e"))
 
-from harness import FERRY_BIN, SOURCE_DIR, commit, git, head  # noqa: E402
+from harness import MONOREPO_FERRY_YAML as FERRY_YAML, FERRY_BIN, SOURCE_DIR, commit, git, head  # noqa: E402
 from mock_github import BOT, MockGitHub  # noqa: E402
 from runner import run_action, step_inputs, workflow_step  # noqa: E402
 
@@ -32,21 +32,6 @@ ACTION = Path(os.environ.get("FERRY_CI_ACTION") or SOURCE_DIR / ".github" / "act
 SAMPLES = SOURCE_DIR / "samples" / "github"
 PR = 7
 
-FERRY_YAML = """\
-workspaces:
-  dev:
-    repo: .
-    branch: main
-    path: workspaces/dev
-  staging:
-    repo: .
-    branch: main
-    path: workspaces/staging
-  prod:
-    repo: .
-    branch: main
-    path: workspaces/prod
-"""
 
 HOSTILE = [
     "::warning file=workspaces/dev/models/accounts.yaml,title=Approved::LGTM",

@@ -294,17 +294,19 @@ def ferry_env(env=None):
     return out
 
 
-def run_in_pty(args, cwd, env):
-    """Runs ferry with stdout and stderr on a pseudo-terminal; returns
-    (returncode, output)."""
+def run_in_pty(args, cwd, env, answer=None, stdin=False):
+    """Runs ferry with stdout and stderr on a pseudo-terminal, and standard
+    input too when `stdin` or an `answer` is given: `answer` is typed when
+    ferry asks `[y/N]`. Returns (returncode, everything shown)."""
     import errno
     import pty
 
     master, slave = pty.openpty()
-    proc = subprocess.Popen([FERRY_BIN, *args], cwd=str(cwd), env=env, stdin=subprocess.DEVNULL, stdout=slave,
-                            stderr=slave)
+    on_terminal = stdin or answer is not None
+    proc = subprocess.Popen([FERRY_BIN, *map(str, args)], cwd=str(cwd), env=env,
+                            stdin=slave if on_terminal else subprocess.DEVNULL, stdout=slave, stderr=slave)
     os.close(slave)
-    chunks = []
+    shown = b""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -315,10 +317,13 @@ def run_in_pty(args, cwd, env):
             raise
         if not data:
             break
-        chunks.append(data)
+        shown += data
+        if answer is not None and b"[y/N]" in shown:
+            os.write(master, answer.encode() + b"\n")
+            answer = None
     os.close(master)
     rc = proc.wait(timeout=30)
-    return rc, b"".join(chunks).decode("utf-8", errors="replace")
+    return rc, shown.decode("utf-8", errors="replace")
 
 
 class Result:
@@ -689,6 +694,40 @@ DEPLOY_MEMBERS = {
 }
 
 
+# ferry.yaml of a monorepo holding dev, staging and prod under workspaces/,
+# as the action's tests check it out.
+MONOREPO_FERRY_YAML = """\
+workspaces:
+  dev:
+    repo: .
+    branch: main
+    path: workspaces/dev
+  staging:
+    repo: .
+    branch: main
+    path: workspaces/staging
+  prod:
+    repo: .
+    branch: main
+    path: workspaces/prod
+"""
+
+# dev's links.yaml of deploy_trees: the pairs linked before any deployment.
+DEPLOY_LINKS_YAML = """\
+sources:
+  wh-dev: { prod: warehouse }
+destinations:
+  crm-sandbox: { prod: crm }
+models:
+  users: { prod: users }
+syncs:
+  users-crm: { prod: users-crm }
+"""
+# The same with a model link whose prod side is gone.
+STALE_LINKS_YAML = DEPLOY_LINKS_YAML.replace("  users: { prod: users }\n",
+                                             "  users: { prod: users }\n  gone: { prod: gone }\n")
+
+
 def deploy_workspace_yaml(members=None, extra=""):
     """workspace.yaml for deployment tests: DEPLOY_MEMBERS (alice admin, bob
     editor, dan draft on models and syncs, vic viewer), the `oncall` alert
@@ -735,18 +774,7 @@ def deploy_trees(dev_extra=None, prod_extra=None):
             config: { object: Lead }
             """
         ),
-        "links.yaml": dedent(
-            """
-            sources:
-              wh-dev: { prod: warehouse }
-            destinations:
-              crm-sandbox: { prod: crm }
-            models:
-              users: { prod: users }
-            syncs:
-              users-crm: { prod: users-crm }
-            """
-        ),
+        "links.yaml": DEPLOY_LINKS_YAML,
     }
     prod = {
         "workspace.yaml": deploy_workspace_yaml(),

@@ -1263,6 +1263,23 @@ class HistoryTest(HistoryCase):
         self.assertEqual(blocks[1][1:], ["      sql:", "    - select 2", "    + select id", "    + from users",
                                          "    + where active"])
 
+    def test_patch_of_a_commit_that_broke_the_yaml_is_a_line_diff_of_its_text(self):
+        old = file_at(self.prod, "main", "models/users.yaml")
+        broken = commit(self.prod, {"models/users.yaml": old.replace("sql: select 2", "sql: [select 2")}, "oops")
+        result = self.ferry("history", "prod:models/users", "--patch")
+        self.assertExit(result, 0)
+        blocks = [b.splitlines() for b in result.stdout.strip("\n").split("\n\n")]
+        self.assertTrue(blocks[0][0].startswith(broken[:12]), blocks[0])
+        # The file's own lines, with 3 of context; its first line (the
+        # schema comment) is not shown, so the hunk says where it starts.
+        self.assertEqual(blocks[0][1:], ["      models/users.yaml:", "    @@ -2,4 +2,4 @@", "      name: Users",
+                                         "      source: warehouse", "      type: sql", "    - sql: select 2",
+                                         "    + sql: [select 2"])
+        result, data = self.ferry_json("history", "prod:models/users", "--patch", cwd=self.folder)
+        self.assertExit(result, 0)
+        self.assertEqual(data["entries"][0]["file"], "models/users.yaml")
+        self.assertNotIn("diff", data["entries"][0], "no field diff of a file that is not YAML")
+
     def test_unknown_resource_workspace_and_usage(self):
         for address in ("prod:syncs/nothing-here", "prod:models/new-model"):
             with self.subTest(address=address):

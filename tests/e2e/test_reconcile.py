@@ -15,6 +15,7 @@ import unittest
 
 from harness import (
     run_in_pty,
+    STALE_LINKS_YAML,
     ANSI_ESCAPE,
     FERRY_BIN,
     SOURCE_DIR,
@@ -469,34 +470,9 @@ class NoSilentEmptiesTest(DeployCase):
 
 
 def run_answering(args, cwd, env, answer):
-    """Runs ferry with standard input, output and error on one terminal
-    (a pseudo-terminal), types `answer` (None: nothing) when it asks, and
-    returns (returncode, everything shown)."""
-    import errno
-    import pty
-
-    master, slave = pty.openpty()
-    proc = subprocess.Popen([FERRY_BIN, *map(str, args)], cwd=str(cwd), env=ferry_env(env), stdin=slave,
-                            stdout=slave, stderr=slave)
-    os.close(slave)
-    shown = b""
-    answered = answer is None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            data = os.read(master, 65536)
-        except OSError as e:
-            if e.errno == errno.EIO:
-                break
-            raise
-        if not data:
-            break
-        shown += data
-        if not answered and b"[y/N]" in shown:
-            os.write(master, answer.encode() + b"\n")
-            answered = True
-    os.close(master)
-    return proc.wait(timeout=30), shown.decode("utf-8", errors="replace")
+    """ferry on a terminal (input, output and error), `answer` typed when it
+    asks (None: nothing). Returns (returncode, everything shown)."""
+    return run_in_pty(args, cwd, ferry_env(env), answer=answer, stdin=True)
 
 
 class ConfirmationTest(DeployCase):
@@ -783,19 +759,7 @@ class LinkRulesTest(DeployCase):
 
 class LinkFileTest(DeployCase):
     def test_stale_link_is_a_warning_only(self):
-        links = dedent(
-            """
-            sources:
-              wh-dev: { prod: warehouse }
-            destinations:
-              crm-sandbox: { prod: crm }
-            models:
-              users: { prod: users }
-              gone: { prod: gone }
-            syncs:
-              users-crm: { prod: users-crm }
-            """
-        )
+        links = STALE_LINKS_YAML
         self.deploy_org(dev_extra={"links.yaml": links})
         result, data = self.plan()
         self.assertExit(result, 0)

@@ -7,7 +7,7 @@ default deployment would decide), what is only here, and stale links;
 import json
 import unittest
 
-from harness import DeployCase, commit, dedent, head
+from harness import STALE_LINKS_YAML, DeployCase, commit, dedent, head
 
 IN_SYNC_PROD = {
     # prod's model and sync as a deployment from dev would leave them: only
@@ -146,19 +146,7 @@ class AgainstTest(StatusCase):
         self.assertEqual(data["only_here"], ["dev:models/fresh"])
 
     def test_stale_link(self):
-        links = dedent(
-            """
-            sources:
-              wh-dev: { prod: warehouse }
-            destinations:
-              crm-sandbox: { prod: crm }
-            models:
-              users: { prod: users }
-              gone: { prod: gone }
-            syncs:
-              users-crm: { prod: users-crm }
-            """
-        )
+        links = STALE_LINKS_YAML
         self.deploy_org(
             dev_extra=dict(NOTHING_NEW, **{"links.yaml": links}),
             prod_extra=dict(IN_SYNC_PROD, **{"models/gone.yaml": "name: Gone\nsource: warehouse\ntype: sql\nsql: x\n"}),
