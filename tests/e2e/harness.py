@@ -298,29 +298,36 @@ def run_in_pty(args, cwd, env, answer=None, stdin=False):
     """Runs ferry with stdout and stderr on a pseudo-terminal, and standard
     input too when `stdin` or an `answer` is given: `answer` is typed when
     ferry asks `[y/N]`. Returns (returncode, everything shown)."""
-    import errno
     import pty
+    import select
 
     master, slave = pty.openpty()
     on_terminal = stdin or answer is not None
     proc = subprocess.Popen([FERRY_BIN, *map(str, args)], cwd=str(cwd), env=env,
                             stdin=slave if on_terminal else subprocess.DEVNULL, stdout=slave, stderr=slave)
-    os.close(slave)
+    # The slave stays open here until the end: once the last slave closes,
+    # Linux may answer EIO on the master before the kernel has handed over
+    # the child's last writes, and the end of the output would be lost.
     shown = b""
     deadline = time.monotonic() + 30
+    exited_at = None
     while time.monotonic() < deadline:
-        try:
+        ready, _, _ = select.select([master], [], [], 0.05)
+        if ready:
             data = os.read(master, 65536)
-        except OSError as e:
-            if e.errno == errno.EIO:
-                break
-            raise
-        if not data:
+            shown += data
+            exited_at = None
+            if answer is not None and b"[y/N]" in shown:
+                os.write(master, answer.encode() + b"\n")
+                answer = None
+            continue
+        if proc.poll() is None:
+            continue
+        # Exited and quiet for a while: everything it wrote has been read.
+        exited_at = exited_at or time.monotonic()
+        if time.monotonic() - exited_at > 0.3:
             break
-        shown += data
-        if answer is not None and b"[y/N]" in shown:
-            os.write(master, answer.encode() + b"\n")
-            answer = None
+    os.close(slave)
     os.close(master)
     rc = proc.wait(timeout=30)
     return rc, shown.decode("utf-8", errors="replace")
