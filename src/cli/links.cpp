@@ -28,6 +28,11 @@ int list_links(const Context& ctx, const std::vector<std::string>& args) {
             diags.add(lw.error());
             continue;
         }
+        // A change across repositories cut short (a `git` warning of the
+        // load) can leave the two sides of a link disagreeing: said here too.
+        for (const Diagnostic& d : lw->diagnostics.items) {
+            if (d.code == code::git) diags.add(d);
+        }
         loaded.push_back(std::move(*lw));
     }
     // With a workspace, it is always the left column.

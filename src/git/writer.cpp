@@ -217,32 +217,70 @@ std::optional<std::string> Repository::config(const char* key) const {
     return std::string(value);
 }
 
-std::expected<std::optional<std::string>, WriteFailure> Repository::commit(const CommitRequest& request) const {
+namespace {
+
+std::string target_ref(const CommitRequest& request) {
+    return "refs/heads/" + (request.new_branch.empty() ? request.branch : request.new_branch);
+}
+
+// The commit `id` and its tree; a null commit for an empty id.
+struct CommitAndTree {
+    git_oid oid{};
+    CommitHandle commit;
+    TreeHandle tree;
+};
+std::expected<CommitAndTree, WriteFailure> read_commit(git_repository* repo, const std::string& id) {
+    CommitAndTree out;
+    if (id.empty()) return out;
+    git_commit* c = nullptr;
+    if (git_oid_fromstr(&out.oid, id.c_str()) != 0 || git_commit_lookup(&c, repo, &out.oid) != 0) {
+        return fail_git("cannot read commit " + id);
+    }
+    out.commit.reset(c);
+    git_tree* t = nullptr;
+    if (git_commit_tree(&t, c) != 0) return fail_git("cannot read the tree of " + id);
+    out.tree.reset(t);
+    return out;
+}
+
+}  // namespace
+
+std::expected<std::optional<std::string>, WriteFailure> Repository::prepare(const CommitRequest& request) const {
     git_repository* repo = impl_->repo.get();
-    const std::string target = "refs/heads/" + (request.new_branch.empty() ? request.branch : request.new_branch);
+    const std::string target = target_ref(request);
     if (!git_reference_is_valid_name(target.c_str()) ||
         (!request.new_branch.empty() && !is_valid_branch_name(request.new_branch))) {
         return fail(WriteFailure::Kind::other, "'" + target.substr(11) + "' is not a valid branch name");
     }
-
-    git_oid base_oid{};
-    CommitHandle base_commit;
-    TreeHandle base_tree;
-    if (!request.base_commit.empty()) {
-        git_commit* c = nullptr;
-        if (git_oid_fromstr(&base_oid, request.base_commit.c_str()) != 0 ||
-            git_commit_lookup(&c, repo, &base_oid) != 0) {
-            return fail_git("cannot read commit " + request.base_commit);
-        }
-        base_commit.reset(c);
-        git_tree* t = nullptr;
-        if (git_commit_tree(&t, c) != 0) return fail_git("cannot read the tree of " + request.base_commit);
-        base_tree.reset(t);
-    }
-
-    auto tree = build_tree(repo, base_tree.get(), request.changes);
+    auto base = read_commit(repo, request.base_commit);
+    if (!base) return std::unexpected(base.error());
+    auto tree = build_tree(repo, base->tree.get(), request.changes);
     if (!tree) return std::unexpected(tree.error());
-    if (base_tree && git_oid_equal(git_tree_id(tree->get()), git_tree_id(base_tree.get()))) return std::nullopt;
+    if (base->tree && git_oid_equal(git_tree_id(tree->get()), git_tree_id(base->tree.get()))) return std::nullopt;
+
+    auto author = signature(request.author);
+    if (!author) return std::unexpected(author.error());
+    auto committer = signature(committer_of(repo));
+    if (!committer) return std::unexpected(committer.error());
+    const git_commit* parents[] = {base->commit.get()};
+    git_oid commit_oid;
+    if (git_commit_create(&commit_oid, repo, nullptr, author->get(), committer->get(), "UTF-8", request.message.c_str(),
+                          tree->get(), base->commit ? 1 : 0, parents) != 0) {
+        return fail_git("cannot write the commit");
+    }
+    test_write_step();
+    return hex(&commit_oid);
+}
+
+std::expected<void, WriteFailure> Repository::publish(const CommitRequest& request, const std::string& commit) const {
+    git_repository* repo = impl_->repo.get();
+    const std::string target = target_ref(request);
+    auto base = read_commit(repo, request.base_commit);
+    if (!base) return std::unexpected(base.error());
+    auto made = read_commit(repo, commit);
+    if (!made) return std::unexpected(made.error());
+    const git_oid base_oid = base->oid;
+    const git_oid commit_oid = made->oid;
 
     WriteLock lock(repo);
     if (auto finished = finish_pending_checkout(repo); !finished) return std::unexpected(finished.error());
@@ -261,17 +299,6 @@ std::expected<std::optional<std::string>, WriteFailure> Repository::commit(const
         if (auto clean = require_clean(checkout, request.changes); !clean) return std::unexpected(clean.error());
     }
 
-    auto author = signature(request.author);
-    if (!author) return std::unexpected(author.error());
-    auto committer = signature(committer_of(repo));
-    if (!committer) return std::unexpected(committer.error());
-    const git_commit* parents[] = {base_commit.get()};
-    git_oid commit_oid;
-    if (git_commit_create(&commit_oid, repo, nullptr, author->get(), committer->get(), "UTF-8", request.message.c_str(),
-                          tree->get(), base_commit ? 1 : 0, parents) != 0) {
-        return fail_git("cannot write the commit");
-    }
-    test_write_step();
     // Recorded even with no work tree to update: a kill inside the ref's
     // update leaves its lock file, which the record lets the next write
     // tell from another git's (git/worktrees.hpp).
@@ -302,8 +329,8 @@ std::expected<std::optional<std::string>, WriteFailure> Repository::commit(const
     if (rc != 0) return fail_git("cannot move branch '" + target.substr(11) + "'");
     test_write_step();
 
-    const git_oid* from = base_tree ? git_tree_id(base_tree.get()) : nullptr;
-    const git_oid* to = git_tree_id(tree->get());
+    const git_oid* from = base->tree ? git_tree_id(base->tree.get()) : nullptr;
+    const git_oid* to = git_tree_id(made->tree.get());
     for (std::size_t i = 0; i < checkouts.repos.size(); ++i) {
         auto updated = update_worktree(checkouts.repos[i], from, to, index_locks[i]);
         if (updated) continue;
@@ -334,11 +361,8 @@ std::expected<std::optional<std::string>, WriteFailure> Repository::commit(const
                                                             ", and the next ferry command finishes the work tree");
     }
     clear_pending_checkout(repo);
-    if (remote()) {
-        if (auto pushed = write_through(repo, impl_->url, impl_->progress, request, hex(&commit_oid)); !pushed)
-            return std::unexpected(pushed.error());
-    }
-    return hex(&commit_oid);
+    if (remote()) return write_through(repo, impl_->url, impl_->progress, request, commit);
+    return {};
 }
 
 std::expected<void, WriteFailure> Repository::preflight(const CommitRequest& request) const {
@@ -430,6 +454,11 @@ std::expected<void, WriteFailure> Repository::undo(const CommitRequest& request,
 }
 
 std::expected<void, WriteFailure> Repository::finish_interrupted_write() const {
+    if (auto finished = finish_intent(); !finished) return finished;
+    return finish_own_write();
+}
+
+std::expected<void, WriteFailure> Repository::finish_own_write() const {
     git_repository* repo = impl_->repo.get();
     if (!has_pending_checkout(repo) && stale_index_locks(repo).empty()) return {};
     WriteLock lock(repo);

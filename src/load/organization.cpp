@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "ferry/load/organization.hpp"
@@ -236,10 +237,19 @@ std::vector<std::expected<LoadedWorkspace, Diagnostic>> Organization::load_all(
     }
     // SPEC 6: uncommitted changes are never read, but said. After the loads:
     // a repository's handle serves one thread at a time.
+    std::set<const git::Repository*> told;
     for (std::size_t i = 0; i < pending.size(); ++i) {
         auto& result = results[slot[i]];
         if (!result) continue;
         const Pending& p = pending[i];
+        // A change across repositories cut short: what was read may be half
+        // of it until the next write finishes it (said once a repository).
+        if (auto interrupted = p.repo->interrupted_write(); interrupted && told.insert(p.repo).second) {
+            Diagnostic d =
+                warning(code::git, "workspace '" + p.request->name + "': " + *interrupted, {}, p.request->name);
+            d.hint = "run the ferry command again, or any ferry command that writes to one of them";
+            result->diagnostics.add(std::move(d));
+        }
         std::string branch = p.ws->branch;
         if (branch.empty()) {
             auto head = p.repo->head_branch();

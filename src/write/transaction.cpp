@@ -75,19 +75,29 @@ public:
             if (!ok && retrying(ok.error())) return false;
             if (!ok) return refuse(g, ok.error());
         }
+        std::vector<Group*> made;
         for (Group& g : groups_) {
-            auto made = g.target->commit(g.request);
-            if (!made) {
-                const bool again = retrying(made.error());
-                take_back(again);
-                if (again) return false;
-                return refuse(g, made.error());
-            }
-            if (!*made) continue;  // it changed nothing
-            g.commit = **made;
-            g.pushed = g.target->remote();  // its commit pushes
-            done_.push_back(&g);
+            auto prepared = g.target->prepare(g.request);
+            if (!prepared) return refuse(g, prepared.error());
+            if (!*prepared) continue;  // it changes nothing
+            g.commit = **prepared;
+            made.push_back(&g);
         }
+        if (auto recorded = record_intent(made); !recorded)
+            return refuse(*recorded.error().first, recorded.error().second);
+        for (Group* g : made) {
+            auto moved = g->target->publish(g->request, g->commit);
+            if (!moved) {
+                const bool again = retrying(moved.error());
+                take_back(again);
+                clear_intent();
+                if (again) return false;
+                return refuse(*g, moved.error());
+            }
+            g->pushed = g->target->remote();  // its commit pushes
+            done_.push_back(g);
+        }
+        clear_intent();
         for (Group* g : done_) {
             const std::string branch = options_.new_branch.empty() ? g->request.branch : options_.new_branch;
             if (!options_.push || g->pushed) continue;
@@ -125,10 +135,49 @@ private:
         return holds;
     }
 
+    // A change across two or more local repositories is recorded in each
+    // before any branch moves (see git::Intent), so that a kill between
+    // their moves is finished, or taken back, by the next write. A
+    // repository that writes through to a remote pushes as it moves: its
+    // commit cannot be taken back, and is not part of the record.
+    std::expected<void, std::pair<const Group*, git::WriteFailure>> record_intent(const std::vector<Group*>& made) {
+        intent_ = {};
+        std::vector<git::CommitTarget*> targets;
+        for (const Group* g : made) {
+            if (g->target->remote()) continue;
+            const std::string& ref_branch = options_.new_branch.empty() ? g->request.branch : options_.new_branch;
+            intent_.parts.push_back({g->target->lock_key(), "refs/heads/" + ref_branch,
+                                     options_.new_branch.empty() ? g->request.base_commit : "", g->commit});
+            if (std::ranges::find(targets, g->target) == targets.end()) targets.push_back(g->target);
+        }
+        if (targets.size() < 2) return {};
+        for (git::CommitTarget* target : targets) {
+            if (auto recorded = target->record_intent(intent_); !recorded) {
+                clear_intent();
+                const Group* g = *std::ranges::find(made, target, &Group::target);
+                return std::unexpected(std::pair(g, recorded.error()));
+            }
+            recorded_.push_back(target);
+        }
+        return {};
+    }
+
+    void clear_intent() {
+        for (git::CommitTarget* target : recorded_)
+            target->clear_intent();
+        recorded_.clear();
+    }
+
     // Takes back the commits made, newest first. A commit pushed already
     // stays (computing again starts from it); one that cannot be taken back
     // (a git client moved the branch on) is said, whatever happens next.
     void take_back(bool before_retry) {
+        if (!done_.empty() && !recorded_.empty()) {
+            // Said first, so that a kill while taking back goes on taking back.
+            intent_.state = git::Intent::State::undo;
+            for (git::CommitTarget* target : recorded_)
+                (void)target->record_intent(intent_);
+        }
         for (auto it = done_.rbegin(); it != done_.rend(); ++it) {
             Group& g = **it;
             const std::string& who = g.workspaces.front();
@@ -164,7 +213,9 @@ private:
     const TransactionOptions& options_;
     const bool may_retry_;
     std::vector<Group*> done_;
-    Diagnostics& warnings_;  // kept across attempts
+    git::Intent intent_;                        // of the change across repositories, if any
+    std::vector<git::CommitTarget*> recorded_;  // the targets holding it
+    Diagnostics& warnings_;                     // kept across attempts
 };
 
 }  // namespace

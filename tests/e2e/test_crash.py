@@ -19,6 +19,7 @@ import unittest
 
 from harness import (
     DeployCase,
+    commit,
     deploy_trees,
     git,
     git_fsck,
@@ -200,9 +201,10 @@ class ReconcileCrashTest(CrashCase):
 
 
 class LinkCrashTest(CrashCase):
-    """`ferry link` writes two repositories, one commit each: killed
-    between them, one links.yaml states the link (links are the union of
-    both files, so the link holds) and running it again repairs the other."""
+    """`ferry link` writes two repositories, one commit each, under an intent
+    record in both (src/git/intent.cpp): killed between the two branch moves,
+    reads say the change was cut short, and the next write to either
+    repository finishes it or takes it back in both."""
 
     def test_link_across_two_checked_out_repositories(self):
         folder = self.tmp / "template"
@@ -213,6 +215,154 @@ class LinkCrashTest(CrashCase):
         steps, unfinished = self.crash_at_every_step(LINK, repos, checked_out=["dev", "prod"])
         self.assertGreaterEqual(steps, 10)
         self.assertGreater(unfinished, 0)
+
+    def links_file(self, folder, repo):
+        out = git(folder / repo, "show", "main:links.yaml", check=False)
+        return out if isinstance(out, str) else ""
+
+    def test_a_link_cut_short_is_whole_or_absent_after_the_next_write_to_either(self):
+        folder = self.tmp / "template"
+        # A second source, linked already, and a model of dev on it that a
+        # write to prod alone can deploy.
+        lake = "name: Lake\ntype: postgres\n"
+        make_repo(folder / "dev", valid_tree(extra={
+            "sources/lake.yaml": lake, "links.yaml": "sources:\n  lake: { prod: lake }\n",
+            "models/fresh.yaml": "name: Fresh\nsource: lake\ntype: sql\nsql: select 1\n"}))
+        make_repo(folder / "prod", valid_tree(extra={
+            "sources/lake.yaml": lake, "links.yaml": "sources:\n  lake: { dev: lake }\n"}))
+        write_config(folder, {"dev": {"repo": "dev"}, "prod": {"repo": "prod"}})
+        repos = {"dev": "dev", "prod": "prod"}
+        before = self.heads(folder, repos)
+        half_done = 0
+        for n in range(1, MAX_STEPS + 1):
+            attempt = self.attempt_folder("cut-%d" % n)
+            context = "after a kill at step %d" % n
+            result = self.run_ferry(attempt, LINK, kill_after=n)
+            if result.returncode == 0:
+                break
+            self.assertEqual(result.returncode, -9, result.describe())
+            now = self.heads(attempt, repos)
+            if (now["dev"] == before["dev"]) != (now["prod"] == before["prod"]):
+                half_done += 1
+                for name in repos:
+                    self.assertTrue((attempt / name / ".git" / "ferry" / "intent").exists(),
+                                    "%s keeps the intent record %s" % (name, context))
+                for read in (("links",), ("validate",)):
+                    said = self.run_ferry(attempt, read)
+                    self.assertIn("warning[git]", said.stderr, said.describe())
+                    self.assertIn("cut short", said.stderr, said.describe())
+            # A write to prod alone: it finishes or takes back dev's part too.
+            settled = self.run_ferry(attempt, ("reconcile", "--from", "dev", "--to", "prod", "--select", "models/fresh"))
+            self.assertEqual(settled.returncode, 0, "%s\n%s" % (context, settled.describe()))
+            self.assertNotIn("cut short", settled.stderr)
+            dev_links, prod_links = (self.links_file(attempt, r) for r in ("dev", "prod"))
+            self.assertEqual("warehouse" in dev_links, "warehouse" in prod_links,
+                             "both links.yaml state the link, or neither %s:\n%s\n---\n%s"
+                             % (context, dev_links, prod_links))
+            self.assertFalse((attempt / "prod" / ".git" / "ferry" / "intent").exists(), context)
+            if (attempt / "dev" / ".git" / "ferry" / "intent").exists():
+                # Killed while the records were written, before any branch
+                # moved: dev's record waits for a write to dev.
+                self.assertEqual(head(attempt / "dev", "refs/heads/main"), before["dev"], context)
+                again = self.run_ferry(attempt, LINK)
+                self.assertEqual(again.returncode, 0, again.describe())
+                self.assertFalse((attempt / "dev" / ".git" / "ferry" / "intent").exists(), context)
+            self.assertConsistent(attempt, repos, context + " and the next write")
+            self.assertClean(attempt, ["dev", "prod"], context + " and the next write")
+            listed = self.run_ferry(attempt, ("links",))
+            self.assertNotIn("warning", listed.stderr, listed.describe())
+            shutil.rmtree(attempt)
+        else:
+            self.fail("ferry was still killed after %d steps" % MAX_STEPS)
+        self.assertGreater(half_done, 0, "some kills fell between the two branch moves")
+
+
+class IntentRecordTest(DeployCase):
+    """The intent record left by a change across repositories that was cut
+    short, as the next write finds it (src/git/intent.cpp): finished when
+    every branch is still at its base or its commit, taken back when one was
+    moved on by another git client meanwhile, or when the record says undo.
+    The records are made here by hand, in the format ferry writes."""
+
+    def setUp(self):
+        super().setUp()
+        lake = "name: Lake\ntype: postgres\n"
+        make_repo(self.tmp / "dev", valid_tree(extra={
+            "sources/lake.yaml": lake, "links.yaml": "sources:\n  lake: { prod: lake }\n",
+            "models/fresh.yaml": "name: Fresh\nsource: lake\ntype: sql\nsql: select 1\n"}))
+        make_repo(self.tmp / "prod", valid_tree(extra={
+            "sources/lake.yaml": lake, "links.yaml": "sources:\n  lake: { dev: lake }\n"}))
+        write_config(self.tmp, {"dev": {"repo": "dev"}, "prod": {"repo": "prod"}})
+        self.base = {name: head(self.tmp / name, "refs/heads/main") for name in ("dev", "prod")}
+        # The commit each side's half of a link makes, made but not on main.
+        self.commit = {}
+        for name, other in (("dev", "prod"), ("prod", "dev")):
+            repo = self.tmp / name
+            text = git(repo, "show", "main:links.yaml") + "\n  warehouse: { %s: warehouse }\n" % other
+            blob = git(repo, "hash-object", "-w", "--stdin", input=text)
+            git(repo, "read-tree", "main")
+            git(repo, "update-index", "--cacheinfo", "100644,%s,links.yaml" % blob)
+            tree = git(repo, "write-tree")
+            git(repo, "read-tree", "main")
+            self.commit[name] = git(repo, "commit-tree", tree, "-p", "main", "-m", "Link warehouse")
+
+    def record(self, state):
+        parts = "".join("part refs/heads/main %s %s %s\n" % (self.base[n], self.commit[n], self.lock_key(n))
+                        for n in ("dev", "prod"))
+        for name in ("dev", "prod"):
+            folder = self.tmp / name / ".git" / "ferry"
+            folder.mkdir(exist_ok=True)
+            (folder / "intent").write_text("ferry-intent 1\nstate %s\n%s" % (state, parts))
+
+    def lock_key(self, name):
+        return str((self.tmp / name / ".git" / "ferry" / "write.lock").resolve())
+
+    def move(self, name, commit):
+        git(self.tmp / name, "reset", "-q", "--hard", commit)
+
+    def deploy_to_prod(self):
+        result = self.ferry("reconcile", "--from", "dev", "--to", "prod", "--select", "models/fresh")
+        self.assertExit(result, 0)
+        for name in ("dev", "prod"):
+            self.assertFalse((self.tmp / name / ".git" / "ferry" / "intent").exists())
+        return result
+
+    def test_finished_in_both_by_a_write_to_one(self):
+        self.record("commit")
+        self.move("dev", self.commit["dev"])
+        said = self.ferry("validate")
+        self.assertIn("warning[git]", said.stderr)
+        self.assertIn("cut short", said.stderr)
+        self.deploy_to_prod()
+        self.assertEqual(head(self.tmp / "dev", "refs/heads/main"), self.commit["dev"])
+        self.assertEqual(git(self.tmp / "prod", "rev-parse", "main~1"), self.commit["prod"])
+        for name in ("dev", "prod"):
+            self.assertEqual(worktree_status(self.tmp / name), [])
+
+    def test_taken_back_when_the_record_says_undo(self):
+        self.record("undo")
+        self.move("dev", self.commit["dev"])
+        self.deploy_to_prod()
+        self.assertEqual(head(self.tmp / "dev", "refs/heads/main"), self.base["dev"])
+        self.assertEqual(git(self.tmp / "prod", "rev-parse", "main~1"), self.base["prod"])
+        self.assertEqual(worktree_status(self.tmp / "dev"), [])
+
+    def test_taken_back_when_another_git_client_moved_a_branch_on(self):
+        self.record("commit")
+        self.move("dev", self.commit["dev"])
+        commit(self.tmp / "prod", {"notes.txt": "by hand\n"}, "A commit by hand")
+        by_hand = head(self.tmp / "prod", "refs/heads/main")
+        result = self.deploy_to_prod()
+        self.assertEqual(head(self.tmp / "dev", "refs/heads/main"), self.base["dev"], result.describe())
+        self.assertEqual(git(self.tmp / "prod", "rev-parse", "main~1"), by_hand)
+
+    def test_a_record_that_cannot_be_read_refuses_to_guess(self):
+        folder = self.tmp / "prod" / ".git" / "ferry"
+        folder.mkdir(exist_ok=True)
+        (folder / "intent").write_text("ferry-intent 1\nstate maybe\n")
+        result = self.ferry("reconcile", "--from", "dev", "--to", "prod", "--select", "models/fresh")
+        self.assertIn("warning[git]", result.stderr, result.describe())
+        self.assertIn("cannot be read", result.stderr, result.describe())
 
 
 if __name__ == "__main__":

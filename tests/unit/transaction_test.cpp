@@ -31,6 +31,7 @@ public:
     bool undo_refused = false;  // a git client moved the branch on after ferry's commit
     bool pending = false;       // a write killed half-way left something to finish
     bool writes_through = false;
+    std::optional<git::Intent> intent;  // the record of a change across repositories, while kept
 
     std::string tip(const std::string& branch = "main") const {
         auto it = branches.find(branch);
@@ -53,7 +54,11 @@ public:
         if (tip(r.branch) != r.base_commit) return std::unexpected(git::WriteFailure{Kind::moved, "moved"});
         return {};
     }
-    std::expected<std::optional<std::string>, git::WriteFailure> commit(const git::CommitRequest& r) const override {
+    std::expected<std::optional<std::string>, git::WriteFailure> prepare(const git::CommitRequest&) const override {
+        auto& self = const_cast<FakeTarget&>(*this);
+        return key_ + "-" + std::to_string(++self.prepared_);
+    }
+    std::expected<void, git::WriteFailure> publish(const git::CommitRequest& r, const std::string& id) const override {
         auto& self = const_cast<FakeTarget&>(*this);
         log_.push_back("commit " + key_);
         if (moved_by_others > 0) {
@@ -63,10 +68,9 @@ public:
         }
         if (fail_commit) return std::unexpected(git::WriteFailure{*fail_commit, "commit refused"});
         if (tip(r.branch) != r.base_commit) return std::unexpected(git::WriteFailure{Kind::moved, "moved"});
-        const std::string id = key_ + "-" + std::to_string(++self.counter_);
         self.branches[r.new_branch.empty() ? r.branch : r.new_branch].push_back(id);
         self.commits.push_back(r);
-        return id;
+        return {};
     }
     std::expected<void, git::WriteFailure> undo(const git::CommitRequest& r, const std::string& commit) const override {
         auto& self = const_cast<FakeTarget&>(*this);
@@ -81,6 +85,16 @@ public:
         log_.push_back("finish " + key_);
         const_cast<FakeTarget&>(*this).pending = false;
         return {};
+    }
+    std::expected<void, git::WriteFailure> record_intent(const git::Intent& i) const override {
+        log_.push_back(std::string("intent ") + (i.state == git::Intent::State::commit ? "commit " : "undo ") + key_ +
+                       " " + std::to_string(i.parts.size()));
+        const_cast<FakeTarget&>(*this).intent = i;
+        return {};
+    }
+    void clear_intent() const override {
+        log_.push_back("clear " + key_);
+        const_cast<FakeTarget&>(*this).intent.reset();
     }
     std::expected<void, git::WriteFailure> push(const std::string& branch) const override {
         log_.push_back("push " + key_ + " " + branch);
@@ -100,6 +114,7 @@ private:
     std::string key_;
     Log& log_;
     int counter_ = 0;
+    int prepared_ = 0;
 };
 
 // A write of one file to `target`'s main, computed from its tip now, as a
@@ -219,6 +234,53 @@ TEST_CASE("transaction: a failure in the second repository takes back the first'
         // Taken back under the same holds.
         CHECK(position(log, "undo /repos/dev") < position(log, "release /repos/dev"));
     }
+}
+
+TEST_CASE("transaction: a change across repositories is recorded in each before any branch moves") {
+    Log log;
+    FakeTarget dev("/repos/dev", log), prod("/repos/prod", log);
+    const std::string dev_base = dev.tip(), prod_base = prod.tip();
+    auto writes = [&](int) {
+        return std::expected<std::vector<Write>, Diagnostics>(
+            std::vector<Write>{write_to(dev, "dev", "links.yaml"), write_to(prod, "prod", "links.yaml")});
+    };
+    SUBCASE("written whole: the records go once both branches moved") {
+        auto written = run_transaction({&dev, &prod}, options(), writes);
+        REQUIRE(written);
+        CHECK(position(log, "intent commit /repos/prod 2") < position(log, "commit /repos/dev"));
+        CHECK(position(log, "commit /repos/prod") < position(log, "clear /repos/dev"));
+        CHECK_FALSE(dev.intent);
+        CHECK_FALSE(prod.intent);
+    }
+    SUBCASE("refused in the second: the records say undo before the first is taken back") {
+        prod.fail_commit = Kind::worktree_dirty;
+        auto written = run_transaction({&dev, &prod}, options(), writes);
+        REQUIRE_FALSE(written);
+        CHECK(dev.tip() == dev_base);
+        CHECK(position(log, "intent undo /repos/dev 2") < position(log, "undo /repos/dev"));
+        CHECK(position(log, "undo /repos/dev") < position(log, "clear /repos/dev"));
+        CHECK_FALSE(dev.intent);
+    }
+    SUBCASE("each part names its repository, branch, base and commit") {
+        dev.fail_commit = Kind::other;  // stops before anything moves, the records kept as they were made
+        auto written = run_transaction({&dev, &prod}, options(), writes);
+        REQUIRE_FALSE(written);
+        CHECK(logged(log, "intent commit /repos/dev 2"));
+        CHECK(position(log, "clear /repos/prod") > position(log, "commit /repos/dev"));
+        CHECK(prod.tip() == prod_base);
+    }
+}
+
+TEST_CASE("transaction: one repository, or one that writes through to a remote, keeps no record") {
+    Log log;
+    FakeTarget dev("/repos/dev", log), prod("/repos/prod", log);
+    prod.writes_through = true;
+    auto written = run_transaction({&dev, &prod}, options(), [&](int) {
+        return std::expected<std::vector<Write>, Diagnostics>(
+            std::vector<Write>{write_to(dev, "dev", "links.yaml"), write_to(prod, "prod", "links.yaml")});
+    });
+    REQUIRE(written);
+    CHECK(std::ranges::none_of(log, [](const std::string& e) { return e.starts_with("intent"); }));
 }
 
 TEST_CASE("transaction: locks are taken in the order of their keys, once per repository, and held to the end") {

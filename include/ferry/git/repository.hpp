@@ -91,15 +91,16 @@ public:
     // A git config value (the repository's, then global ones), if set.
     std::optional<std::string> config(const char* key) const override;
 
-    // Writes `changes` on top of base_commit as one commit and moves the
-    // branch only if it still points at base_commit (compare-and-swap). A
-    // checked-out branch's clean work tree and index are updated too; a
-    // dirty one refuses the write. A remote() repository pushes the branch
-    // as part of the write; when the remote's branch moved on meanwhile, the
-    // new tip is fetched and the write fails as `moved`. Returns the new
-    // commit, or nullopt when the changes change nothing.
-    std::expected<std::optional<std::string>, WriteFailure> commit(const CommitRequest& request) const override;
-    // What commit() would refuse before writing anything (a dirty work
+    // Writes `changes` on top of base_commit as a commit, moving nothing.
+    // Returns the new commit, or nullopt when the changes change nothing.
+    std::expected<std::optional<std::string>, WriteFailure> prepare(const CommitRequest& request) const override;
+    // Moves the branch to `commit` only if it still points at base_commit
+    // (compare-and-swap). A checked-out branch's clean work tree and index
+    // are updated too; a dirty one refuses the write. A remote() repository
+    // pushes the branch as part of the write; when the remote's branch moved
+    // on meanwhile, the new tip is fetched and the write fails as `moved`.
+    std::expected<void, WriteFailure> publish(const CommitRequest& request, const std::string& commit) const override;
+    // What publish() would refuse before writing anything (a dirty work
     // tree), so that a change spanning several repositories can be refused
     // before any of them is written.
     std::expected<void, WriteFailure> preflight(const CommitRequest& request) const override;
@@ -127,16 +128,29 @@ public:
     std::expected<void, WriteFailure> undo(const CommitRequest& request, const std::string& commit) const override;
     // Finishes what a ferry process killed while writing left half-done:
     // the work trees of a branch it had moved (or was moving back) are
-    // brought to where the branch points. Every write does this first; a
-    // command that ends up writing nothing calls it so that running it
-    // again always leaves the repository consistent.
+    // brought to where the branch points, and a change across repositories
+    // that this one's intent record names is finished or taken back in all
+    // of them (see Intent). Every write does this first; a command that
+    // ends up writing nothing calls it so that running it again always
+    // leaves the repository consistent.
     std::expected<void, WriteFailure> finish_interrupted_write() const override;
+    // The intent record, kept in <commondir>/ferry/intent.
+    std::expected<void, WriteFailure> record_intent(const Intent& intent) const override;
+    void clear_intent() const override;
+    // What a read says of an intent record left here (the repositories it
+    // names, and that the next write finishes it); nullopt when none is.
+    std::optional<std::string> interrupted_write() const;
     // Pushes `branch` to its upstream's remote, else to origin (a remote()
     // repository: to its URL).
     std::expected<void, WriteFailure> push(const std::string& branch) const override;
 
 private:
     struct Impl;
+    // finish_interrupted_write()'s part for the intent record (git/intent.cpp).
+    std::expected<void, WriteFailure> finish_intent() const;
+    // Its part for this repository alone: the pending checkout, git's
+    // index.lock files a killed ferry left.
+    std::expected<void, WriteFailure> finish_own_write() const;
     explicit Repository(std::unique_ptr<Impl> impl);
     static std::expected<Repository, std::string> open_ext(const std::filesystem::path& path, unsigned flags,
                                                            std::string_view failure);

@@ -12,8 +12,11 @@
 //      the checks to the last commit or undo;
 //   4. checks every target before writing any (a branch that moved, a dirty
 //      work tree);
-//   5. commits each (in the order of their lock keys), and takes back the
-//      commits already made when a later one (or a push) fails: all or
+//   5. makes every commit (objects only); when they span two or more
+//      repositories, records the intent in each (git::Intent) so that a
+//      kill from here on is finished or taken back by the next write; moves
+//      each branch (in the order of their lock keys), and takes back the
+//      branches already moved when a later one (or a push) fails: all or
 //      nothing across repositories, but for a commit a remote has already,
 //      which stays and is said;
 //   6. when another writer moved a branch, backs off (exponentially, with
