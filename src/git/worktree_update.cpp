@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "worktrees.hpp"
@@ -47,9 +48,10 @@ bool left_by_ferry(const fs::path& lock) {
 // file beside has a fixed name (ferry's write lock and index.lock are held):
 // one a kill left behind is used again, and so removed, when the next
 // ferry command finishes the work tree.
-std::expected<void, WriteFailure> replace_file(const fs::path& path, std::string_view content, bool executable) {
+std::expected<void, WriteFailure> replace_file(const fs::path& path, std::string_view content, bool executable,
+                                               std::set<fs::path>& folders_made) {
     std::error_code ec;
-    fs::create_directories(path.parent_path(), ec);
+    if (folders_made.insert(path.parent_path()).second) fs::create_directories(path.parent_path(), ec);
     const fs::path aside = path.parent_path() / (".ferry-" + path.filename().string());
     const int fd = ::open(aside.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, executable ? 0755 : 0644);
     if (fd < 0) return fail("cannot write " + path.string() + ": " + std::strerror(errno));
@@ -105,6 +107,37 @@ std::expected<git_index_entry, WriteFailure> entry_of(const fs::path& file, cons
     e.id = id;
     e.path = path;
     return e;
+}
+
+// Whether checking a file out can change its bytes: git's filters (line
+// endings, `ident`) act only when an attributes file or a core.autocrlf /
+// core.eol setting asks for them. When nothing does, a blob is written as
+// it is, without asking for the attributes of each path (which reads the
+// attributes files again, folder by folder, for every file).
+bool may_filter(git_repository* checkout, git_tree* to) {
+    git_config* raw = nullptr;
+    if (git_repository_config_snapshot(&raw, checkout) != 0) return true;
+    ConfigHandle config(raw);
+    for (const char* key : {"core.autocrlf", "core.eol", "core.attributesfile"}) {
+        git_config_entry* e = nullptr;
+        if (git_config_get_entry(&e, raw, key) == 0) {
+            const bool off = std::string_view(key) == "core.autocrlf" && e->value && std::string_view(e->value) == "false";
+            git_config_entry_free(e);
+            if (!off) return true;
+        }
+    }
+    std::error_code ec;
+    if (fs::exists(fs::path(git_repository_commondir(checkout)) / "info" / "attributes", ec)) return true;
+    bool found = false;
+    git_tree_walk(
+        to, GIT_TREEWALK_PRE,
+        [](const char*, const git_tree_entry* entry, void* payload) {
+            if (std::string_view(git_tree_entry_name(entry)) != ".gitattributes") return 0;
+            *static_cast<bool*>(payload) = true;
+            return -1;  // found: stop
+        },
+        &found);
+    return found;
 }
 
 }  // namespace
@@ -227,6 +260,8 @@ std::expected<void, WriteFailure> update_worktree(git_repository* checkout, cons
     }
     IndexHandle index(raw_index);
     const fs::path root = git_repository_workdir(checkout);
+    const bool filtered = may_filter(checkout, raw_to);
+    std::set<fs::path> folders_made;
     for (std::size_t i = 0, n = git_diff_num_deltas(raw_diff); i < n; ++i) {
         const git_diff_delta* d = git_diff_get_delta(raw_diff, i);
         if (d->status == GIT_DELTA_DELETED) {
@@ -242,16 +277,21 @@ std::expected<void, WriteFailure> update_worktree(git_repository* checkout, cons
         if (git_blob_lookup(&raw_blob, checkout, &d->new_file.id) != 0)
             return fail(last_error(std::string("cannot read ") + d->new_file.path));
         BlobHandle blob(raw_blob);
-        BufHandle content;
-        git_blob_filter_options opts = GIT_BLOB_FILTER_OPTIONS_INIT;
-        if (git_blob_filter(&content.buf, blob.get(), d->new_file.path, &opts) != 0)
-            return fail(last_error(std::string("cannot filter ") + d->new_file.path));
+        BufHandle filtered_content;
+        std::string_view content(static_cast<const char*>(git_blob_rawcontent(blob.get())),
+                                 static_cast<std::size_t>(git_blob_rawsize(blob.get())));
+        if (filtered) {
+            git_blob_filter_options opts = GIT_BLOB_FILTER_OPTIONS_INIT;
+            if (git_blob_filter(&filtered_content.buf, blob.get(), d->new_file.path, &opts) != 0)
+                return fail(last_error(std::string("cannot filter ") + d->new_file.path));
+            content = {filtered_content.buf.ptr, filtered_content.buf.size};
+        }
         const fs::path file = root / d->new_file.path;
         const bool executable = d->new_file.mode == GIT_FILEMODE_BLOB_EXECUTABLE;
         if (d->old_file.path && d->status == GIT_DELTA_RENAMED) {
             if (auto removed = remove_file(root, root / d->old_file.path); !removed) return removed;
         }
-        if (auto written = replace_file(file, {content.buf.ptr, content.buf.size}, executable); !written)
+        if (auto written = replace_file(file, content, executable, folders_made); !written)
             return written;
         auto entry = entry_of(file, d->new_file.path, d->new_file.id, d->new_file.mode);
         if (!entry) return std::unexpected(entry.error());

@@ -11,6 +11,9 @@
 #include <map>
 #include <set>
 
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
+
 #include "handles.hpp"
 #include "transfer.hpp"
 #include "worktrees.hpp"
@@ -89,8 +92,12 @@ bool unsafe_for_git(std::string_view path) {
     }
 }
 
+// With `memory` (a mempack backend of repo's database), blobs go straight
+// into it: no look for the same object on disk first, which misses for
+// every new blob and makes libgit2 list the pack folder again each time.
 std::expected<TreeHandle, WriteFailure> build_tree(git_repository* repo, git_tree* base,
-                                                   const std::vector<FileChange>& changes) {
+                                                   const std::vector<FileChange>& changes,
+                                                   git_odb_backend* memory = nullptr) {
     for (const FileChange& c : changes) {
         if (unsafe_for_git(c.path)) {
             return fail(WriteFailure::Kind::other,
@@ -115,9 +122,12 @@ std::expected<TreeHandle, WriteFailure> build_tree(git_repository* repo, git_tre
         git_tree_update u{};
         u.path = c.path.c_str();
         if (c.content) {
-            if (git_blob_create_from_buffer(&u.id, repo, c.content->data(), c.content->size()) != 0) {
-                return fail_git("cannot write " + c.path);
-            }
+            const int rc =
+                memory ? (git_odb_hash(&u.id, c.content->data(), c.content->size(), GIT_OBJECT_BLOB) == 0
+                              ? memory->write(memory, &u.id, c.content->data(), c.content->size(), GIT_OBJECT_BLOB)
+                              : -1)
+                       : git_blob_create_from_buffer(&u.id, repo, c.content->data(), c.content->size());
+            if (rc != 0) return fail_git("cannot write " + c.path);
             test_write_step();
             u.action = GIT_TREE_UPDATE_UPSERT;
             u.filemode = GIT_FILEMODE_BLOB;
@@ -245,16 +255,15 @@ std::expected<CommitAndTree, WriteFailure> read_commit(git_repository* repo, con
 
 }  // namespace
 
-std::expected<std::optional<std::string>, WriteFailure> Repository::prepare(const CommitRequest& request) const {
-    git_repository* repo = impl_->repo.get();
-    const std::string target = target_ref(request);
-    if (!git_reference_is_valid_name(target.c_str()) ||
-        (!request.new_branch.empty() && !is_valid_branch_name(request.new_branch))) {
-        return fail(WriteFailure::Kind::other, "'" + target.substr(11) + "' is not a valid branch name");
-    }
+namespace {
+
+// The blobs, the trees and the commit of `request`, written into `repo`'s
+// object database.
+std::expected<std::optional<std::string>, WriteFailure> make_commit(git_repository* repo, const CommitRequest& request,
+                                                                    git_odb_backend* memory = nullptr) {
     auto base = read_commit(repo, request.base_commit);
     if (!base) return std::unexpected(base.error());
-    auto tree = build_tree(repo, base->tree.get(), request.changes);
+    auto tree = build_tree(repo, base->tree.get(), request.changes, memory);
     if (!tree) return std::unexpected(tree.error());
     if (base->tree && git_oid_equal(git_tree_id(tree->get()), git_tree_id(base->tree.get()))) return std::nullopt;
 
@@ -270,6 +279,56 @@ std::expected<std::optional<std::string>, WriteFailure> Repository::prepare(cons
     }
     test_write_step();
     return hex(&commit_oid);
+}
+
+// As git's own transfer.unpackLimit: a write of fewer files leaves loose
+// objects, a larger one a single pack.
+constexpr std::size_t kPackFrom = 100;
+
+// A large write's objects made in memory (libgit2's mempack, on a second
+// handle of the repository so that this one's database is left as it is),
+// then written as one pack through the repository's own database: two
+// files and an index instead of one file per object. A kill before the
+// pack is whole leaves only a temporary file, which nothing refers to.
+std::expected<std::optional<std::string>, WriteFailure> make_commit_in_a_pack(git_repository* repo,
+                                                                              const CommitRequest& request) {
+    git_repository* raw = nullptr;
+    if (git_repository_open(&raw, git_repository_path(repo)) != 0) return fail_git("cannot open the repository");
+    RepoHandle writer(raw);
+    git_odb* odb = nullptr;
+    git_odb_backend* memory = nullptr;
+    if (git_repository_odb(&odb, writer.get()) != 0) return fail_git("cannot open the object database");
+    std::unique_ptr<git_odb, decltype(&git_odb_free)> odb_handle(odb, git_odb_free);
+    // Owned by the database once added; looked in first.
+    if (git_mempack_new(&memory) != 0 || git_odb_add_backend(odb, memory, 1000) != 0)
+        return fail_git("cannot write objects in memory");
+    auto made = make_commit(writer.get(), request, memory);
+    if (!made || !*made) return made;
+    BufHandle pack;
+    if (git_mempack_dump(&pack.buf, writer.get(), memory) != 0) return fail_git("cannot pack the new objects");
+    git_odb* target = nullptr;
+    if (git_repository_odb(&target, repo) != 0) return fail_git("cannot open the object database");
+    std::unique_ptr<git_odb, decltype(&git_odb_free)> target_handle(target, git_odb_free);
+    git_odb_writepack* out = nullptr;
+    if (git_odb_write_pack(&out, target, nullptr, nullptr) != 0) return fail_git("cannot write a pack");
+    git_indexer_progress progress{};
+    const int rc = out->append(out, pack.buf.ptr, pack.buf.size, &progress) == 0 ? out->commit(out, &progress) : -1;
+    out->free(out);
+    if (rc != 0) return fail_git("cannot write a pack");
+    test_write_step();
+    return made;
+}
+
+}  // namespace
+
+std::expected<std::optional<std::string>, WriteFailure> Repository::prepare(const CommitRequest& request) const {
+    git_repository* repo = impl_->repo.get();
+    const std::string target = target_ref(request);
+    if (!git_reference_is_valid_name(target.c_str()) ||
+        (!request.new_branch.empty() && !is_valid_branch_name(request.new_branch))) {
+        return fail(WriteFailure::Kind::other, "'" + target.substr(11) + "' is not a valid branch name");
+    }
+    return request.changes.size() >= kPackFrom ? make_commit_in_a_pack(repo, request) : make_commit(repo, request);
 }
 
 std::expected<void, WriteFailure> Repository::publish(const CommitRequest& request, const std::string& commit) const {

@@ -4,12 +4,13 @@ repositories, every source and destination linked, every model and sync
 already deployed from dev to prod, then a share of dev's models and syncs
 changed in one more commit.
 
-    make_org.py OUTDIR [--models N] [--syncs N] [--change PERCENT]
+    make_org.py OUTDIR [--models N] [--syncs N] [--change PERCENT] [--undeployed]
 
 Writes OUTDIR/dev.git and OUTDIR/prod.git (bare), OUTDIR/ferry.yaml, and
 OUTDIR/expected.json (the addresses a plan from dev to prod must update).
 dev's tag `base` is the commit before the change, so a cache can be primed
-on it. Repositories are written with `git fast-import`: identical arguments
+on it. With --undeployed, prod holds only its sources and destinations
+(linked): a plan from dev creates every model and sync (a first deploy). Repositories are written with `git fast-import`: identical arguments
 give identical commit ids.
 """
 
@@ -85,6 +86,10 @@ def tree_files(env, models, syncs, changed):
                          env == "prod", i in changed["syncs"]))
 
 
+def undeployed(files):
+    return {path: text for path, text in files.items() if not path.startswith(("models/", "syncs/"))}
+
+
 def links_yaml(models, syncs):
     out = ["sources:"]
     out += [f"  warehouse-{i}: {{ dev: warehouse-{i}-dev }}" for i in range(SOURCES)]
@@ -133,6 +138,7 @@ def main():
     ap.add_argument("--models", type=int, default=10000)
     ap.add_argument("--syncs", type=int, default=20000)
     ap.add_argument("--change", type=float, default=1.0, help="percent of models and syncs changed in dev")
+    ap.add_argument("--undeployed", action="store_true", help="prod has no model and no sync yet")
     args = ap.parse_args()
 
     out = args.outdir
@@ -143,19 +149,28 @@ def main():
     changed = {"models": changed_ids(args.models, args.change), "syncs": changed_ids(args.syncs, args.change)}
 
     prod = dict(tree_files("prod", args.models, args.syncs, none))
-    prod["links.yaml"] = links_yaml(args.models, args.syncs)
+    if args.undeployed:
+        prod = undeployed(prod)
+        prod["links.yaml"] = links_yaml(0, 0)
+    else:
+        prod["links.yaml"] = links_yaml(args.models, args.syncs)
     fast_import(out / "prod.git", [("deployed from dev", prod, None)])
     base = dict(tree_files("dev", args.models, args.syncs, none))
     head = dict(tree_files("dev", args.models, args.syncs, changed))
     fast_import(out / "dev.git", [("base", base, "base"), ("change", head, None)])
 
     (out / "ferry.yaml").write_text("workspaces:\n  dev:\n    repo: dev.git\n  prod:\n    repo: prod.git\n")
-    expected = sorted([f"prod:models/m{i:06d}" for i in changed["models"]] +
-                      [f"prod:syncs/s{i:06d}" for i in changed["syncs"]])
-    (out / "expected.json").write_text(json.dumps({"update": expected}, indent=1) + "\n")
+    if args.undeployed:
+        created = sorted([f"prod:models/m{i:06d}" for i in range(args.models)] +
+                         [f"prod:syncs/s{i:06d}" for i in range(args.syncs)])
+        expected = {"create": created}
+    else:
+        expected = {"update": sorted([f"prod:models/m{i:06d}" for i in changed["models"]] +
+                                     [f"prod:syncs/s{i:06d}" for i in changed["syncs"]])}
+    (out / "expected.json").write_text(json.dumps(expected, indent=1) + "\n")
     files = len(prod) + len(head)
     size = sum(len(t.encode()) for t in prod.values()) + sum(len(t.encode()) for t in head.values())
-    print(f"{out}: {files} files, {size / 2**20:.1f} MiB of YAML, {len(expected)} changes expected")
+    print(f"{out}: {files} files, {size / 2**20:.1f} MiB of YAML, {len(next(iter(expected.values())))} changes expected")
 
 
 if __name__ == "__main__":
