@@ -12,9 +12,18 @@ Generates an organization of two workspaces (make_org.py), then measures,
 interleaved round by round:
   (a) the read floor: one `git cat-file --batch` per repository over every
       blob of its tree, both repositories at once;
-  (b) naive_plan.py, the same job in plain Python with PyYAML's C loader;
+  (b) naive_plan.py, the same job in plain Python with PyYAML's C loader,
+      and naive_plan.mjs, the same in Node.js with js-yaml (installed from
+      npm into ~/.cache/ferry-bench on first use; skipped without Node.js);
   (c) `ferry reconcile --dry-run --format json` cold (FERRY_NO_CACHE=1);
-  (d) the same warm, from a cache made on the commit before the change.
+  (d) the same warm, from a cache made on the commit before the change;
+  (g) the physical minimum of that warm plan: `git diff-tree` of the two
+      dev commits, then the changed blobs, their counterparts in prod, and
+      the links and workspace files read;
+and then a first deploy (make_org.py --undeployed: every model and sync
+created), per round: its read floor (h), the `--all` plan as JSON (i), and
+the write into a fresh bare prod (j) and a fresh clone with a work tree (k).
+The ratios are printed beside the targets of the performance issue.
 --render measures instead every output format (text, json, markdown) of a
 plan that updates every model and sync, beside the baseline when given.
 
@@ -48,16 +57,22 @@ REPOS = ("dev.git", "prod.git")
 CACHE = pathlib.PurePath("ferry", "cache")  # ferry's cache, inside each repository's git dir
 CURVE = (1000, 10000, 30000, 100000)
 MIB = 2**20
-SHORT = {"read_floor": "read floor", "python": "Python", "cold": "cold", "warm": "warm",
+SHORT = {"read_floor": "read floor", "python": "Python", "node": "Node.js", "cold": "cold", "warm": "warm",
+         "minimum": "minimum",
          "baseline_cold": "baseline cold", "baseline_warm": "baseline warm"}
 
 # The targets of the performance issue, shown beside the figures reached.
 TARGETS = {
-    "cold / read floor": ("<=", 5),
+    "cold / read floor": ("<=", 2),
     "Python / cold": (">=", 20),
-    "warm / read floor": ("<", 1),
-    "cold memory / YAML": ("<=", 3),
-    "warm memory / YAML": ("<=", 3),
+    "Node.js / cold": (">=", 8),
+    "warm / read floor": ("<=", 0.25),
+    "cold memory / YAML": ("<=", 2),
+    "warm memory / YAML": ("<=", 2),
+    "first deploy, bare / read floor": ("<=", 5),
+    "first deploy, work tree / read floor": ("<=", 5),
+    "--all plan, json / read floor": ("<=", 3),
+    "--all plan memory / YAML": ("<=", 2),
 }
 
 
@@ -94,10 +109,38 @@ def have_c_yaml():
     return hasattr(yaml, "CSafeLoader")
 
 
-def prepare_org(path, models, syncs, change):
+# js-yaml for the Node.js baseline, from npm, installed once into a cache
+# folder outside the repository (nothing is downloaded when it is there).
+NODE_DEPS = pathlib.Path(os.environ.get("XDG_CACHE_HOME", pathlib.Path.home() / ".cache")) / "ferry-bench" / "node"
+JS_YAML = "js-yaml@4.1.0"
+
+
+def node_env(install=True):
+    """The environment that runs naive_plan.mjs, or None when Node.js or
+    js-yaml cannot be had (the Node baseline is then skipped). Without
+    `install`, only a js-yaml installed before is used."""
+    if not shutil.which("node"):
+        return None
+    modules = NODE_DEPS / "node_modules"
+    if not (modules / "js-yaml" / "package.json").exists():
+        if not install or not shutil.which("npm"):
+            return None
+        log(f"installing {JS_YAML} into {NODE_DEPS} for the Node.js baseline ...")
+        NODE_DEPS.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(NODE_DEPS), JS_YAML],
+                              capture_output=True)
+        if done.returncode != 0:
+            log("note: npm could not install js-yaml; the Node.js baseline is skipped")
+            return None
+    return dict(os.environ, NODE_PATH=str(modules))
+
+
+def prepare_org(path, models, syncs, change, undeployed=False):
     """Generate the organization into path, or reuse it if made with the same parameters."""
     params = {"models": models, "syncs": syncs, "change": change,
               "make_org": hashlib.sha256((HERE / "make_org.py").read_bytes()).hexdigest()}
+    if undeployed:
+        params["undeployed"] = True
     stamp = path / "bench-params.json"
     if stamp.exists() and json.loads(stamp.read_text()) == params:
         log(f"reusing {path}")
@@ -106,7 +149,7 @@ def prepare_org(path, models, syncs, change):
         raise CheckFailed(f"{path} exists and was not made by bench.py: not overwriting it")
     log(f"generating {models:,} models and {syncs:,} syncs per workspace into {path} ...")
     subprocess.run([sys.executable, str(HERE / "make_org.py"), str(path), "--models", str(models),
-                    "--syncs", str(syncs), "--change", str(change)],
+                    "--syncs", str(syncs), "--change", str(change)] + (["--undeployed"] if undeployed else []),
                    check=True, stdout=subprocess.DEVNULL)
     stamp.write_text(json.dumps(params) + "\n")
     return path
@@ -132,11 +175,11 @@ def check_addresses(label, found, expected):
 class Session:
     """One organization made ready to measure: blob lists taken, ferry's cache primed."""
 
-    def __init__(self, org, ferry, work):
+    def __init__(self, org, ferry, work, key="update"):
         self.org = org
         self.ferry = ferry
         self.work = work
-        self.expected = set(json.loads((org / "expected.json").read_text())["update"])
+        self.expected = set(json.loads((org / "expected.json").read_text())[key])
         self.blob_lists = {}
         self.files = 0
         self.yaml_bytes = 0
@@ -145,6 +188,7 @@ class Session:
         self.reference = None  # the bytes of the first cold plan
         self.reference_plan = None
         self.python_changes = None  # address -> diff, from the last Python run
+        self.node_changes = None  # the same, from the last Node.js run
         self.cache_made = False
         self.env = {k: v for k, v in os.environ.items()
                     if k not in ("FERRY_NO_CACHE", "FERRY_CONFIG", "FERRY_ACTOR")}
@@ -227,11 +271,48 @@ class Session:
         self.python_changes = changes
         return sample
 
+    def node(self, env):
+        """(b2) naive_plan.mjs, the same job with Node.js and js-yaml; its changes must be ferry's."""
+        cmd = ["node", str(HERE / "naive_plan.mjs"), "--config", str(self.org / "ferry.yaml"),
+               "--from", "dev", "--to", "prod"]
+        sample, text = self._run(cmd, env, "naive_plan.mjs")
+        changes = {c["address"]: c["diff"] for c in json.loads(text)["changes"]}
+        check_addresses("naive_plan.mjs", set(changes), self.expected)
+        self.node_changes = changes
+        return sample
+
     def check_python_diffs(self):
-        """The Python script's diffs are ferry's, operation for operation."""
-        for change in self.reference_plan["changes"]:
-            if change["diff"] != self.python_changes[change["address"]]:
-                raise CheckFailed(f"naive_plan.py and ferry differ on the diff of {change['address']}")
+        """The scripts' diffs are ferry's, operation for operation."""
+        for label, found in (("naive_plan.py", self.python_changes), ("naive_plan.mjs", self.node_changes)):
+            if found is None:
+                continue
+            for change in self.reference_plan["changes"]:
+                if change["diff"] != found[change["address"]]:
+                    raise CheckFailed(f"{label} and ferry differ on the diff of {change['address']}")
+
+    def physical_minimum(self):
+        """(g) What a warm plan cannot do without: git's list of the paths
+        that changed between the commit a cache saw and the one asked for
+        (unchanged folders compare by id), the changed blobs and their
+        counterparts in prod, and the links and workspace files."""
+        start = time.perf_counter()
+        changed = git(self.org / "dev.git", "diff-tree", "-r", "-z", "--no-renames", "base", "HEAD")
+        fields = changed.split(b"\0")
+        dev_blobs, paths = [], []
+        for meta, path in zip(fields[0::2], fields[1::2]):
+            if meta:
+                dev_blobs.append(meta.split()[3])
+                paths.append(path)
+        wanted = [b"HEAD:" + p for p in paths + [b"links.yaml", b"workspace.yaml"]]
+        procs = [subprocess.Popen(["git", "-C", str(self.org / repo), "cat-file", "--batch"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+                 for repo in ("dev.git", "prod.git")]
+        procs[0].communicate(b"\n".join(dev_blobs + wanted[-2:]) + b"\n")
+        procs[1].communicate(b"\n".join(wanted) + b"\n")
+        seconds = time.perf_counter() - start
+        if len(paths) != len(self.expected):
+            raise CheckFailed(f"git diff-tree found {len(paths)} changed files, expected {len(self.expected)}")
+        return Sample(seconds)
 
     def cold(self):
         """(c) ferry with FERRY_NO_CACHE=1: it must neither read nor write a cache."""
@@ -303,7 +384,7 @@ def plural(n, noun):
 def met(name, value):
     op, bound = TARGETS[name]
     ok = {"<=": value <= bound, ">=": value >= bound, "<": value < bound}[op]
-    return f"{op} {bound}x", "yes" if ok else "no"
+    return f"{op} {bound:g}x", "yes" if ok else "no"
 
 
 def machine():
@@ -326,13 +407,17 @@ def benchmark(args, org_dir, work):
         (work / "baseline").mkdir()
         baseline = Session(org_dir, args.baseline, work / "baseline")
         baseline.prime()
-    rows = {"read_floor": [], "python": [], "cold": [], "warm": []}
+    rows = {"read_floor": [], "python": [], "node": [], "cold": [], "warm": [], "minimum": []}
+    node = node_env(install=not args.smoke) if args.python_runs else None
     if baseline:
         rows.update({"baseline_cold": [], "baseline_warm": []})
     for run in range(args.runs):
         rows["read_floor"].append(session.read_floor())
         if run < args.python_runs:
             rows["python"].append(session.python())
+            if node:
+                rows["node"].append(session.node(node))
+        rows["minimum"].append(session.physical_minimum())
         # The two binaries in turn, in an order that alternates by round.
         order = [(session, "cold"), (session, "warm")]
         if baseline:
@@ -344,7 +429,7 @@ def benchmark(args, org_dir, work):
                          if len(samples) == run + 1)
         log(f"round {run + 1}/{args.runs}: {done}")
 
-    if rows["python"]:
+    if rows["python"] or rows["node"]:
         session.check_python_diffs()
 
     results = {name: summary(samples) for name, samples in rows.items() if samples}
@@ -356,8 +441,11 @@ def benchmark(args, org_dir, work):
         "cold memory / YAML": results["cold"]["peak_mib"] / yaml_mib,
         "warm memory / YAML": results["warm"]["peak_mib"] / yaml_mib,
     }
+    ratios["physical minimum / read floor"] = results["minimum"]["median_s"] / floor
     if "python" in results:
         ratios["Python / cold"] = results["python"]["median_s"] / results["cold"]["median_s"]
+    if "node" in results:
+        ratios["Node.js / cold"] = results["node"]["median_s"] / results["cold"]["median_s"]
     if baseline:
         ratios["cold / baseline cold"] = results["cold"]["median_s"] / results["baseline_cold"]["median_s"]
         ratios["warm / baseline warm"] = results["warm"]["median_s"] / results["baseline_warm"]["median_s"]
@@ -368,8 +456,16 @@ def benchmark(args, org_dir, work):
               + ("" if session.cache_made else " (ferry made no cache: warm = cold)")]
     if "python" in results:
         checks.insert(1, "naive_plan.py finds the same changes and diffs")
+    if "node" in results:
+        checks.insert(1, "naive_plan.mjs finds the same changes and diffs")
+
+    deploy = None
+    if not args.smoke or args.deploy:
+        deploy = first_deploy(args, work)
+        ratios.update(deploy["ratios"])
 
     figures = {
+        "deploy": deploy,
         "parameters": {"models": args.models, "syncs": args.syncs, "change_percent": args.change,
                        "runs": args.runs, "python_runs": min(args.python_runs, args.runs)},
         "machine": machine(),
@@ -384,6 +480,92 @@ def benchmark(args, org_dir, work):
     return figures
 
 
+def first_deploy(args, work):
+    """A first deploy: every model and sync of dev created in a prod that
+    has only its sources and destinations. Per round: the read floor of
+    that organization, the `--all` plan as JSON (dry run), and the write,
+    into a fresh bare copy of prod and into a fresh clone with a work tree
+    (copies made before the clock starts). Every plan must hold exactly the
+    expected creates, and every written prod pass `git fsck`, with a clean
+    work tree."""
+    org_dir = prepare_org((args.keep / "deploy-org") if args.keep else work / "deploy-org",
+                          args.models, args.syncs, 0.0, undeployed=True)
+    session_work = work / "deploy-session"
+    session_work.mkdir()
+    session = Session(org_dir, args.ferry, session_work, key="create")
+    template = session_work / "prod-template"
+    git(org_dir, "clone", "-q", str(org_dir / "prod.git"), str(template))
+    env = dict(session.env)
+    rows = {"deploy_floor": [], "all_json": [], "deploy_bare": [], "deploy_work_tree": []}
+    for run in range(args.runs):
+        rows["deploy_floor"].append(session.read_floor())
+        plan_out = session_work / "plan.json"
+        cmd = [str(args.ferry), "--config", str(org_dir / "ferry.yaml"), "reconcile", "--from", "dev", "--to",
+               "prod", "--all", "--dry-run", "--format", "json", "--actor", ACTOR]
+        with open(plan_out, "wb") as stdout:
+            sample, code = measure(cmd, env=dict(env, FERRY_NO_CACHE="1"), stdout=stdout, stderr=subprocess.DEVNULL)
+        if code != 0:
+            raise CheckFailed(f"the --all plan exited with status {code}")
+        plan = json.loads(plan_out.read_bytes())
+        check_addresses("--all plan", {c["address"] for c in plan["changes"] if c["action"] == "create"},
+                        session.expected)
+        rows["all_json"].append(sample)
+        for row, bare in (("deploy_bare", True), ("deploy_work_tree", False)):
+            target = session_work / f"prod-{run}-{'bare' if bare else 'wt'}"
+            if bare:
+                shutil.copytree(org_dir / "prod.git", target)
+            else:
+                shutil.copytree(template, target, symlinks=True)
+            config = session_work / f"ferry-{run}-{row}.yaml"
+            config.write_text(f"workspaces:\n  dev:\n    repo: {org_dir / 'dev.git'}\n"
+                              f"  prod:\n    repo: {target}\n    branch: main\n")
+            os.sync()
+            cmd = [str(args.ferry), "--config", str(config), "reconcile", "--from", "dev", "--to", "prod",
+                   "--all", "--yes", "--quiet", "--actor", ACTOR]
+            sample, code = measure(cmd, env=dict(env, FERRY_NO_CACHE="1"), stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+            if code != 0:
+                raise CheckFailed(f"the first deploy ({row}) exited with status {code}")
+            written = git(target, "ls-tree", "-r", "--name-only", "main").decode().split()
+            if sum(1 for name in written if name.startswith(("models/", "syncs/"))) != len(session.expected):
+                raise CheckFailed(f"the first deploy ({row}) did not write every model and sync")
+            if subprocess.run(["git", "-C", str(target), "fsck", "--strict"], capture_output=True).returncode:
+                raise CheckFailed(f"git fsck --strict fails after the first deploy ({row})")
+            if not bare and git(target, "status", "--porcelain").strip():
+                raise CheckFailed("the work tree is not clean after the first deploy")
+            rows[row].append(sample)
+            shutil.rmtree(target)
+        done = ", ".join(f"{name} {fmt_s(samples[-1].seconds)}" for name, samples in rows.items())
+        log(f"first deploy round {run + 1}/{args.runs}: {done}")
+    results = {name: summary(samples) for name, samples in rows.items()}
+    floor = results["deploy_floor"]["median_s"]
+    yaml_mib = session.yaml_bytes / MIB
+    ratios = {
+        "first deploy, bare / read floor": results["deploy_bare"]["median_s"] / floor,
+        "first deploy, work tree / read floor": results["deploy_work_tree"]["median_s"] / floor,
+        "--all plan, json / read floor": results["all_json"]["median_s"] / floor,
+        "--all plan memory / YAML": results["all_json"]["peak_mib"] / yaml_mib,
+    }
+    return {"organization": {"files": session.files, "yaml_bytes": session.yaml_bytes,
+                             "expected_creates": len(session.expected)},
+            "results": results, "ratios": ratios}
+
+
+def print_first_deploy(d):
+    org = d["organization"]
+    print(f"first deploy: {org['expected_creates']:,} models and syncs created; {org['files']:,} files, "
+          f"{org['yaml_bytes'] / MIB:.1f} MiB of YAML (dev + prod)")
+    labels = {"deploy_floor": "(h) read floor of this organization",
+              "all_json": "(i) --all plan, --format json (dry run)",
+              "deploy_bare": "(j) first deploy, written, bare prod",
+              "deploy_work_tree": "(k) first deploy, written, with a work tree"}
+    print(f"{'':47}{'median':>9}{'min':>9}{'max':>9}{'peak memory':>14}")
+    for name, label in labels.items():
+        r = d["results"][name]
+        peak = f"{r['peak_mib']:.0f} MiB" if r["peak_mib"] is not None and name != "deploy_floor" else ""
+        print(f"{label:47}{fmt_s(r['median_s']):>9}{fmt_s(r['min_s']):>9}{fmt_s(r['max_s']):>9}{peak:>14}")
+
+
 def print_benchmark(f):
     p, org, m = f["parameters"], f["organization"], f["machine"]
     print(f"ferry plan benchmark: {p['models']:,} models and {p['syncs']:,} syncs per workspace, "
@@ -395,10 +577,12 @@ def print_benchmark(f):
     print()
     labels = {"read_floor": "(a) read floor: git cat-file, both repos",
               "python": "(b) Python + PyYAML (C loader)",
+              "node": "(b2) Node.js + js-yaml",
               "cold": "(c) ferry cold (FERRY_NO_CACHE=1)",
               "warm": "(d) ferry warm (cache from before the change)",
               "baseline_cold": "(e) baseline ferry cold",
-              "baseline_warm": "(f) baseline ferry warm"}
+              "baseline_warm": "(f) baseline ferry warm",
+              "minimum": "(g) physical minimum of a warm plan"}
     print(f"{'':47}{'median':>9}{'min':>9}{'max':>9}{'peak memory':>14}")
     for name, label in labels.items():
         r = f["results"].get(name)
@@ -410,12 +594,15 @@ def print_benchmark(f):
         peak = f"{r['peak_mib']:.0f} MiB" if r["peak_mib"] is not None and name != "read_floor" else ""
         print(f"{label:47}{fmt_s(r['median_s']):>9}{fmt_s(r['min_s']):>9}{fmt_s(r['max_s']):>9}{peak:>14}")
     print()
+    if f.get("deploy"):
+        print_first_deploy(f["deploy"])
+        print()
     print(f"{'ratio (medians; memory: peak / YAML bytes)':47}{'reached':>9}{'target':>9}{'met':>6}")
     for name in TARGETS:
         if name in f["ratios"]:
             value = f["ratios"][name]
             target, ok = met(name, value)
-            print(f"{name:47}{value:>8.1f}x{target:>9}{ok:>6}")
+            print(f"{name:47}{value:>8.2f}x{target:>9}{ok:>6}")
     if f.get("baseline"):
         print()
         print(f"against the baseline ({f['baseline']['path']}), in the same rounds:")
@@ -455,7 +642,6 @@ def curve(args, sizes, work):
     figures = {"parameters": {"sizes": list(sizes), "change_percent": args.change, "runs": args.runs},
                "machine": machine(),
                "ferry": {"path": str(args.ferry), "version": ferry_version(args.ferry)},
-        "baseline": {"path": str(args.baseline), "version": ferry_version(args.baseline)} if baseline else None,
                "curve": rows}
     print_curve(figures)
     return figures
@@ -553,6 +739,8 @@ def parse_args():
                     help="measure ferry cold and warm over these numbers of resources per workspace")
     ap.add_argument("--render", action="store_true",
                     help="measure every output format of a plan that updates every model and sync")
+    ap.add_argument("--deploy", action="store_true",
+                    help="with --smoke: measure the first deploy too (always measured otherwise)")
     ap.add_argument("--smoke", action="store_true",
                     help="a few seconds: 200 models, 400 syncs, one round, every check")
     args = ap.parse_args()
