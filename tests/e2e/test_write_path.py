@@ -15,6 +15,7 @@ import unittest
 from pathlib import Path
 
 from harness import (
+    DeployCase,
     wait_all,
     IsolatedEnvCase,
     FERRY_BIN,
@@ -565,6 +566,57 @@ class ConcurrencyTest(WriteCase):
 
     def test_concurrent_links_checked_out(self):
         self.run_rounds(bare=False)
+
+
+class LargeWriteTest(DeployCase):
+    """A write of 100 files or more (git's own transfer.unpackLimit) reaches
+    the repository as one pack instead of a loose object per file; the work
+    tree is written as git would check it out, with the filters an
+    attributes file asks for."""
+
+    MODELS = 150
+
+    def models(self):
+        return {"models/m%03d.yaml" % i: "name: M%d\nsource: wh-dev\ntype: sql\nsql: select %d\n" % (i, i)
+                for i in range(self.MODELS)}
+
+    def objects(self, repo):
+        counts = dict(line.split(": ") for line in git(repo, "count-objects", "-v").splitlines())
+        return int(counts["count"]), int(counts["in-pack"])
+
+    def deploy(self, select="models/m*"):
+        result = self.ferry("reconcile", "--from", "dev", "--to", "prod", "--select", select)
+        self.assertExit(result, 0)
+        prod = self.tmp / "prod"
+        rc, out = git_fsck(prod)
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(worktree_status(prod), [])
+        return prod
+
+    def test_a_large_deployment_is_one_pack(self):
+        self.deploy_org(dev_extra=self.models())
+        loose_before, packed_before = self.objects(self.tmp / "prod")
+        prod = self.deploy()
+        loose_after, packed_after = self.objects(prod)
+        self.assertLess(loose_after - loose_before, self.MODELS, "no loose object per file")
+        self.assertGreaterEqual(packed_after - packed_before, self.MODELS + 2, "the blobs, trees and commit packed")
+        for i in (0, 77, self.MODELS - 1):
+            self.assertEqual((prod / "models" / ("m%03d.yaml" % i)).read_text(),
+                             git(prod, "show", "main:models/m%03d.yaml" % i) + "\n")
+
+    def test_a_small_deployment_stays_loose(self):
+        self.deploy_org()
+        loose_before, _ = self.objects(self.tmp / "prod")
+        self.deploy("models/*")
+        loose_after, _ = self.objects(self.tmp / "prod")
+        self.assertGreater(loose_after, loose_before)
+
+    def test_an_attributes_file_still_filters_the_work_tree(self):
+        self.deploy_org(dev_extra=self.models(), prod_extra={".gitattributes": "*.yaml text eol=crlf\n"})
+        prod = self.deploy()
+        on_disk = (prod / "models" / "m001.yaml").read_bytes()
+        self.assertIn(b"\r\n", on_disk, "checked out with CRLF, as the attributes ask")
+        self.assertNotIn(b"\r", git(prod, "show", "main:models/m001.yaml").encode(), "committed with LF")
 
 
 if __name__ == "__main__":
