@@ -21,6 +21,7 @@ import time
 import unittest
 
 from harness import (
+    git_fsck,
     FERRY_BIN,
     DeployCase,
     deploy_trees,
@@ -135,6 +136,46 @@ class KillInsideAWriteTest(GitClientCase):
         else:
             self.fail("ferry was still killed after 400 writes")
         self.assertGreater(n, 5, "the loop killed ferry inside its writes")
+
+
+class KillInsideAPackTest(GitClientCase):
+    """A write of 100 files or more goes into the repository as one pack
+    (src/git/writer.cpp): a kill while the pack is written leaves at most
+    its temporary files (pack_git2_*), which git ignores, and the branch
+    where it was."""
+
+    def test_a_kill_while_the_pack_is_written(self):
+        models = {"models/m%03d.yaml" % i: "name: M%d\nsource: wh-dev\ntype: sql\nsql: select %d\n" % (i, i)
+                  for i in range(150)}
+        dev, prod = deploy_trees(dev_extra=models)
+        self.template = self.tmp / "big"
+        make_repo(self.template / "dev", dev)
+        make_repo(self.template / "prod", prod)
+        write_config(self.template, {"dev": {"repo": "dev"}, "prod": {"repo": "prod"}})
+        base = head(self.template / "prod", "refs/heads/main")
+        deploy = ("reconcile", "--from", "dev", "--to", "prod", "--select", "models/m*")
+        cut_packs = 0
+        # The pack's body is one pwrite64 (strace counts each system call
+        # apart); its index, then ferry's own records, are write()s.
+        kills = [("pwrite64", 1)] + [("write", n) for n in range(1, 13)]
+        for n, (call, when) in enumerate(kills):
+            folder = self.fresh("pack-kill-%d" % n)
+            prod = folder / "prod"
+            result = self.traced(folder, ["-e", "trace=" + call,
+                                          "-e", "inject=%s:signal=KILL:when=%d" % (call, when)], deploy)
+            self.assertNotEqual(result.returncode, 0, "killed at write %d" % n)
+            pack_dir = prod / ".git" / "objects" / "pack"
+            if head(prod, "refs/heads/main") == base:
+                # libgit2 writes a pack as pack_git2_* until it is whole.
+                cut_packs += any(p.name.startswith("pack_git2_") for p in pack_dir.iterdir())
+            rc, out = git_fsck(prod)
+            self.assertEqual(rc, 0, "git fsck --strict after a kill at write %d:\n%s" % (n, out))
+            again = self.ferry_in(folder, *deploy)
+            self.assertEqual(again.returncode, 0, "after a kill at write %d\n%s" % (n, again.describe()))
+            self.assertEqual(worktree_status(prod), [], "after a kill at write %d and a second run" % n)
+            self.assertEqual(len(git(prod, "ls-tree", "--name-only", "main:models").split()), 151)
+            shutil.rmtree(folder)
+        self.assertGreater(cut_packs, 0, "some kill fell while the pack was written")
 
 
 class WorkTreeRefusedTest(GitClientCase):
