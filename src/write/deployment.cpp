@@ -19,9 +19,8 @@ std::string resource_path(const Resource* existing, Kind kind, const std::string
 }  // namespace
 
 std::vector<git::FileChange> deployment_files(const Plan& plan, const Workspace& target) {
-    // Emitting is most of a large deployment's CPU (yaml-cpp checks every
-    // scalar against its patterns): every core takes a share, and the
-    // files are listed in the plan's order as before.
+    // Every core takes a share of the emitting, and the files are listed
+    // in the plan's order as before.
     std::vector<std::string> texts(plan.changes.size());
     util::parallel_for(
         plan.changes.size(),

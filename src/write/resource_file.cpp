@@ -4,6 +4,7 @@
 #include <array>
 #include <span>
 
+#include "block_yaml.hpp"
 #include "ferry/model/field_order.hpp"
 #include "ferry/write/files.hpp"
 #include "ferry/yaml/yaml.hpp"
@@ -13,16 +14,8 @@ namespace {
 
 using json = nlohmann::json;
 
-// A literal block (`|`) reads back as its lines plus exactly one newline,
-// and yaml-cpp writes no chomping or indentation indicators: only text of
-// that shape goes into one, without its final newline.
-bool fits_literal_block(const std::string& s) {
-    return s.size() > 1 && s.back() == '\n' && s[s.size() - 2] != '\n' && s.front() != ' ' && s.front() != '\n' &&
-           s.find_first_of("\t\r") == std::string::npos;
-}
-
 void emit_string(YAML::Emitter& out, const std::string& s) {
-    if (fits_literal_block(s) && s.find('\n') != s.size() - 1) {
+    if (detail::fits_literal_block(s) && s.find('\n') != s.size() - 1) {
         out << YAML::Literal << s.substr(0, s.size() - 1);
     } else if (s.find('\n') != std::string::npos) {
         out << YAML::DoubleQuoted << s;
@@ -84,16 +77,29 @@ void emit(YAML::Emitter& out, const json& v, std::span<const std::string_view> o
 
 // The comment line, then `value` in block style; a final newline.
 std::string render_document(std::string_view schema, const json& value, std::span<const std::string_view> order) {
-    YAML::Emitter out;
-    out.SetNullFormat(YAML::LowerNull);
-    out.SetIndent(2);
-    emit(out, value, order, {});
-    std::string text = schema_comment(schema) + out.c_str();
+    std::string text = schema_comment(schema);
+    text.reserve(1024);
+    if (!detail::write_block_yaml(value, order, text))
+        text = schema_comment(schema) + detail::block_yaml_by_yaml_cpp(value, order);
     if (text.back() != '\n') text += '\n';
     return text;
 }
 
 }  // namespace
+
+namespace detail {
+
+std::string block_yaml_by_yaml_cpp(const json& value, std::span<const std::string_view> order) {
+    YAML::Emitter out;
+    out.SetNullFormat(YAML::LowerNull);
+    out.SetIndent(2);
+    emit(out, value, order, {});
+    // As a C string, as ferry always took it: text after a NUL (which only
+    // a literal block writes raw) is not part of it.
+    return out.c_str();
+}
+
+}  // namespace detail
 
 std::string resource_yaml(Kind kind, const json& resource) {
     bool draft = has_drafts(kind) && resource.is_object() && resource.contains("draft");
