@@ -22,8 +22,9 @@
 //   holds it; empty lines stay empty.
 //
 // Left to yaml-cpp (write_block_yaml() returns false): a literal block that
-// holds U+0000. yaml-cpp writes it as a raw NUL byte, and its output, taken
-// as a C string, ends there.
+// yaml-cpp decodes to hold U+0000, which only an overlong form (not UTF-8,
+// so in no document ferry reads) can be now: a NUL itself makes a string
+// double-quoted (has_other_break), where yaml-cpp escapes it.
 #include "block_yaml.hpp"
 
 #include <algorithm>
@@ -124,7 +125,7 @@ bool is_plain(std::string_view s) {
 // The form emit_string (resource_file.cpp) gives `s`.
 Form form_of(std::string_view s) {
     std::size_t newline = s.find('\n');
-    if (newline != std::string_view::npos) {
+    if (newline != std::string_view::npos || has_other_break(s)) {
         if (newline != s.size() - 1 && fits_literal_block(s)) return {Style::literal, s.substr(0, s.size() - 1)};
         return {Style::double_quoted, s};
     }

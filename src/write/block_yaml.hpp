@@ -14,12 +14,22 @@
 
 namespace ferry::detail {
 
+// Whether `s` holds what a YAML reader takes for a line break besides
+// "\n" (CR, NEL, LS, PS), or a NUL: written raw in a plain scalar or a
+// literal block, the file would not read back as `s` (or not at all), so
+// such a string is always written double-quoted, where each is escaped.
+inline bool has_other_break(std::string_view s) {
+    return s.find_first_of(std::string_view("\r\0", 2)) != std::string_view::npos ||
+           s.find("\xc2\x85") != std::string_view::npos || s.find("\xe2\x80\xa8") != std::string_view::npos ||
+           s.find("\xe2\x80\xa9") != std::string_view::npos;
+}
+
 // A literal block (`|`) reads back as its lines plus exactly one newline,
 // and yaml-cpp writes no chomping or indentation indicators: only text of
 // that shape goes into one, without its final newline.
 inline bool fits_literal_block(std::string_view s) {
     return s.size() > 1 && s.back() == '\n' && s[s.size() - 2] != '\n' && s.front() != ' ' && s.front() != '\n' &&
-           s.find_first_of("\t\r") == std::string_view::npos;
+           s.find('\t') == std::string_view::npos && !has_other_break(s);
 }
 
 // `value` in block style, its keys in the order of `order` (nested mappings

@@ -17,7 +17,7 @@ using json = nlohmann::json;
 void emit_string(YAML::Emitter& out, const std::string& s) {
     if (detail::fits_literal_block(s) && s.find('\n') != s.size() - 1) {
         out << YAML::Literal << s.substr(0, s.size() - 1);
-    } else if (s.find('\n') != std::string::npos) {
+    } else if (s.find('\n') != std::string::npos || detail::has_other_break(s)) {
         out << YAML::DoubleQuoted << s;
     } else if (yaml::plain_type(s) != yaml::Type::string) {
         out << YAML::DoubleQuoted << s;
@@ -94,8 +94,8 @@ std::string block_yaml_by_yaml_cpp(const json& value, std::span<const std::strin
     out.SetNullFormat(YAML::LowerNull);
     out.SetIndent(2);
     emit(out, value, order, {});
-    // As a C string, as ferry always took it: text after a NUL (which only
-    // a literal block writes raw) is not part of it.
+    // As a C string, as ferry always took it: text after a raw NUL (which
+    // only a literal block would hold, and none is given one) is not part of it.
     return out.c_str();
 }
 

@@ -11,10 +11,10 @@ Write workspace_write(git::CommitTarget& target, const Workspace& ws, std::vecto
 }
 
 std::expected<TransactionResult, Diagnostics> write_workspaces(Organization& org,
-                                                                  const std::vector<std::string>& workspaces,
-                                                                  const TransactionOptions& options,
-                                                                  const std::string& message,
-                                                                  const ComputeChanges& compute) {
+                                                               const std::vector<std::string>& workspaces,
+                                                               const TransactionOptions& options,
+                                                               const std::string& message,
+                                                               const ComputeChanges& compute) {
     std::vector<WorkspaceRequest> requests;
     std::vector<git::CommitTarget*> targets;
     for (const std::string& name : workspaces) {

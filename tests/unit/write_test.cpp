@@ -53,9 +53,13 @@ TEST_CASE("resource_yaml: canonical order, and every value reads back the same")
                       "alerts: []\n"
                       "config:\n  mappings:\n    - from: email\n      to: Email\n  object: Contact\n  zeta: null\n");
 
-    for (std::string tricky :
-         {"select 1\nfrom t\n", "no final newline\nx", "two\n\n", "\n", "  leading\nx\n", "true", "123", "~", "",
-          "a: b", "- x", "#not a comment", "'quoted'", "tab\there", "caf\u00e9", "trailing space \nx\n", "x\r\ny"}) {
+    for (std::string tricky : std::vector<std::string>{
+             "select 1\nfrom t\n", "no final newline\nx", "two\n\n", "\n", "  leading\nx\n", "true", "123", "~", "",
+             "a: b", "- x", "#not a comment", "'quoted'", "tab\there", "caf\u00e9", "trailing space \nx\n", "x\r\ny",
+             // Line breaks a YAML reader knows besides \n, alone and in lines,
+             // and a NUL (a "\0" escape in a document): never written raw.
+             "a\rb", "a\rb\nc\n", "a\u0085b", "a\u0085b\nc\n", "a\u2028b", "a\u2028b\nc\n", "a\u2029b", "a\u2029b\nc\n",
+             std::string("a\0b", 3), std::string("a\nb\0c\nd\n", 9), std::string("\0", 1)}) {
         nlohmann::json model = {{"name", tricky}, {"sql", tricky}, {"tags", {tricky, 1, 2.5, true}}};
         std::string out = resource_yaml(Kind::models, model);
         auto doc = yaml::parse(out);
