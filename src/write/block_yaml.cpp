@@ -176,10 +176,11 @@ void append_code_point(std::string& out, int cp) {
 }
 
 // Bytes a double-quoted string copies as they are: printable ASCII but
-// the quote and the backslash (DEL too: yaml-cpp leaves it raw).
+// the quote and the backslash. DEL is escaped, where yaml-cpp left it raw
+// and the file did not read back: the one place the two differ.
 constexpr std::array<bool, 256> kQuotedAsIs = [] {
     std::array<bool, 256> t{};
-    for (int c = 0x20; c < 0x80; ++c)
+    for (int c = 0x20; c < 0x7f; ++c)
         t[c] = c != '"' && c != '\\';
     return t;
 }();
@@ -219,7 +220,7 @@ void append_double_quoted(std::string& out, std::string_view s) {
                 out += "\\f";
                 break;
             default:
-                if (cp < 0x20 || (cp >= 0x80 && cp <= 0xa0)) {
+                if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0xa0)) {
                     out += "\\x";
                     out += hex[cp >> 4];
                     out += hex[cp & 0xf];

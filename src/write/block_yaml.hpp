@@ -1,6 +1,7 @@
 // The YAML of every file ferry writes: JSON values in block style, with the
 // bytes yaml-cpp 0.7.0's emitter gave them (files written before keep
-// their bytes, and a second run of the same change stays a no-op).
+// their bytes, and a second run of the same change stays a no-op), but for
+// a DEL, which yaml-cpp left raw in a double-quoted string and is escaped.
 // ferry writes them itself (block_yaml.cpp): yaml-cpp tries its patterns
 // at every character of every string, which was most of a large
 // deployment's CPU. yaml-cpp stays for the rare input whose bytes are not
@@ -15,11 +16,11 @@
 namespace ferry::detail {
 
 // Whether `s` holds what a YAML reader takes for a line break besides
-// "\n" (CR, NEL, LS, PS), or a NUL: written raw in a plain scalar or a
-// literal block, the file would not read back as `s` (or not at all), so
+// "\n" (CR, NEL, LS, PS), a NUL or a DEL: written raw in a plain scalar or
+// a literal block, the file would not read back as `s` (or not at all), so
 // such a string is always written double-quoted, where each is escaped.
 inline bool has_other_break(std::string_view s) {
-    return s.find_first_of(std::string_view("\r\0", 2)) != std::string_view::npos ||
+    return s.find_first_of(std::string_view("\r\0\x7f", 3)) != std::string_view::npos ||
            s.find("\xc2\x85") != std::string_view::npos || s.find("\xe2\x80\xa8") != std::string_view::npos ||
            s.find("\xe2\x80\xa9") != std::string_view::npos;
 }

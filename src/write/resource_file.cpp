@@ -95,8 +95,13 @@ std::string block_yaml_by_yaml_cpp(const json& value, std::span<const std::strin
     out.SetIndent(2);
     emit(out, value, order, {});
     // As a C string, as ferry always took it: text after a raw NUL (which
-    // only a literal block would hold, and none is given one) is not part of it.
-    return out.c_str();
+    // only a literal block would hold, and none is given one) is not part
+    // of it. A DEL, which yaml-cpp leaves raw in a double-quoted string
+    // (the only place one can be), is escaped, or the file would not read back.
+    std::string text;
+    for (const char* c = out.c_str(); *c; ++c)
+        text += *c == '\x7f' ? std::string_view("\\x7f") : std::string_view(c, 1);
+    return text;
 }
 
 }  // namespace detail

@@ -28,7 +28,8 @@ struct Org {
         {"models/users.yaml", "name: Users\nsource: wh-dev\ntype: sql\nsql: select 1\n"},
         {"syncs/users-sf.yaml",
          "name: Users to SF\nmodel: users\ndestination: sf-sandbox\nenabled: true\n"
-         "schedule: { type: interval, every: 1h }\nconfig: { object: Contact, mappings: [{ from: email, to: Email }] }\n"},
+         "schedule: { type: interval, every: 1h }\nconfig: { object: Contact, mappings: [{ from: email, to: Email }] "
+         "}\n"},
         {"links.yaml",
          "sources:\n  wh-dev: { prod: wh }\ndestinations:\n  sf-sandbox: { prod: sf }\n"
          "models:\n  users: { prod: users }\nsyncs:\n  users-sf: { prod: users-sf }\n"},
@@ -40,7 +41,8 @@ struct Org {
         {"models/users.yaml", "name: Users\nsource: wh\ntype: sql\nsql: select 1\n"},
         {"syncs/users-sf.yaml",
          "name: Users to SF\nmodel: users\ndestination: sf\nenabled: false\nalerts: [oncall]\n"
-         "schedule: { type: cron, expression: '0 6 * * *' }\nconfig: { object: Contact, mappings: [{ from: email, to: Email }] }\n"},
+         "schedule: { type: cron, expression: '0 6 * * *' }\nconfig: { object: Contact, mappings: [{ from: email, to: "
+         "Email }] }\n"},
     };
 };
 
@@ -171,7 +173,8 @@ TEST_CASE("status: drift") {
     }
     SUBCASE("a changed sync config differs") {
         org.prod["syncs/users-sf.yaml"] =
-            "name: Users to SF\nmodel: users\ndestination: sf\nconfig: { object: Contact, mappings: [{ from: email, to: Mail }] }\n";
+            "name: Users to SF\nmodel: users\ndestination: sf\nconfig: { object: Contact, mappings: [{ from: email, "
+            "to: Mail }] }\n";
         auto c = compare(org);
         CHECK(state_of(c.drift, Kind::syncs, "users-sf") == PairState::differs);
         agrees_with_planner(c);
