@@ -57,8 +57,12 @@ TEST_CASE("resource_yaml: canonical order, and every value reads back the same")
              "select 1\nfrom t\n", "no final newline\nx", "two\n\n", "\n", "  leading\nx\n", "true", "123", "~", "",
              "a: b", "- x", "#not a comment", "'quoted'", "tab\there", "caf\u00e9", "trailing space \nx\n", "x\r\ny",
              // Line breaks a YAML reader knows besides \n, alone and in lines,
-             // and a NUL (a "\0" escape in a document): never written raw.
+             // a DEL and a NUL (a "\0" escape in a document): never written raw.
              "a\rb", "a\rb\nc\n", "a\u0085b", "a\u0085b\nc\n", "a\u2028b", "a\u2028b\nc\n", "a\u2029b", "a\u2029b\nc\n",
+             "a\x7f"
+             "b",
+             "a\x7f"
+             "b\nc\n",
              std::string("a\0b", 3), std::string("a\nb\0c\nd\n", 9), std::string("\0", 1)}) {
         nlohmann::json model = {{"name", tricky}, {"sql", tricky}, {"tags", {tricky, 1, 2.5, true}}};
         std::string out = resource_yaml(Kind::models, model);
