@@ -619,5 +619,22 @@ class LargeWriteTest(DeployCase):
         self.assertNotIn(b"\r", git(prod, "show", "main:models/m001.yaml").encode(), "committed with LF")
 
 
+class ValuesThatBreakLinesTest(DeployCase):
+    """A value holding a CR, NEL, LS, PS, DEL or NUL (written in dev with
+    double-quoted escapes) is deployed as a file that reads back the same:
+    prod validates, and deploying again changes nothing."""
+
+    def test_deployed_and_read_back(self):
+        escapes = "a\\rb\\Nc\\Ld\\Pe\\x7ff\\0g"
+        model = ('name: "%s"\nsource: wh-dev\ntype: sql\nsql: "select 1\\nfrom t %s\\n"\n' % (escapes, escapes))
+        self.deploy_org(dev_extra={"models/odd.yaml": model})
+        first = self.ferry("reconcile", "--from", "dev", "--to", "prod", "--select", "models/odd")
+        self.assertExit(first, 0)
+        self.assertExit(self.ferry("validate", "prod"), 0)
+        again = self.ferry("reconcile", "--from", "dev", "--to", "prod", "--select", "models/odd", "--dry-run")
+        self.assertExit(again, 0)
+        self.assertIn("No changes", again.stdout, again.describe())
+
+
 if __name__ == "__main__":
     unittest.main()
