@@ -150,6 +150,18 @@ CommitRequest request_for(git_repository* repo, const IntentPart& part) {
 
 }  // namespace
 
+std::expected<void, WriteFailure> no_interrupted_intent(git_repository* repo) {
+    const std::filesystem::path path = intent_path_of(git_repository_commondir(repo));
+    auto intent = read_intent(path);
+    if (!intent) {
+        return fail("the intent record " + path.string() + " cannot be read (" + intent.error() +
+                    "); remove it once every repository it names is as it should be");
+    }
+    if (!*intent) return {};
+    return std::unexpected(WriteFailure{WriteFailure::Kind::moved, "a change across repositories was cut short here (" +
+                                                                       path.string() + "): it is finished first"});
+}
+
 std::expected<void, WriteFailure> Repository::record_intent(const Intent& intent) const {
     return write_intent(git_repository_commondir(impl_->repo.get()), intent);
 }

@@ -121,7 +121,8 @@ bool may_filter(git_repository* checkout, git_tree* to) {
     for (const char* key : {"core.autocrlf", "core.eol", "core.attributesfile"}) {
         git_config_entry* e = nullptr;
         if (git_config_get_entry(&e, raw, key) == 0) {
-            const bool off = std::string_view(key) == "core.autocrlf" && e->value && std::string_view(e->value) == "false";
+            const bool off =
+                std::string_view(key) == "core.autocrlf" && e->value && std::string_view(e->value) == "false";
             git_config_entry_free(e);
             if (!off) return true;
         }
@@ -291,8 +292,7 @@ std::expected<void, WriteFailure> update_worktree(git_repository* checkout, cons
         if (d->old_file.path && d->status == GIT_DELTA_RENAMED) {
             if (auto removed = remove_file(root, root / d->old_file.path); !removed) return removed;
         }
-        if (auto written = replace_file(file, content, executable, folders_made); !written)
-            return written;
+        if (auto written = replace_file(file, content, executable, folders_made); !written) return written;
         auto entry = entry_of(file, d->new_file.path, d->new_file.id, d->new_file.mode);
         if (!entry) return std::unexpected(entry.error());
         if (git_index_add(index.get(), &*entry) != 0)

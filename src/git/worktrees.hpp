@@ -87,6 +87,13 @@ bool has_pending_checkout(git_repository* repo);
 // for the next write, and the failure says why.
 std::expected<void, WriteFailure> finish_pending_checkout(git_repository* repo);
 
+// With the write lock held, an intent record in the repository is one a
+// killed writer left (a live one holds the lock until it removes its
+// record): a write then waits for it to be finished first. `moved` when
+// the record can be finished (the transaction reads and computes again,
+// finishing it), `other` when it cannot be read (git/intent.cpp).
+std::expected<void, WriteFailure> no_interrupted_intent(git_repository* repo);
+
 // Test hook, for the crash-safety tests only (tests/e2e/test_crash.py):
 // each step of a write that leaves something on disk (an object, the
 // pending-checkout record, a branch move, a file of a work tree) calls

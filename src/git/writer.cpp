@@ -426,8 +426,11 @@ std::expected<void, WriteFailure> Repository::publish(const CommitRequest& reque
 
 std::expected<void, WriteFailure> Repository::preflight(const CommitRequest& request) const {
     git_repository* repo = impl_->repo.get();
-    if (!request.new_branch.empty()) return {};
     WriteLock lock(repo);
+    // Held by this transaction now: a record here was left by a killed
+    // writer after this command began (it finished those it found then).
+    if (auto clear = no_interrupted_intent(repo); !clear) return clear;
+    if (!request.new_branch.empty()) return {};
     if (auto finished = finish_pending_checkout(repo); !finished) return finished;
     if (auto still = still_at_base(repo, request); !still) return still;
     Checkouts checkouts = checkouts_of(repo, "refs/heads/" + request.branch);

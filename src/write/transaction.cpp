@@ -224,12 +224,17 @@ std::expected<TransactionResult, Diagnostics> run_transaction(const std::vector<
                                                               const TransactionOptions& options,
                                                               const ComputeWrites& compute) {
     Diagnostics warnings;
-    for (git::CommitTarget* target : recover) {
-        if (auto finished = target->finish_interrupted_write(); !finished) {
-            warnings.add(warning(code::git, "an interrupted write could not be finished: " + finished.error().message));
-        }
-    }
     for (int attempt = 1;; ++attempt) {
+        // Before every attempt: a writer killed meanwhile may have left a
+        // change across repositories half-written, which the checks refuse
+        // to build on (git::Repository::preflight) until it is finished.
+        for (git::CommitTarget* target : recover) {
+            if (auto finished = target->finish_interrupted_write(); !finished) {
+                std::string message = "an interrupted write could not be finished: " + finished.error().message;
+                if (std::ranges::none_of(warnings.items, [&](const Diagnostic& d) { return d.message == message; }))
+                    warnings.add(warning(code::git, std::move(message)));
+            }
+        }
         auto writes = compute(attempt);
         if (!writes) {
             writes.error().append(std::move(warnings));

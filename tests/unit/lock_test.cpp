@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "ferry/git/repository.hpp"
@@ -92,4 +93,50 @@ TEST_CASE("Repository::commit refuses paths git would refuse or fsck would rejec
     }
     auto fine = dev.commit(request("", ".github/workflows/x.yaml"));
     CHECK(fine);
+}
+
+TEST_CASE("Repository::preflight: a change across repositories a killed writer left is finished before any write") {
+    TempRepos repos;
+    git::Repository dev = repos.open("dev");
+    git::Repository prod = repos.open("prod");
+    auto base_dev = dev.commit(request("", "a.yaml"));
+    auto base_prod = prod.commit(request("", "a.yaml"));
+    REQUIRE(base_dev);
+    REQUIRE(base_prod);
+    // The two halves of a link, made; only dev's branch moved, then the kill.
+    auto half_dev = dev.prepare(request(**base_dev, "links.yaml"));
+    auto half_prod = prod.prepare(request(**base_prod, "links.yaml"));
+    REQUIRE(half_dev);
+    REQUIRE(half_prod);
+    const git::Intent intent{git::Intent::State::commit,
+                             {{dev.lock_key(), "refs/heads/main", **base_dev, **half_dev},
+                              {prod.lock_key(), "refs/heads/main", **base_prod, **half_prod}}};
+    REQUIRE(dev.record_intent(intent));
+    REQUIRE(prod.record_intent(intent));
+    REQUIRE(dev.publish(request(**base_dev, "links.yaml"), **half_dev));
+
+    // A write to prod that began before the kill (its recovery found
+    // nothing) is refused by its checks, to be computed again...
+    auto checked = prod.preflight(request(**base_prod, "other.yaml"));
+    REQUIRE_FALSE(checked);
+    CHECK(checked.error().kind == git::WriteFailure::Kind::moved);
+    CHECK(prod.interrupted_write().has_value());
+    // ...after the recovery of its next attempt, which finishes both halves.
+    REQUIRE(prod.finish_interrupted_write());
+    CHECK_FALSE(prod.interrupted_write().has_value());
+    CHECK_FALSE(dev.interrupted_write().has_value());
+    auto tip = prod.resolve("main", "");
+    REQUIRE(tip);
+    CHECK(tip->commit == **half_prod);
+    CHECK(prod.preflight(request(**half_prod, "other.yaml")));
+
+    // A record that cannot be read is said, never guessed at.
+    {
+        std::ofstream out(repos.root / "prod" / ".git" / "ferry" / "intent");
+        out << "ferry-intent 1\nstate maybe\n";
+    }
+    auto unreadable = prod.preflight(request(**half_prod, "other.yaml"));
+    REQUIRE_FALSE(unreadable);
+    CHECK(unreadable.error().kind == git::WriteFailure::Kind::other);
+    CHECK(unreadable.error().message.find("cannot be read") != std::string::npos);
 }
