@@ -52,6 +52,9 @@ nothing was lost, reverted, invented or left behind:
   finished is linked iff that command was a link (each pair belongs to one
   worker); `reconcile --link` pairs are in prod's links.yaml when a command
   reported them, and only when one was run;
+- a killed `link` / `unlink` of a pair dev and prod agreed on before it
+  (so its change was to both or to neither) has its commits on both
+  branches or on neither: whole or absent after the next write;
 - no command crashed, and every failure of a finished command is one that
   racing writers and git clients may cause (see expected_refusal).
 
@@ -159,6 +162,14 @@ class Run:
         self.reported = set()  # (workspace, commit) it reported written
         self.left = set()  # commit prefixes it said could not be taken back
         self.warnings = []
+        self.errors = []
+        self.agreed_before = False  # link/unlink: dev and prod agreed on the pair before it ran
+
+    def journal(self):
+        return {"run": self.seq, "time": EPOCH + self.seq, "args": self.args, "exit": self.rc,
+                "killed": self.killed, "kill_sent": self.kill_sent,
+                "reported": sorted("%s:%s" % r for r in self.reported), "errors": self.errors,
+                "warnings": self.warnings}
 
     def describe(self):
         return "run %d `ferry %s`" % (self.seq, " ".join(self.args))
@@ -240,6 +251,7 @@ class Soak:
             data = None
         if isinstance(data, dict):
             run.warnings = [w.get("message", "") for w in data.get("warnings", [])]
+            run.errors = ["%s: %s" % (e.get("code"), e.get("message")) for e in data.get("errors", [])]
             for text in run.warnings:
                 run.left.update(LEFT_COMMIT.findall(text))
                 if "could not be" in text:
@@ -354,7 +366,13 @@ class Soak:
         maybe_linked = state is None or state
         command = "unlink" if maybe_linked and rng.random() < 0.4 else "link"
         args = [command, "dev:sources/s%02d" % pair, "prod:sources/s%02d" % pair]
+        # Whether dev and prod agree on the pair before the command: then its
+        # change is to both repositories or to neither (see check_commits).
+        name = "s%02d" % pair
+        agreed = self.states(self.links_at_tip("dev"), "sources", name, "prod", name) == \
+            self.states(self.links_at_tip("prod"), "sources", name, "dev", name)
         run, data, out, err = self.ferry(*args, killable=True)
+        run.agreed_before = agreed
         errors = (data or {}).get("errors") or []
         if state is None and command == "unlink" and run.rc == 1 and errors and \
                 all(e.get("code") == "not-linked" for e in errors):
@@ -578,9 +596,18 @@ class Soak:
             lost = self.loop_commits[name] - set(on_branch)
             if lost:
                 self.problem("%s: git-loop commits not on main: %s" % (name, sorted(lost)))
-        for seq, where in self.landed.items():
-            if self.runs[seq].args[0] in ("link", "unlink"):
-                self.note("killed %s landed in %s" % (self.runs[seq].args[0], " and ".join(sorted(where))))
+        for seq, where in sorted(self.landed.items()):
+            run = self.runs[seq]
+            if run.args[0] not in ("link", "unlink"):
+                continue
+            self.note("killed %s landed in %s" % (run.args[0], " and ".join(sorted(where))))
+            # Before it, dev and prod agreed on the pair, so its change was
+            # to both or to neither: once the next write to either is done
+            # (the final link is, at the latest), it is whole or absent.
+            if len(where) == 1 and run.agreed_before:
+                self.problem("%s was killed, and half of its change stayed: its commit is on %s's main only "
+                             "(its pair's commands: %s)" % (run.describe(), min(where),
+                                                            "; ".join(self.last_runs_on(run.args[1], 6))))
 
     def links_at_tip(self, name):
         text = git(self.repos[name], "show", "refs/heads/main:links.yaml", check=False)
@@ -592,14 +619,21 @@ class Soak:
         entry = (links.get(kind) or {}).get(local)
         return isinstance(entry, dict) and entry.get(other) == other_id
 
+    def last_runs_on(self, address, n=3):
+        runs = [run for _, run in sorted(self.runs.items()) if address in run.args][-n:]
+        return ["%s: %s" % (run.describe(), "killed" if run.killed else "exit %s%s" % (
+            run.rc, " " + " / ".join(run.errors + run.warnings) if run.errors or run.warnings else ""))
+                for run in runs]
+
     def check_links(self):
         dev_links, prod_links = self.links_at_tip("dev"), self.links_at_tip("prod")
         for pair in ["s%02d" % i for i in range(PAIRS)] + [FINAL_PAIR]:
             in_dev = self.states(dev_links, "sources", pair, "prod", pair)
             in_prod = self.states(prod_links, "sources", pair, "dev", pair)
             if in_dev != in_prod:
-                self.problem("source pair %s: dev's links.yaml %s it, prod's %s" % (
-                    pair, "states" if in_dev else "does not state", "does" if in_prod else "does not"))
+                self.problem("source pair %s: dev's links.yaml %s it, prod's %s (its last commands: %s)" % (
+                    pair, "states" if in_dev else "does not state", "does" if in_prod else "does not",
+                    "; ".join(self.last_runs_on("dev:sources/" + pair))))
                 continue
             expected = True if pair == FINAL_PAIR else self.link_state.get(int(pair[1:]), False)
             if expected is not None and expected != in_dev:
@@ -673,7 +707,10 @@ class Soak:
         for text in self.recovery_warnings[:20]:
             print("  ferry said: " + text)
         if self.problems:
-            print("FAILED: %d problems (folder kept; seed %d)" % (len(self.problems), self.args.seed))
+            # What every ferry run did, to read the problems against.
+            with open(self.folder / "runs.json", "w") as out:
+                json.dump([run.journal() for _, run in sorted(self.runs.items())], out, indent=1)
+            print("FAILED: %d problems (folder kept, with runs.json; seed %d)" % (len(self.problems), self.args.seed))
             for p in self.problems[:50]:
                 print("- " + p)
             return 1
