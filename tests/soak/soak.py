@@ -484,6 +484,8 @@ class Soak:
                                      % (name, rel, out))
                         return
                 time.sleep(rng.uniform(0.005, 0.05))
+            # Found by its message rather than `rev-parse HEAD`: a ferry
+            # write may have moved the branch on since the commit.
             rc, out = self.loop_git(repo, "log", "-1", "--format=%H", "-F", "--grep=" + message, "HEAD")
             if rc != 0 or not out.strip():
                 self.problem("git loop in %s: its commit of %s is not on HEAD right after it was made:\n%s"
