@@ -42,7 +42,9 @@ nothing was lost, reverted, invented or left behind:
   since the start was made by a command that was killed (or by the next
   write finishing that command's change, which publishes the killed run's
   own commit), or was said by a finished command to be left as it is
-  (nothing unaccounted);
+  (nothing unaccounted); and every git-loop commit changes its own note
+  only (one that changes more was made from an index a ferry write had not
+  finished: it reverts that write);
 - every model a finished reconcile created or updated is in prod at the
   tip (nothing here deletes models, so nothing may revert it), linked to
   where it came from, and `ferry history` lists its commit with the right
@@ -598,6 +600,25 @@ class Soak:
             lost = self.loop_commits[name] - set(on_branch)
             if lost:
                 self.problem("%s: git-loop commits not on main: %s" % (name, sorted(lost)))
+            # A git-loop commit adds its note and nothing else. Any other
+            # path it changes came from an index that did not match its
+            # parent: git committed a stale index on top of a ferry write,
+            # reverting that write's files.
+            changes, sha = {}, None
+            for line in git(repo, "log", "--format=>%H", "--name-only", "--no-renames",
+                            "%s..refs/heads/main" % self.start[name]).splitlines():
+                if line.startswith(">"):
+                    sha = line[1:]
+                    changes[sha] = []
+                elif line:
+                    changes[sha].append(line)
+            for sha in sorted(self.loop_commits[name] & set(on_branch)):
+                others = [path for path in changes.get(sha, []) if not re.fullmatch(r"loop-[a-z]+-[0-9]+\.txt", path)]
+                if others:
+                    parent = git(repo, "rev-parse", sha + "^")
+                    self.problem("%s: git-loop commit %s (on %s, made by %s) changes %s besides its note: a ferry "
+                                 "write's files reverted" % (name, sha[:12], parent[:12],
+                                                             self.made_by(repo, parent), others[:10]))
         for seq, where in sorted(self.landed.items()):
             run = self.runs[seq]
             if run.args[0] not in ("link", "unlink"):
@@ -610,6 +631,11 @@ class Soak:
                 self.problem("%s was killed, and half of its change stayed: its commit is on %s's main only "
                              "(its pair's commands: %s)" % (run.describe(), min(where),
                                                             "; ".join(self.last_runs_on(run.args[1], 6))))
+
+    def made_by(self, repo, sha):
+        when = int(git(repo, "log", "-1", "--format=%ct", sha))
+        run = self.runs.get(when - EPOCH)
+        return run.describe() if run else "a git loop" if when < EPOCH else "?"
 
     def links_at_tip(self, name):
         text = git(self.repos[name], "show", "refs/heads/main:links.yaml", check=False)
@@ -650,6 +676,7 @@ class Soak:
                 self.problem("prod's links.yaml states %s, which no reconcile --link reported or was killed in" % pair)
 
     def check(self):
+        self.checks_from = len(self.problems)
         for name, repo in self.repos.items():
             rc, out = git_fsck(repo)
             if rc != 0:
@@ -713,7 +740,16 @@ class Soak:
             with open(self.folder / "runs.json", "w") as out:
                 json.dump([run.journal() for _, run in sorted(self.runs.items())], out, indent=1)
             print("FAILED: %d problems (folder kept, with runs.json; seed %d)" % (len(self.problems), self.args.seed))
-            for p in self.problems[:50]:
+            # What the checks afterwards found first: a broken state can make
+            # every later command fail, and those failures would hide it.
+            checks_from = getattr(self, "checks_from", len(self.problems))
+            found = self.problems[checks_from:]
+            during = self.problems[:checks_from]
+            for p in found[:40]:
+                print("- " + p)
+            if during:
+                print("during the soak (%d):" % len(during))
+            for p in during[:25]:
                 print("- " + p)
             return 1
         if not self.args.keep:
