@@ -116,6 +116,7 @@ EXPECTED_FAILURES = {"stale-plan"}  # what losing every retry to other writers l
 # Refusals a git client in the work tree may cause (see expected_refusal).
 LOOP_NOTE = re.compile(r"uncommitted changes \(loop-[a-z]+-[0-9]+\.txt\)")
 INDEX_HELD = "index is locked by another git process"
+REF_HELD = re.compile(r"branch '[^']+' is locked by another git process \(refs/heads/[^ ]+\.lock exists\)")
 LEFT_COMMIT = re.compile(r"the commit ([0-9a-f]{12}) could not be taken back")
 
 
@@ -281,7 +282,12 @@ class Soak:
         - git "index is locked by another git process ... nothing was
           written": a loop's git held the work tree's index.lock through
           ferry's two seconds of waiting (a slow git on a loaded machine). A
-          lock a killed ferry left is ferry's own to take over, never this.
+          lock a killed ferry left is ferry's own to take over, never this;
+        - git "branch ... is locked by another git process (<ref>.lock
+          exists)": a loop's `git commit` was moving the branch. git gives
+          index.lock back before it moves the branch, so ferry holding
+          index.lock does not keep it out; ferry refuses before its own
+          move (a lock a killed ferry left is removed by the next write).
         """
         code, message = error.get("code"), error.get("message", "")
         if code in EXPECTED_FAILURES:
@@ -290,6 +296,8 @@ class Soak:
         if code == "worktree-dirty" and loops and LOOP_NOTE.search(message):
             return True
         if code == "git" and loops and INDEX_HELD in message and "nothing was written" in message:
+            return True
+        if code == "git" and loops and REF_HELD.search(message):
             return True
         return False
 
@@ -628,9 +636,24 @@ class Soak:
             # to both or to neither: once the next write to either is done
             # (the final link is, at the latest), it is whole or absent.
             if len(where) == 1 and run.agreed_before:
-                self.problem("%s was killed, and half of its change stayed: its commit is on %s's main only "
-                             "(its pair's commands: %s)" % (run.describe(), min(where),
-                                                            "; ".join(self.last_runs_on(run.args[1], 6))))
+                self.problem("%s was killed, and half of its change stayed: its commit is on %s's main only, where "
+                             "the next ferry commit on it is by %s (its pair's commands around it: %s)" % (
+                                 run.describe(), min(where), self.next_ferry_commit(min(where), run.seq),
+                                 "; ".join(self.last_runs_on(run.args[1], 4, run.seq))))
+
+    def next_ferry_commit(self, name, seq):
+        """Which run made the first ferry commit on top of run seq's commit."""
+        repo = self.repos[name]
+        mine = [line.split()[0] for line in git(repo, "log", "--format=%H %ct", "%s..refs/heads/main" % self.start[name])
+                .splitlines() if int(line.split()[1]) == EPOCH + seq]
+        if not mine:
+            return "?"
+        for line in git(repo, "log", "--reverse", "--ancestry-path", "--format=%H %ct",
+                        "%s..refs/heads/main" % mine[0]).splitlines():
+            run = self.runs.get(int(line.split()[1]) - EPOCH)
+            if run:
+                return run.describe()
+        return "none"
 
     def made_by(self, repo, sha):
         when = int(git(repo, "log", "-1", "--format=%ct", sha))
@@ -647,8 +670,14 @@ class Soak:
         entry = (links.get(kind) or {}).get(local)
         return isinstance(entry, dict) and entry.get(other) == other_id
 
-    def last_runs_on(self, address, n=3):
-        runs = [run for _, run in sorted(self.runs.items()) if address in run.args][-n:]
+    def last_runs_on(self, address, n=3, around=None):
+        """The last n runs on address, or those just before and after run `around`."""
+        runs = [run for _, run in sorted(self.runs.items()) if address in run.args]
+        if around is None:
+            runs = runs[-n:]
+        else:
+            at = [run.seq for run in runs].index(around)
+            runs = runs[max(0, at - n // 2):at + n // 2 + 1]
         return ["%s: %s" % (run.describe(), "killed" if run.killed else "exit %s%s" % (
             run.rc, " " + " / ".join(run.errors + run.warnings) if run.errors or run.warnings else ""))
                 for run in runs]
