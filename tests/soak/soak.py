@@ -62,7 +62,8 @@ nothing was lost, reverted, invented or left behind:
 
 The choices (commands, models, pauses, which process is killed when) come
 from --seed, which is printed; timing is the machine's. Exit 0 when all
-holds; 1 with the problems listed otherwise (the folder is kept).
+holds; 1 with the problems listed otherwise (the folder is kept, with
+runs.json: what every ferry run was asked, how it ended, what it said).
 
 CTest runs it (label `soak`) for FERRY_SOAK_SECONDS seconds, 15 by default;
 for an hour by hand:
