@@ -224,27 +224,41 @@ std::expected<void, WriteFailure> Repository::finish_intent() const {
     }
     std::string problems;
     auto note = [&](const std::string& what) { problems += (problems.empty() ? "" : "; ") + what; };
-    // Finished when every part's commit is on its branch; finishing the
-    // rest only when each is still at its base (none moved on without its
-    // commit by another git client); else taken back.
-    bool take_back = intent.state == Intent::State::undo || (any_at_base && any_elsewhere);
-    if (!take_back && any_at_base) {
+    // A part another git client built on cannot be taken back: the change
+    // can then only be finished. It is taken back when the record says so
+    // or when a branch moved on without its commit, and nothing is past.
+    const bool any_past = std::ranges::any_of(at, [](At a) { return a == At::past; });
+    bool take_back = !any_past && (intent.state == Intent::State::undo || (any_at_base && any_elsewhere));
+    bool keep = false;  // for the next write to finish
+    if (any_past && any_elsewhere) {
+        note(
+            "it can be neither finished (a branch moved on without its commit) nor taken back (a commit was "
+            "built on); its repositories stay as they are");
+    } else if (!take_back && any_at_base) {
         for (std::size_t i = 0; i < intent.parts.size(); ++i) {
             if (at[i] != At::base) continue;
             const Repository* r = target(intent.parts[i].lock_key);
             git_repository* raw = r->impl_->repo.get();
             if (auto moved = r->publish(request_for(raw, intent.parts[i]), intent.parts[i].commit); !moved) {
                 note(commondir_of(intent.parts[i].lock_key).string() + ": " + moved.error().message);
-                take_back = true;
+                (any_past ? keep : take_back) = true;
                 break;
             }
             at[i] = At::commit;
         }
     }
-    if (!take_back && any_elsewhere) {
+    if (!take_back && !any_past && any_elsewhere) {
         // Some commits are on their branches and another branch moved on
         // without its own: the change is half there, and taken back.
-        take_back = std::ranges::any_of(at, [](At a) { return a == At::commit || a == At::past; });
+        take_back = std::ranges::any_of(at, [](At a) { return a == At::commit; });
+    }
+    if (keep) {
+        intent.state = Intent::State::commit;
+        for (const std::string& key : keys) {
+            if (target(key)) (void)write_intent(commondir_of(key), intent);
+        }
+        return fail("an interrupted change across repositories could not be finished yet (" + problems +
+                    "); the next ferry command that writes to one of them tries again");
     }
     if (take_back) {
         // Said in every record before any branch goes back, so that a kill

@@ -364,61 +364,70 @@ std::expected<void, WriteFailure> Repository::publish(const CommitRequest& reque
     if (auto recorded = record_pending_checkout(repo, {target, base_oid, commit_oid}); !recorded)
         return std::unexpected(recorded.error());
 
+    // As git does: the work trees and their index first, then the branch,
+    // all under index.lock. A git command that read the index meanwhile
+    // (reading takes no lock) pairs the old index with the old branch, or
+    // the new index with the old branch (its commit then fails: the branch
+    // moved under it), never the new branch with the old index, which would
+    // commit a revert of this write.
+    const git_oid* from = base->tree ? git_tree_id(base->tree.get()) : nullptr;
+    const git_oid* to = git_tree_id(made->tree.get());
+    // Brings the first `count` work trees back to the base (the last one
+    // may be half-written): true when all are.
+    auto put_back = [&](std::size_t count) {
+        bool restored = true;
+        for (std::size_t j = 0; j < count; ++j)
+            restored = update_worktree(checkouts.repos[j], to, from, index_locks[j]).has_value() && restored;
+        return restored;
+    };
+    for (std::size_t i = 0; i < checkouts.repos.size(); ++i) {
+        auto updated = update_worktree(checkouts.repos[i], from, to, index_locks[i]);
+        if (updated) continue;
+        // A file could not be written (a full disk, a folder in the way):
+        // the work trees written so far go back, this one included, so
+        // that what is said is true.
+        const std::string where = std::string("the work tree ") + git_repository_workdir(checkouts.repos[i]) +
+                                  " could not be updated (" + updated.error().message + ")";
+        if (put_back(i + 1)) {
+            clear_pending_checkout(repo);
+            return fail(WriteFailure::Kind::worktree_dirty, where + "; nothing was written");
+        }
+        // The record stays: the next ferry command brings every work tree
+        // back to where the branch points, which did not move.
+        return fail(WriteFailure::Kind::worktree_dirty,
+                    where + "; the branch did not move, and the next ferry command restores the work tree");
+    }
+
     // The compare-and-swap: libgit2 locks the ref and checks its value.
     std::string log = "ferry: " + request.message.substr(0, request.message.find('\n'));
     git_reference* moved = nullptr;
     int rc;
     if (!request.new_branch.empty() || request.base_commit.empty()) {
         rc = git_reference_create(&moved, repo, target.c_str(), &commit_oid, 0, log.c_str());
-        if (rc == GIT_EEXISTS && !request.new_branch.empty()) {
-            return fail(WriteFailure::Kind::other, "branch '" + request.new_branch + "' already exists");
-        }
     } else {
         rc = git_reference_create_matching(&moved, repo, target.c_str(), &commit_oid, 1, &base_oid, log.c_str());
     }
     ReferenceHandle moved_handle(moved);
-    if (rc != 0) clear_pending_checkout(repo);
-    if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS) {
-        return fail(WriteFailure::Kind::moved, "branch '" + request.branch + "' moved while ferry was writing");
+    if (rc != 0) {
+        // The branch did not move: its work trees go back to it.
+        const bool restored = put_back(checkouts.repos.size());
+        if (restored) clear_pending_checkout(repo);
+        const std::string after = restored ? "" : "; the next ferry command restores the work tree";
+        if (rc == GIT_EEXISTS && !request.new_branch.empty()) {
+            return fail(WriteFailure::Kind::other, "branch '" + request.new_branch + "' already exists" + after);
+        }
+        if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS) {
+            return fail(WriteFailure::Kind::moved,
+                        "branch '" + request.branch + "' moved while ferry was writing" + after);
+        }
+        if (rc == GIT_ELOCKED) {
+            return fail(WriteFailure::Kind::other, "branch '" + target.substr(11) +
+                                                       "' is locked by another git process (" + target +
+                                                       ".lock exists)" + after);
+        }
+        return fail_git("cannot move branch '" + target.substr(11) + "'");
     }
-    if (rc == GIT_ELOCKED) {
-        return fail(WriteFailure::Kind::other,
-                    "branch '" + target.substr(11) + "' is locked by another git process (" + target + ".lock exists)");
-    }
-    if (rc != 0) return fail_git("cannot move branch '" + target.substr(11) + "'");
     test_write_step();
-
-    const git_oid* from = base->tree ? git_tree_id(base->tree.get()) : nullptr;
-    const git_oid* to = git_tree_id(made->tree.get());
-    for (std::size_t i = 0; i < checkouts.repos.size(); ++i) {
-        auto updated = update_worktree(checkouts.repos[i], from, to, index_locks[i]);
-        if (updated) continue;
-        // A file could not be written (a full disk, a folder in the way):
-        // the branch goes back, and so do the work trees written so far,
-        // this one included, so that what is said is true.
-        const std::string where = std::string("the work tree ") + git_repository_workdir(checkouts.repos[i]) +
-                                  " could not be updated (" + updated.error().message + ")";
-        bool back = false;
-        if (from) {
-            git_reference* raw_back = nullptr;
-            back = git_reference_create_matching(&raw_back, repo, target.c_str(), &base_oid, 1, &commit_oid,
-                                                 "ferry: undo a failed write") == 0;
-            git_reference_free(raw_back);
-            if (back) test_write_step();
-        }
-        bool restored = back;
-        for (std::size_t j = 0; back && j <= i; ++j)
-            restored = update_worktree(checkouts.repos[j], to, from, index_locks[j]).has_value() && restored;
-        if (restored) {
-            clear_pending_checkout(repo);
-            return fail(WriteFailure::Kind::worktree_dirty, where + "; nothing was written");
-        }
-        // The record stays: the next ferry command brings every work tree to
-        // wherever the branch points.
-        return fail(WriteFailure::Kind::worktree_dirty, where + "; the branch " +
-                                                            (back ? "was moved back" : "holds the new commit") +
-                                                            ", and the next ferry command finishes the work tree");
-    }
     clear_pending_checkout(repo);
     if (remote()) return write_through(repo, impl_->url, impl_->progress, request, commit);
     return {};
@@ -469,37 +478,32 @@ std::expected<void, WriteFailure> undo_locked(git_repository* repo, const Commit
         index_locks.push_back(std::move(*taken));
     }
     if (auto recorded = record_pending_checkout(repo, {target, base, written}); !recorded) return recorded;
-    git_reference* moved = nullptr;
-    if (git_reference_create_matching(&moved, repo, target.c_str(), &base, 1, &written, "ferry: undo a failed write") !=
-        0) {
-        clear_pending_checkout(repo);
-        return fail_git("cannot move " + target + " back");
-    }
-    git_reference_free(moved);
-    test_write_step();
-    git_commit* old_commit = nullptr;
-    git_commit* new_commit = nullptr;
-    if (git_commit_lookup(&old_commit, repo, &base) != 0 || git_commit_lookup(&new_commit, repo, &written) != 0) {
-        git_commit_free(old_commit);
-        return fail_git("cannot read the commits to restore the work tree");
-    }
-    CommitHandle old_handle(old_commit), new_handle(new_commit);
-    git_tree *old_tree = nullptr, *new_tree = nullptr;
-    if (git_commit_tree(&old_tree, old_commit) != 0 || git_commit_tree(&new_tree, new_commit) != 0) {
-        git_tree_free(old_tree);
-        return fail_git("cannot read the trees to restore the work tree");
-    }
-    TreeHandle old_tree_handle(old_tree), new_tree_handle(new_tree);
+    auto old_commit = read_commit(repo, request.base_commit);
+    auto new_commit = read_commit(repo, commit);
+    if (!old_commit || !new_commit) return fail_git("cannot read the commits to restore the work tree");
+    const git_oid* old_tree = git_tree_id(old_commit->tree.get());
+    const git_oid* new_tree = git_tree_id(new_commit->tree.get());
+    // As a write: work trees first, then the branch (see publish()).
     for (std::size_t i = 0; i < checkouts.repos.size(); ++i) {
-        if (auto restored =
-                update_worktree(checkouts.repos[i], git_tree_id(new_tree), git_tree_id(old_tree), index_locks[i]);
-            !restored) {
+        if (auto restored = update_worktree(checkouts.repos[i], new_tree, old_tree, index_locks[i]); !restored) {
             return fail(WriteFailure::Kind::other, "the work tree " +
                                                        std::string(git_repository_workdir(checkouts.repos[i])) +
                                                        " could not be restored (" + restored.error().message +
                                                        "); the next ferry command finishes it");
         }
     }
+    git_reference* moved = nullptr;
+    if (git_reference_create_matching(&moved, repo, target.c_str(), &base, 1, &written, "ferry: undo a failed write") !=
+        0) {
+        // The branch stays at the commit: so do its work trees.
+        bool back = true;
+        for (std::size_t i = 0; i < checkouts.repos.size(); ++i)
+            back = update_worktree(checkouts.repos[i], old_tree, new_tree, index_locks[i]).has_value() && back;
+        if (back) clear_pending_checkout(repo);
+        return fail_git("cannot move " + target + " back");
+    }
+    git_reference_free(moved);
+    test_write_step();
     clear_pending_checkout(repo);
     return {};
 }

@@ -163,8 +163,10 @@ private:
     }
 
     void clear_intent() {
-        for (git::CommitTarget* target : recorded_)
-            target->clear_intent();
+        if (!keep_intent_) {
+            for (git::CommitTarget* target : recorded_)
+                target->clear_intent();
+        }
         recorded_.clear();
     }
 
@@ -172,6 +174,7 @@ private:
     // stays (computing again starts from it); one that cannot be taken back
     // (a git client moved the branch on) is said, whatever happens next.
     void take_back(bool before_retry) {
+        bool stuck = false;
         if (!done_.empty() && !recorded_.empty()) {
             // Said first, so that a kill while taking back goes on taking back.
             intent_.state = git::Intent::State::undo;
@@ -194,9 +197,19 @@ private:
                                       who + ": the commit " + g.commit.substr(0, 12) +
                                           " could not be taken back: " + undone.error().message,
                                       {}, who));
+                stuck = true;
             }
         }
         done_.clear();
+        if (stuck && !recorded_.empty()) {
+            // A commit another git client built on stays: the change can
+            // only be finished now, and the records say so, for the next
+            // write to any of these repositories.
+            intent_.state = git::Intent::State::commit;
+            for (git::CommitTarget* target : recorded_)
+                (void)target->record_intent(intent_);
+            keep_intent_ = true;
+        }
     }
 
     std::unexpected<Diagnostics> refuse(const Group& g, const git::WriteFailure& failure) {
@@ -215,6 +228,7 @@ private:
     std::vector<Group*> done_;
     git::Intent intent_;                        // of the change across repositories, if any
     std::vector<git::CommitTarget*> recorded_;  // the targets holding it
+    bool keep_intent_ = false;                  // left for the next write to finish
     Diagnostics& warnings_;                     // kept across attempts
 };
 

@@ -356,6 +356,15 @@ class IntentRecordTest(DeployCase):
         self.assertEqual(head(self.tmp / "dev", "refs/heads/main"), self.base["dev"], result.describe())
         self.assertEqual(git(self.tmp / "prod", "rev-parse", "main~1"), by_hand)
 
+    def test_finished_when_a_git_client_built_on_a_half_even_if_the_record_says_undo(self):
+        self.record("undo")
+        self.move("dev", self.commit["dev"])
+        commit(self.tmp / "dev", {"notes.txt": "by hand\n"}, "A commit by hand")
+        self.deploy_to_prod()
+        self.assertEqual(git(self.tmp / "dev", "rev-parse", "main~1"), self.commit["dev"])
+        self.assertEqual(git(self.tmp / "prod", "rev-parse", "main~1"), self.commit["prod"])
+        self.assertIn("warehouse", git(self.tmp / "prod", "show", "main:links.yaml"))
+
     def test_a_record_that_cannot_be_read_refuses_to_guess(self):
         folder = self.tmp / "prod" / ".git" / "ferry"
         folder.mkdir(exist_ok=True)

@@ -271,6 +271,23 @@ TEST_CASE("transaction: a change across repositories is recorded in each before 
     }
 }
 
+TEST_CASE("transaction: a commit that cannot be taken back leaves the record, for the next write to finish") {
+    Log log;
+    FakeTarget dev("/repos/dev", log), prod("/repos/prod", log);
+    prod.fail_commit = Kind::worktree_dirty;
+    dev.undo_refused = true;  // a git client committed on dev's new commit
+    auto written = run_transaction({&dev, &prod}, options(), [&](int) {
+        return std::expected<std::vector<Write>, Diagnostics>(
+            std::vector<Write>{write_to(dev, "dev", "links.yaml"), write_to(prod, "prod", "links.yaml")});
+    });
+    REQUIRE_FALSE(written);
+    REQUIRE(dev.intent);
+    REQUIRE(prod.intent);
+    CHECK(dev.intent->state == git::Intent::State::commit);
+    CHECK(prod.intent->parts.size() == 2);
+    CHECK_FALSE(logged(log, "clear /repos/dev"));
+}
+
 TEST_CASE("transaction: one repository, or one that writes through to a remote, keeps no record") {
     Log log;
     FakeTarget dev("/repos/dev", log), prod("/repos/prod", log);
