@@ -303,12 +303,21 @@ class Session:
             if meta:
                 dev_blobs.append(meta.split()[3])
                 paths.append(path)
-        wanted = [b"HEAD:" + p for p in paths + [b"links.yaml", b"workspace.yaml"]]
+        # The counterparts' ids from one listing of prod's tree (pathspecs
+        # or a `HEAD:path` per file cost more than the whole listing), then
+        # every blob through one cat-file per repository.
+        others = [b"links.yaml", b"workspace.yaml"]
+        ids = {}
+        for repo, names in (("dev.git", others), ("prod.git", paths + others)):
+            wanted = set(names)
+            listing = git(self.org / repo, "ls-tree", *(["-r"] if repo == "prod.git" else []), "-z", "HEAD")
+            ids[repo] = [meta.split()[2] for meta, _, name in (e.partition(b"\t") for e in listing.split(b"\0") if e)
+                         if name in wanted]
         procs = [subprocess.Popen(["git", "-C", str(self.org / repo), "cat-file", "--batch"],
                                   stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
                  for repo in ("dev.git", "prod.git")]
-        procs[0].communicate(b"\n".join(dev_blobs + wanted[-2:]) + b"\n")
-        procs[1].communicate(b"\n".join(wanted) + b"\n")
+        procs[0].communicate(b"\n".join(dev_blobs + ids["dev.git"]) + b"\n")
+        procs[1].communicate(b"\n".join(ids["prod.git"]) + b"\n")
         seconds = time.perf_counter() - start
         if len(paths) != len(self.expected):
             raise CheckFailed(f"git diff-tree found {len(paths)} changed files, expected {len(self.expected)}")
