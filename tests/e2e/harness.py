@@ -745,6 +745,13 @@ def deploy_workspace_yaml(members=None, extra=""):
     )
 
 
+def many_models(count, source="wh-dev"):
+    """{path: content} of `count` small models m000, m001, ... on `source`
+    (dev's source in deploy_trees): a write of that many files."""
+    return {"models/m%03d.yaml" % i: "name: M%d\nsource: %s\ntype: sql\nsql: select %d\n" % (i, source, i)
+            for i in range(count)}
+
+
 def deploy_trees(dev_extra=None, prod_extra=None):
     """({dev tree}, {prod tree}): dev's source wh-dev and destination
     crm-sandbox are linked to prod's warehouse and crm; model `users` and

@@ -43,6 +43,20 @@ DEPLOY = ("reconcile", "--from", "dev", "--to", "prod", "--select", "models/*", 
 LINK = ("link", "dev:sources/warehouse", "prod:sources/warehouse")
 
 
+def make_lake_org(folder):
+    """dev and prod of valid_tree in `folder`, both checked out, with a
+    second source `lake` linked already and a model of dev on it
+    (models/fresh) that a write to prod alone can deploy, so that such a
+    write succeeds whether or not warehouse is linked."""
+    lake = "name: Lake\ntype: postgres\n"
+    make_repo(folder / "dev", valid_tree(extra={
+        "sources/lake.yaml": lake, "links.yaml": "sources:\n  lake: { prod: lake }\n",
+        "models/fresh.yaml": "name: Fresh\nsource: lake\ntype: sql\nsql: select 1\n"}))
+    make_repo(folder / "prod", valid_tree(extra={
+        "sources/lake.yaml": lake, "links.yaml": "sources:\n  lake: { dev: lake }\n"}))
+    write_config(folder, {"dev": {"repo": "dev"}, "prod": {"repo": "prod"}})
+
+
 @unittest.skipUnless(os.environ.get("FERRY_TEST_HOOKS") == "1",
                      "ferry was built without -DFERRY_TEST_HOOKS=ON: no kill hook")
 class CrashCase(DeployCase):
@@ -222,15 +236,7 @@ class LinkCrashTest(CrashCase):
 
     def test_a_link_cut_short_is_whole_or_absent_after_the_next_write_to_either(self):
         folder = self.tmp / "template"
-        # A second source, linked already, and a model of dev on it that a
-        # write to prod alone can deploy.
-        lake = "name: Lake\ntype: postgres\n"
-        make_repo(folder / "dev", valid_tree(extra={
-            "sources/lake.yaml": lake, "links.yaml": "sources:\n  lake: { prod: lake }\n",
-            "models/fresh.yaml": "name: Fresh\nsource: lake\ntype: sql\nsql: select 1\n"}))
-        make_repo(folder / "prod", valid_tree(extra={
-            "sources/lake.yaml": lake, "links.yaml": "sources:\n  lake: { dev: lake }\n"}))
-        write_config(folder, {"dev": {"repo": "dev"}, "prod": {"repo": "prod"}})
+        make_lake_org(folder)
         repos = {"dev": "dev", "prod": "prod"}
         before = self.heads(folder, repos)
         half_done = 0
@@ -286,13 +292,7 @@ class IntentRecordTest(DeployCase):
 
     def setUp(self):
         super().setUp()
-        lake = "name: Lake\ntype: postgres\n"
-        make_repo(self.tmp / "dev", valid_tree(extra={
-            "sources/lake.yaml": lake, "links.yaml": "sources:\n  lake: { prod: lake }\n",
-            "models/fresh.yaml": "name: Fresh\nsource: lake\ntype: sql\nsql: select 1\n"}))
-        make_repo(self.tmp / "prod", valid_tree(extra={
-            "sources/lake.yaml": lake, "links.yaml": "sources:\n  lake: { dev: lake }\n"}))
-        write_config(self.tmp, {"dev": {"repo": "dev"}, "prod": {"repo": "prod"}})
+        make_lake_org(self.tmp)
         self.base = {name: head(self.tmp / name, "refs/heads/main") for name in ("dev", "prod")}
         # The commit each side's half of a link makes, made but not on main.
         self.commit = {}

@@ -21,6 +21,7 @@ import time
 import unittest
 
 from harness import (
+    many_models,
     git_fsck,
     FERRY_BIN,
     DeployCase,
@@ -145,9 +146,7 @@ class KillInsideAPackTest(GitClientCase):
     where it was."""
 
     def test_a_kill_while_the_pack_is_written(self):
-        models = {"models/m%03d.yaml" % i: "name: M%d\nsource: wh-dev\ntype: sql\nsql: select %d\n" % (i, i)
-                  for i in range(150)}
-        dev, prod = deploy_trees(dev_extra=models)
+        dev, prod = deploy_trees(dev_extra=many_models(150))
         self.template = self.tmp / "big"
         make_repo(self.template / "dev", dev)
         make_repo(self.template / "prod", prod)

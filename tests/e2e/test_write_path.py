@@ -15,6 +15,7 @@ import unittest
 from pathlib import Path
 
 from harness import (
+    many_models,
     DeployCase,
     wait_all,
     IsolatedEnvCase,
@@ -577,8 +578,7 @@ class LargeWriteTest(DeployCase):
     MODELS = 150
 
     def models(self):
-        return {"models/m%03d.yaml" % i: "name: M%d\nsource: wh-dev\ntype: sql\nsql: select %d\n" % (i, i)
-                for i in range(self.MODELS)}
+        return many_models(self.MODELS)
 
     def objects(self, repo):
         counts = dict(line.split(": ") for line in git(repo, "count-objects", "-v").splitlines())
