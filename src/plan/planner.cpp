@@ -269,7 +269,7 @@ void Share::plan_model(const std::string& id) {
     }
     auto tid = target_id(kind, id);
     if (!tid) return;
-    if (!links_.in_b(kind, id)) new_models.emplace_back(id, *tid);
+    if (!links_.in_b(kind, id)) new_model = *tid;
     if (ok) finish_change(kind, id, *tid, after);
 }
 
@@ -351,6 +351,19 @@ void Share::plan_sync(const std::string& id) {
              origin, "deploy it with --with-schedule");
     }
     if (ok) finish_change(kind, id, *tid, after);
+}
+
+PairVerdict Share::plan(const PairKey& key) {
+    plan_ = Plan{};
+    new_model.reset();
+    if (key.first == Kind::models) plan_model(key.second);
+    if (key.first == Kind::syncs) plan_sync(key.second);
+    return {key,
+            std::move(plan_.diagnostics),
+            std::move(plan_.changes),
+            std::move(plan_.links),
+            std::move(plan_.drafts_replaced),
+            std::move(new_model)};
 }
 
 // Mode, diff against what T has, drafts replaced, links recorded.
@@ -441,33 +454,39 @@ void Planner::block_on_load_errors() {
 void Planner::plan_all(Kind kind, const std::vector<const std::string*>& ids) {
     // Said where the first resource that needs it would say it: a resource
     // that is not a mapping is skipped before.
-    if (std::ranges::any_of(ids, [&](const std::string* id) { return S.find(kind, *id)->facts.is_map; }))
+    if (std::ranges::any_of(ids, [&](const std::string* id) { return S.find(kind, *id)->facts.is_map; })) {
+        const std::size_t before = plan_.diagnostics.items.size();
         check_permissions(kind);
+        Diagnostics& said = kind == Kind::models ? parts_.models_said : parts_.syncs_said;
+        std::ranges::move(plan_.diagnostics.items.begin() + static_cast<std::ptrdiff_t>(before),
+                          plan_.diagnostics.items.end(), std::back_inserter(said.items));
+        plan_.diagnostics.items.resize(before);
+    }
     // Two shares once there is enough to share: each resource costs a few
     // microseconds, a thread about a hundred.
     const std::size_t shares = ids.size() < 512 ? 1 : 2;
-    std::vector<Share> parts(shares, Share(*this));
+    std::vector<std::vector<PairVerdict>> found(shares);
     util::parallel_for(
         shares,
         [&](std::size_t i) {
+            Share share(*this);
             const std::size_t begin = ids.size() * i / shares;
             const std::size_t end = ids.size() * (i + 1) / shares;
             for (std::size_t j = begin; j < end; ++j) {
-                if (kind == Kind::models) parts[i].plan_model(*ids[j]);
-                if (kind == Kind::syncs) parts[i].plan_sync(*ids[j]);
+                PairVerdict verdict = share.plan({kind, *ids[j]});
+                if (!verdict.empty()) found[i].push_back(std::move(verdict));
             }
         },
         shares);
-    for (Share& part : parts) {
-        plan_.diagnostics.append(std::move(part.plan_.diagnostics));
-        std::ranges::move(part.plan_.changes, std::back_inserter(plan_.changes));
-        std::ranges::move(part.plan_.links, std::back_inserter(plan_.links));
-        std::ranges::move(part.plan_.drafts_replaced, std::back_inserter(plan_.drafts_replaced));
-        created_models_.insert(part.new_models.begin(), part.new_models.end());
+    for (auto& part : found) {
+        for (PairVerdict& verdict : part) {
+            if (verdict.created_model) created_models_.emplace(verdict.key.second, *verdict.created_model);
+            parts_.pairs.push_back(std::move(verdict));
+        }
     }
 }
 
-Plan Planner::run() {
+PlanParts Planner::run() {
     // SPEC 1: only workspaces of one organization are deployed between.
     if (S.organization != T.organization) {
         fail(code::different_organization,
@@ -487,21 +506,69 @@ Plan Planner::run() {
         }
         plan_all(kind, ids);
     }
-    std::ranges::sort(plan_.links, [](const PlannedLink& a, const PlannedLink& b) {
-        return std::tie(a.kind, a.source_id) < std::tie(b.kind, b.source_id);
-    });
-    if (plan_.diagnostics.has_errors()) {
-        plan_.status = PlanStatus::blocked;
-    } else if (!plan_.changes.empty() || !plan_.links.empty()) {
-        plan_.status = PlanStatus::ok;
+    parts_.head = std::move(plan_);
+    return std::move(parts_);
+}
+
+std::vector<PairVerdict> Planner::run_pairs(const std::vector<PairKey>& pairs, const PairContext& context) {
+    selected_ = context.selected;
+    created_models_ = context.created_models;
+    for (Kind kind : {Kind::models, Kind::syncs}) {
+        if (std::ranges::any_of(pairs, [&](const PairKey& k) { return k.first == kind; })) check_permissions(kind);
     }
-    return std::move(plan_);
+    std::vector<PairVerdict> verdicts;
+    verdicts.reserve(pairs.size());
+    Share share(*this);
+    for (const PairKey& key : pairs) {
+        // A resource the inputs lack (its file is gone) has no verdict.
+        if (!S.find(key.first, key.second)) {
+            verdicts.push_back({key, {}, {}, {}, {}, {}});
+            continue;
+        }
+        verdicts.push_back(share.plan(key));
+    }
+    return verdicts;
 }
 
 }  // namespace plan_detail
 
-Plan make_plan(const PlanInput& input) {
+PlanParts make_plan_parts(const PlanInput& input) {
     return plan_detail::Planner(input).run();
+}
+
+Plan make_plan(const PlanInput& input) {
+    return assemble(make_plan_parts(input));
+}
+
+std::vector<PairVerdict> plan_pairs(const PlanInput& input, const std::vector<PairKey>& pairs,
+                                    const PairContext& context) {
+    return plan_detail::Planner(input).run_pairs(pairs, context);
+}
+
+Plan assemble(PlanParts parts) {
+    Plan plan = std::move(parts.head);
+    auto take = [](auto& to, auto& from) { std::ranges::move(from, std::back_inserter(to)); };
+    for (Kind kind : {Kind::models, Kind::syncs}) {
+        take(plan.diagnostics.items, (kind == Kind::models ? parts.models_said : parts.syncs_said).items);
+        for (PairVerdict& v : parts.pairs) {
+            if (v.key.first != kind) continue;
+            take(plan.diagnostics.items, v.diagnostics.items);
+            take(plan.changes, v.changes);
+            take(plan.links, v.links);
+            take(plan.drafts_replaced, v.drafts_replaced);
+        }
+    }
+    std::ranges::sort(plan.links, [](const PlannedLink& a, const PlannedLink& b) {
+        return std::tie(a.kind, a.source_id) < std::tie(b.kind, b.source_id);
+    });
+    if (plan.diagnostics.has_errors()) {
+        plan.status = PlanStatus::blocked;
+    } else if (!plan.changes.empty() || !plan.links.empty()) {
+        plan.status = PlanStatus::ok;
+    } else {
+        plan.status = PlanStatus::no_changes;
+    }
+    return plan;
 }
 
 }  // namespace ferry

@@ -117,7 +117,9 @@ public:
         plan_.options = in.options;
     }
 
-    Plan run();
+    PlanParts run();
+    // plan_pairs(): these resources alone, in a context given.
+    std::vector<PairVerdict> run_pairs(const std::vector<PairKey>& pairs, const PairContext& context);
 
 private:
     friend class Share;
@@ -148,7 +150,8 @@ private:
     const Workspace& T;
     const LinkSet* links_;  // the input's, or own_links_ with --link
     std::optional<LinkSet> own_links_;
-    Plan plan_;
+    Plan plan_;  // the head of parts_ while it is made
+    PlanParts parts_;
     std::set<Key> selected_;
     std::map<std::string, std::string> created_models_;  // S id -> T id, models this plan creates
     std::array<bool, kAllKinds.size()> permitted_{};     // by Kind, once check_permissions said
@@ -169,13 +172,16 @@ public:
           created_models_(p.created_models_),
           permitted_(p.permitted_) {}
 
+    // The rules for one model or sync, kept apart from the others'.
+    PairVerdict plan(const PairKey& key);
+
+private:
     void plan_model(const std::string& id);
     void plan_sync(const std::string& id);
 
-    Plan plan_;                                                   // diagnostics, changes, links and drafts replaced
-    std::vector<std::pair<std::string, std::string>> new_models;  // models this share creates
+    Plan plan_;                            // one resource's diagnostics, changes, links and drafts replaced
+    std::optional<std::string> new_model;  // the model's id in T, when it creates it
 
-private:
     void fail(std::string_view code, std::string message, std::string addr, std::string hint = {}) {
         add_error(plan_.diagnostics, code, std::move(message), std::move(addr), std::move(hint));
     }

@@ -2,9 +2,12 @@
 // workspaces, their links, the options and the actor.
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ferry/model/diagnostic.hpp"
@@ -126,6 +129,58 @@ struct PlanInput {
 // Everything the plan reads comes through `input`: no other I/O, and
 // nothing thrown but what allocation throws.
 Plan make_plan(const PlanInput& input);
+
+// A selected model or sync of S, by kind and id.
+using PairKey = std::pair<Kind, std::string>;
+
+// What the rules of SPEC 3.2 for one selected resource added to its plan:
+// its diagnostics, change, link and replaced draft, in the order said.
+struct PairVerdict {
+    PairKey key;
+    Diagnostics diagnostics;
+    std::vector<Change> changes;  // none or one
+    std::vector<PlannedLink> links;
+    std::vector<std::string> drafts_replaced;
+    std::optional<std::string> created_model;  // a model the plan creates: its id in T
+
+    bool empty() const {
+        return diagnostics.items.empty() && changes.empty() && links.empty() && drafts_replaced.empty() &&
+               !created_model;
+    }
+};
+
+// A plan in parts, so that a later plan of the same workspaces can plan
+// again only the resources whose files changed (see load/plan_memo.hpp).
+// assemble() puts the parts together as make_plan() would have.
+struct PlanParts {
+    // Everything no single resource says: the workspaces, options, the
+    // diagnostics said before any resource (plus `links-*`), the links
+    // --link adds, not_selected. Its changes and drafts are empty.
+    Plan head;
+    // Said once a kind, before its first resource (permission-denied).
+    Diagnostics models_said, syncs_said;
+    // The verdicts that are not empty, models then syncs, each by id.
+    std::vector<PairVerdict> pairs;
+};
+
+PlanParts make_plan_parts(const PlanInput& input);
+Plan assemble(PlanParts parts);
+
+// What plan_pairs() needs of the whole plan that it does not plan again:
+// whether a sync's model is selected, and the models the plan creates. It
+// need only hold the entries of the models the pairs' syncs use.
+struct PairContext {
+    std::set<PairKey> selected;
+    std::map<std::string, std::string> created_models;  // S id -> T id
+};
+
+// The verdicts of `pairs` (every one, empty or not, in the order given),
+// as make_plan_parts() would find them. The input's workspaces need hold
+// only what these resources read: each one in S, what it references and
+// their counterparts in T, its own counterpart and draft in T, and the
+// workspace files; the links need hold theirs.
+std::vector<PairVerdict> plan_pairs(const PlanInput& input, const std::vector<PairKey>& pairs,
+                                    const PairContext& context);
 
 std::string_view action_name(Action action);
 std::string_view mode_name(Mode mode);
