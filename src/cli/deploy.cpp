@@ -8,23 +8,28 @@
 
 namespace ferry::cli {
 
+PlanParts plan_parts_between(const LoadedWorkspace& source, const LoadedWorkspace& target, const PlanOptions& options,
+                             const std::string& actor, LinkSet& links) {
+    Diagnostics link_problems;
+    links = resolve_links(source.workspace, target.workspace, link_problems);
+    PlanParts parts = make_plan_parts({{source.workspace, *source.documents, &source.diagnostics},
+                                       {target.workspace, *target.documents, &target.diagnostics},
+                                       links,
+                                       options,
+                                       actor});
+    // Links that contradict each other block the deployment; stale ones are
+    // worth a warning. Said first.
+    if (!link_problems.items.empty()) {
+        link_problems.append(std::move(parts.head.diagnostics));
+        parts.head.diagnostics = std::move(link_problems);
+    }
+    return parts;
+}
+
 Plan plan_between(const LoadedWorkspace& source, const LoadedWorkspace& target, const PlanOptions& options,
                   const std::string& actor) {
-    Diagnostics link_problems;
-    LinkSet links = resolve_links(source.workspace, target.workspace, link_problems);
-    Plan plan = make_plan({{source.workspace, *source.documents, &source.diagnostics},
-                           {target.workspace, *target.documents, &target.diagnostics},
-                           links,
-                           options,
-                           actor});
-    // Links that contradict each other block the deployment; stale ones are
-    // worth a warning.
-    if (!link_problems.items.empty()) {
-        link_problems.append(std::move(plan.diagnostics));
-        plan.diagnostics = std::move(link_problems);
-        if (plan.diagnostics.has_errors()) plan.status = PlanStatus::blocked;
-    }
-    return plan;
+    LinkSet links;
+    return assemble(plan_parts_between(source, target, options, actor, links));
 }
 
 int print_plan(const Context& ctx, const Plan& plan) {

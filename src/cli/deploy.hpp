@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "ferry/load/organization.hpp"
+#include "ferry/model/links.hpp"
 #include "ferry/plan/plan.hpp"
 
 namespace ferry::cli {
@@ -16,6 +17,9 @@ namespace ferry::cli {
 // it), then SPEC 3.2's rules.
 Plan plan_between(const LoadedWorkspace& source, const LoadedWorkspace& target, const PlanOptions& options,
                   const std::string& actor);
+// The same in parts, with the links it was made with (for a plan memo).
+PlanParts plan_parts_between(const LoadedWorkspace& source, const LoadedWorkspace& target, const PlanOptions& options,
+                             const std::string& actor, LinkSet& links);
 
 int print_plan(const Context& ctx, const Plan& plan);
 int plan_exit_code(const Plan& plan, bool detailed);

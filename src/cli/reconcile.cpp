@@ -1,4 +1,5 @@
 // `ferry reconcile --from S[@REF] --to T ...` (SPEC 3.2, 4, 4.1).
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -9,6 +10,7 @@
 #include "deploy.hpp"
 #include "ferry/plan/plan.hpp"
 #include "ferry/render/render.hpp"
+#include "plan_memo.hpp"
 #include "session.hpp"
 
 namespace ferry::cli {
@@ -30,6 +32,10 @@ struct PreparedPlan {
     std::string actor;
     LoadedWorkspace source;
     LoadedWorkspace target;
+    // A dry run's plan from the memo of an earlier one (nothing loaded
+    // then), with S's and T's work-tree notes.
+    std::optional<Plan> from_memo;
+    std::vector<std::string> notes;
 };
 
 std::expected<LinkOption, std::string> parse_link_option(const std::string& text, const std::string& from,
@@ -90,12 +96,21 @@ std::expected<PreparedPlan, int> prepare_plan(const Context& ctx, const Reconcil
     auto actor = resolve_actor(ctx, *prepared.org, args.to);
     if (!actor) return fail(Diagnostics{{actor.error()}});
     prepared.actor = *actor;
+    if (args.dry_run) {
+        auto plan = plan_from_memo(*prepared.org, {from, args.to, prepared.options, prepared.actor}, prepared.notes);
+        if (plan) {
+            prepared.from_memo = std::move(*plan);
+            return prepared;
+        }
+        spdlog::debug("planning in full: {}", plan.error());
+    }
     auto loaded = prepared.org->load_all({from, {args.to, {}}});
     for (auto& one : loaded) {
         if (!one) return fail(Diagnostics{{one.error()}});
     }
     prepared.source = std::move(*loaded[0]);
     prepared.target = std::move(*loaded[1]);
+    prepared.notes = {prepared.source.worktree_note, prepared.target.worktree_note};
     return prepared;
 }
 
@@ -118,10 +133,22 @@ int reconcile(const Context& ctx, const ReconcileArgs& args) {
     auto prepared = prepare_plan(ctx, args);
     if (!prepared) return prepared.error();
     PreparedPlan& p = *prepared;
-    for (const LoadedWorkspace* lw : {&p.source, &p.target}) {
-        if (!lw->worktree_note.empty()) ctx.reporter->note(lw->worktree_note);
+    for (const std::string& note : p.notes) {
+        if (!note.empty()) ctx.reporter->note(note);
     }
-    Plan plan = plan_between(p.source, p.target, p.options, p.actor);
+    Plan plan;
+    if (p.from_memo) {
+        plan = std::move(*p.from_memo);
+    } else if (args.dry_run) {
+        // Kept for the next dry run, which plans only what changed since.
+        LinkSet links;
+        PlanParts parts = plan_parts_between(p.source, p.target, p.options, p.actor, links);
+        save_memo(*p.org, {parse_workspace_request(args.from), args.to, p.options, p.actor}, p.source, p.target, links,
+                  parts);
+        plan = assemble(std::move(parts));
+    } else {
+        plan = plan_between(p.source, p.target, p.options, p.actor);
+    }
     check_digest(plan, args);
     if (args.dry_run) {
         if (!args.out.empty() && !save_plan(plan, args.out)) return kFailed;

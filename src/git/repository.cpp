@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <map>
 
 #include "transfer.hpp"
 
@@ -251,9 +252,11 @@ std::expected<Resolved, std::string> Repository::resolve(const std::string& bran
     return Resolved{name, hex(git_object_id(peeled))};
 }
 
-std::expected<std::unique_ptr<TreeSource>, std::string> Repository::tree(const std::string& commit,
-                                                                         const std::string& folder) const {
-    git_repository* repo = impl_->repo.get();
+namespace {
+
+// The tree at `folder` of `commit`, looked up.
+std::expected<TreeHandle, std::string> folder_tree(git_repository* repo, const std::string& commit,
+                                                   const std::string& folder) {
     git_oid oid;
     if (git_oid_fromstr(&oid, commit.c_str()) != 0) return std::unexpected("bad commit id " + commit);
     git_commit* c = nullptr;
@@ -262,30 +265,31 @@ std::expected<std::unique_ptr<TreeSource>, std::string> Repository::tree(const s
     git_tree* t = nullptr;
     if (git_commit_tree(&t, c) != 0) return std::unexpected(last_error("cannot read the tree of " + commit));
     TreeHandle root(t);
-    TreeHandle sub;
-    git_tree* walk_root = t;
-    if (!folder.empty()) {
-        git_tree_entry* e = nullptr;
-        if (git_tree_entry_bypath(&e, t, folder.c_str()) != 0) {
-            return std::unexpected("folder '" + folder + "' does not exist at commit " + commit.substr(0, 12));
-        }
-        TreeEntryHandle entry(e);
-        if (git_tree_entry_type(e) != GIT_OBJECT_TREE) {
-            return std::unexpected("'" + folder + "' is not a folder at commit " + commit.substr(0, 12));
-        }
-        git_tree* s = nullptr;
-        if (git_tree_lookup(&s, repo, git_tree_entry_id(e)) != 0)
-            return std::unexpected(last_error("cannot read " + folder));
-        sub.reset(s);
-        walk_root = s;
+    if (folder.empty()) return root;
+    git_tree_entry* e = nullptr;
+    if (git_tree_entry_bypath(&e, t, folder.c_str()) != 0) {
+        return std::unexpected("folder '" + folder + "' does not exist at commit " + commit.substr(0, 12));
     }
-    std::vector<TreeEntry> entries;
-    if (git_tree_walk(walk_root, GIT_TREEWALK_PRE, collect, &entries) != 0) {
-        return std::unexpected(last_error("cannot list the tree of " + commit));
+    TreeEntryHandle entry(e);
+    if (git_tree_entry_type(e) != GIT_OBJECT_TREE) {
+        return std::unexpected("'" + folder + "' is not a folder at commit " + commit.substr(0, 12));
     }
-    // A walk lists a tree in path order already (git orders a folder's
-    // names as if a subfolder's ended in '/'), which is checked in one pass.
-    if (!std::ranges::is_sorted(entries, {}, &TreeEntry::path)) std::ranges::sort(entries, {}, &TreeEntry::path);
+    git_tree* s = nullptr;
+    if (git_tree_lookup(&s, repo, git_tree_entry_id(e)) != 0)
+        return std::unexpected(last_error("cannot read " + folder));
+    return TreeHandle(s);
+}
+
+std::expected<TreeHandle, std::string> lookup_tree(git_repository* repo, const std::string& id) {
+    git_oid oid;
+    git_tree* t = nullptr;
+    if (git_oid_fromstr(&oid, id.c_str()) != 0 || git_tree_lookup(&t, repo, &oid) != 0)
+        return std::unexpected(last_error("cannot read tree " + id));
+    return TreeHandle(t);
+}
+
+// A readable tree of these entries, reading through the repository's objects.
+std::expected<std::unique_ptr<TreeSource>, std::string> readable(git_repository* repo, std::vector<TreeEntry> entries) {
     git_odb* odb = nullptr;
     if (git_repository_odb(&odb, repo) != 0) return std::unexpected(last_error("cannot open the object database"));
     OdbHandle odb_handle(odb);
@@ -293,6 +297,143 @@ std::expected<std::unique_ptr<TreeSource>, std::string> Repository::tree(const s
     if (git_repository_item_path(&objects.buf, repo, GIT_REPOSITORY_ITEM_OBJECTS) != 0)
         return std::unexpected(last_error("cannot find the object database"));
     return std::unique_ptr<TreeSource>(new GitTree(std::move(odb_handle), objects.buf.ptr, std::move(entries)));
+}
+
+bool is_blob_mode(git_filemode_t mode) {
+    return mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE;
+}
+
+// Both trees' entries side by side in git's order; equal ids are skipped,
+// folders on both sides walked into (no deeper than a listing goes).
+struct TreeComparer {
+    git_repository* repo;
+    std::vector<Repository::FileChange> out;
+
+    bool compare(const git_tree* a, const git_tree* b, const std::string& prefix, std::ptrdiff_t depth) {
+        const std::size_t na = a ? git_tree_entrycount(a) : 0;
+        const std::size_t nb = b ? git_tree_entrycount(b) : 0;
+        std::size_t i = 0, j = 0;
+        while (i < na || j < nb) {
+            const git_tree_entry* ea = i < na ? git_tree_entry_byindex(a, i) : nullptr;
+            const git_tree_entry* eb = j < nb ? git_tree_entry_byindex(b, j) : nullptr;
+            // git orders a folder's name as if it ended in '/'; entries of
+            // one name but different types compare apart, which lists them
+            // as a removal and an addition.
+            int order = !ea ? 1 : !eb ? -1 : git_tree_entry_cmp(ea, eb);
+            if (order == 0 && std::string_view(git_tree_entry_name(ea)) != git_tree_entry_name(eb)) order = 1;
+            const git_tree_entry* mine = order <= 0 ? ea : nullptr;
+            const git_tree_entry* theirs = order >= 0 ? eb : nullptr;
+            if (order <= 0) ++i;
+            if (order >= 0) ++j;
+            if (mine && theirs && git_oid_equal(git_tree_entry_id(mine), git_tree_entry_id(theirs)) &&
+                git_tree_entry_filemode(mine) == git_tree_entry_filemode(theirs))
+                continue;
+            const std::string path = prefix + git_tree_entry_name(mine ? mine : theirs);
+            const bool folders = (!mine || git_tree_entry_filemode(mine) == GIT_FILEMODE_TREE) &&
+                                 (!theirs || git_tree_entry_filemode(theirs) == GIT_FILEMODE_TREE);
+            if (folders && depth + 1 < kMaxFolderDepth) {
+                auto open = [&](const git_tree_entry* e) -> std::expected<TreeHandle, std::string> {
+                    if (!e) return TreeHandle{};
+                    return lookup_tree(repo, hex(git_tree_entry_id(e)));
+                };
+                auto ta = open(mine);
+                auto tb = open(theirs);
+                if (!ta || !tb) return false;
+                if (!compare(ta->get(), tb->get(), path + "/", depth + 1)) return false;
+                continue;
+            }
+            Repository::FileChange change{path, mine ? hex(git_tree_entry_id(mine)) : std::string{},
+                                          theirs ? hex(git_tree_entry_id(theirs)) : std::string{}, true};
+            change.blobs = (!mine || is_blob_mode(git_tree_entry_filemode(mine))) &&
+                           (!theirs || is_blob_mode(git_tree_entry_filemode(theirs)));
+            out.push_back(std::move(change));
+        }
+        return true;
+    }
+};
+
+}  // namespace
+
+std::expected<std::unique_ptr<TreeSource>, std::string> Repository::tree(const std::string& commit,
+                                                                         const std::string& folder) const {
+    git_repository* repo = impl_->repo.get();
+    auto walk_root = folder_tree(repo, commit, folder);
+    if (!walk_root) return std::unexpected(walk_root.error());
+    std::vector<TreeEntry> entries;
+    if (git_tree_walk(walk_root->get(), GIT_TREEWALK_PRE, collect, &entries) != 0) {
+        return std::unexpected(last_error("cannot list the tree of " + commit));
+    }
+    // A walk lists a tree in path order already (git orders a folder's
+    // names as if a subfolder's ended in '/'), which is checked in one pass.
+    if (!std::ranges::is_sorted(entries, {}, &TreeEntry::path)) std::ranges::sort(entries, {}, &TreeEntry::path);
+    return readable(repo, std::move(entries));
+}
+
+std::expected<std::string, std::string> Repository::tree_id(const std::string& commit,
+                                                            const std::string& folder) const {
+    auto t = folder_tree(impl_->repo.get(), commit, folder);
+    if (!t) return std::unexpected(t.error());
+    return hex(git_tree_id(t->get()));
+}
+
+std::expected<std::vector<Repository::FileChange>, std::string> Repository::changed_files(const std::string& from,
+                                                                                          const std::string& to) const {
+    git_repository* repo = impl_->repo.get();
+    auto a = lookup_tree(repo, from);
+    if (!a) return std::unexpected(a.error());
+    auto b = lookup_tree(repo, to);
+    if (!b) return std::unexpected(b.error());
+    TreeComparer comparer{repo, {}};
+    if (!comparer.compare(a->get(), b->get(), "", 0)) return std::unexpected(last_error("cannot compare trees"));
+    std::ranges::sort(comparer.out, {}, &FileChange::path);
+    return std::move(comparer.out);
+}
+
+std::expected<std::unique_ptr<TreeSource>, std::string> Repository::files(const std::string& tree,
+                                                                          const std::vector<std::string>& paths) const {
+    git_repository* repo = impl_->repo.get();
+    auto t = lookup_tree(repo, tree);
+    if (!t) return std::unexpected(t.error());
+    // Each folder is read once: a folder of 10,000 files is a tree object
+    // of half a megabyte, too large for libgit2's object cache.
+    std::map<std::string, TreeHandle, std::less<>> folders;
+    auto folder = [&](std::string_view name) -> const git_tree* {
+        if (name.empty()) return t->get();
+        auto it = folders.find(name);
+        if (it == folders.end()) {
+            TreeHandle sub;
+            git_tree_entry* e = nullptr;
+            if (git_tree_entry_bypath(&e, t->get(), std::string(name).c_str()) == 0) {
+                TreeEntryHandle entry(e);
+                git_tree* s = nullptr;
+                if (git_tree_entry_type(e) == GIT_OBJECT_TREE && git_tree_lookup(&s, repo, git_tree_entry_id(e)) == 0)
+                    sub.reset(s);
+            }
+            it = folders.emplace(std::string(name), std::move(sub)).first;
+        }
+        return it->second.get();
+    };
+    std::vector<TreeEntry> entries;
+    for (const std::string& path : paths) {
+        const auto slash = path.rfind('/');
+        const git_tree* in =
+            folder(slash == std::string::npos ? std::string_view{} : std::string_view(path).substr(0, slash));
+        if (!in) continue;
+        const git_tree_entry* e =
+            git_tree_entry_byname(in, path.c_str() + (slash == std::string::npos ? 0 : slash + 1));
+        if (!e) continue;
+        const git_filemode_t mode = git_tree_entry_filemode(e);
+        if (mode == GIT_FILEMODE_TREE) continue;
+        const EntryType type = is_blob_mode(mode)          ? EntryType::blob
+                               : mode == GIT_FILEMODE_LINK ? EntryType::symlink
+                                                           : EntryType::submodule;
+        entries.push_back({path, type, hex(git_tree_entry_id(e))});
+    }
+    std::ranges::sort(entries, {}, &TreeEntry::path);
+    entries.erase(std::unique(entries.begin(), entries.end(),
+                              [](const TreeEntry& x, const TreeEntry& y) { return x.path == y.path; }),
+                  entries.end());
+    return readable(repo, std::move(entries));
 }
 
 }  // namespace ferry::git

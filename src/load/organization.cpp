@@ -250,16 +250,26 @@ std::vector<std::expected<LoadedWorkspace, Diagnostic>> Organization::load_all(
             d.hint = "run the ferry command again, or any ferry command that writes to one of them";
             result->diagnostics.add(std::move(d));
         }
-        std::string branch = p.ws->branch;
-        if (branch.empty()) {
-            auto head = p.repo->head_branch();
-            if (!head) continue;
-            branch = *head;
-        }
-        result->worktree_note = worktree_note(p.request->name, p.resolved.ref, p.resolved.commit, p.ws->path,
-                                              p.repo->uncommitted(branch, p.resolved.commit, p.ws->path));
+        result->worktree_note = note_for(p);
     }
     return results;
+}
+
+std::string Organization::note_for(const Pending& p) const {
+    std::string branch = p.ws->branch;
+    if (branch.empty()) {
+        auto head = p.repo->head_branch();
+        if (!head) return {};
+        branch = *head;
+    }
+    return worktree_note(p.request->name, p.resolved.ref, p.resolved.commit, p.ws->path,
+                         p.repo->uncommitted(branch, p.resolved.commit, p.ws->path));
+}
+
+std::expected<Organization::Located, Diagnostic> Organization::locate(const WorkspaceRequest& request) {
+    auto p = prepare(request);
+    if (!p) return std::unexpected(p.error());
+    return Located{p->ws, p->repo, p->resolved, note_for(*p)};
 }
 
 void check_links(const OrganizationConfig& config, const std::vector<const Workspace*>& workspaces,

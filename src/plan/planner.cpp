@@ -507,6 +507,7 @@ PlanParts Planner::run() {
         plan_all(kind, ids);
     }
     parts_.head = std::move(plan_);
+    parts_.selected.assign(selected_.begin(), selected_.end());
     return std::move(parts_);
 }
 

@@ -40,7 +40,10 @@ class CacheTest(DeployCase):
         without = self.run_all({"FERRY_NO_CACHE": "1"})
         self.assertEqual(self.cache_files(), [], "FERRY_NO_CACHE=1 wrote a cache")
         filling = self.run_all({"FERRY_NO_CACHE": None})
-        self.assertEqual(len(self.cache_files()), 2, "one cache file per workspace repository")
+        self.assertEqual(len([f for f in self.cache_files() if f.name.startswith("tree-")]), 2,
+                         "one parse cache file per workspace repository")
+        self.assertEqual(len([f for f in self.cache_files() if f.name.startswith("plan-")]), 1,
+                         "one plan memo, in the source's repository (docs/incremental-plans.md)")
         warm = self.run_all({"FERRY_NO_CACHE": None})
         self.assertEqual(filling, without)
         self.assertEqual(warm, without)
@@ -59,7 +62,7 @@ class CacheTest(DeployCase):
         expected = self.run_all({"FERRY_NO_CACHE": "1"})
         self.run_all()
         files = self.cache_files()
-        self.assertEqual(len(files), 2)
+        self.assertEqual(len(files), 3, "two parse caches and a plan memo")
         good = {f: f.read_bytes() for f in files}
         damages = {
             "garbage": lambda b: b"not a cache file at all\n" * 10,
@@ -115,6 +118,10 @@ class CacheTest(DeployCase):
         args = ("reconcile", "--from", "dev", "--to", "prod", "--dry-run")
         warm = self.ferry(*args, cwd=self.org, env=env)
         self.assertExit(warm, 0)
+        # The plan memo would answer for these very trees without reading a
+        # blob (docs/incremental-plans.md): this is the parse cache's case.
+        for memo in self.cache_dirs[0].glob("plan-*.memo"):
+            memo.unlink()
         prod = self.org / "prod"
         blob = git(prod, "rev-parse", "HEAD:models/users.yaml")
         (prod / ".git" / "objects" / blob[:2] / blob[2:]).unlink()

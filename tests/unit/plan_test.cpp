@@ -1,7 +1,10 @@
 // The planner in memory: one case per rule, code, rewrite and option of SPEC 3.2.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "ferry/plan/plan.hpp"
+#include "ferry/render/render.hpp"
 #include "fixtures.hpp"
 
 using namespace ferry;
@@ -528,4 +531,59 @@ TEST_CASE("plan: schedule-not-deployed is said for a sync T has, even when nothi
     auto p = plan(org);
     CHECK(p.plan.changes.empty());
     CHECK(has(p.plan, code::schedule_not_deployed, "dev:syncs/users-sf"));
+}
+
+// An incremental plan (docs/incremental-plans.md) plans chosen resources
+// again with plan_pairs() and puts their verdicts in place of the old ones:
+// each verdict must be the one the whole plan found, and the parts must
+// assemble into make_plan()'s plan.
+TEST_CASE("plan: a resource planned alone gets the verdict the whole plan gave it") {
+    Org org;
+    org.dev.add("models/fresh.yaml", "name: Fresh\nsource: wh-dev\ntype: sql\nsql: select 3\n");
+    org.dev.add("syncs/fresh-sf.yaml",
+                "name: Fresh to SF\nmodel: fresh\ndestination: sf-sandbox\nschedule: { type: manual }\n"
+                "config: { object: Lead }\n");
+    for (const char* actor : {"alice@acme.com", "dan@acme.com", "vic@acme.com"}) {
+        for (bool all : {false, true}) {
+            CAPTURE(actor);
+            CAPTURE(all);
+            PlanOptions options;
+            options.all = all;
+            LoadedWorkspace source = load(org.dev, "dev");
+            LoadedWorkspace target = load(org.prod, "prod");
+            Diagnostics link_problems;
+            LinkSet links = resolve_links(source.workspace, target.workspace, link_problems);
+            PlanInput input{{source.workspace, *source.documents, &source.diagnostics},
+                            {target.workspace, *target.documents, &target.diagnostics},
+                            links,
+                            options,
+                            actor};
+            PlanParts parts = make_plan_parts(input);
+            CHECK(plan_json(assemble(parts)) == plan_json(make_plan(input)));
+
+            PairContext context;
+            context.selected.insert(parts.selected.begin(), parts.selected.end());
+            for (const PairVerdict& v : parts.pairs) {
+                if (v.created_model) context.created_models.emplace(v.key.second, *v.created_model);
+            }
+            std::vector<PairVerdict> alone = plan_pairs(input, parts.selected, context);
+            REQUIRE(alone.size() == parts.selected.size());
+            std::size_t found = 0;
+            for (const PairVerdict& v : alone) {
+                CAPTURE(v.key.second);
+                auto it = std::ranges::find(parts.pairs, v.key, &PairVerdict::key);
+                if (it == parts.pairs.end()) {
+                    CHECK(v.empty());
+                    continue;
+                }
+                ++found;
+                PlanParts one, other;
+                one.pairs.push_back(v);
+                other.pairs.push_back(*it);
+                CHECK(plan_json(assemble(one)) == plan_json(assemble(other)));
+                CHECK(v.created_model == it->created_model);
+            }
+            CHECK(found == parts.pairs.size());
+        }
+    }
 }

@@ -70,6 +70,25 @@ public:
     // The tree at `folder` ("" for the root) of a commit, listed without reading blobs.
     std::expected<std::unique_ptr<TreeSource>, std::string> tree(const std::string& commit,
                                                                  const std::string& folder) const;
+    // The id of the tree at `folder` ("" for the root) of a commit.
+    std::expected<std::string, std::string> tree_id(const std::string& commit, const std::string& folder) const;
+    // A file that differs between two trees. Ids are empty on the side that
+    // lacks it; `blobs` is false when either side is not a plain file (a
+    // folder, a symbolic link, a submodule), which is listed once, not walked.
+    struct FileChange {
+        std::string path;  // relative to the trees
+        std::string old_id, new_id;
+        bool blobs = true;
+    };
+    // The files that differ from tree `from` to tree `to` (ids, in path
+    // order). Folders with the same id are not opened: the cost follows the
+    // change, not the tree.
+    std::expected<std::vector<FileChange>, std::string> changed_files(const std::string& from,
+                                                                      const std::string& to) const;
+    // Those of `paths` (relative to tree `tree`) that it has, listed and read
+    // as tree() lists and reads them.
+    std::expected<std::unique_ptr<TreeSource>, std::string> files(const std::string& tree,
+                                                                  const std::vector<std::string>& paths) const;
     std::filesystem::path git_dir() const;
     // Whether this is a clone of a URL, written through to its remote.
     bool remote() const override;

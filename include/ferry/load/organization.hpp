@@ -44,8 +44,20 @@ public:
     std::vector<std::expected<LoadedWorkspace, Diagnostic>> load_all(const std::vector<WorkspaceRequest>& requests,
                                                                      Failure on_failure = Failure::stop);
 
+    // What a load starts from, without listing the tree: the workspace's
+    // repository and commit, and the note on uncommitted changes that
+    // load() would give. Errors as load() gives them.
+    struct Located {
+        const WorkspaceConfig* ws = nullptr;
+        git::Repository* repo = nullptr;
+        git::Resolved resolved;
+        std::string worktree_note;
+    };
+    std::expected<Located, Diagnostic> locate(const WorkspaceRequest& request);
+
 private:
     struct Pending;
+    std::string note_for(const Pending& p) const;
     std::expected<Pending, Diagnostic> prepare(const WorkspaceRequest& request);
     Organization(OrganizationConfig config, git::Progress progress)
         : config_(std::move(config)), progress_(std::move(progress)) {}

@@ -161,6 +161,8 @@ struct PlanParts {
     Diagnostics models_said, syncs_said;
     // The verdicts that are not empty, models then syncs, each by id.
     std::vector<PairVerdict> pairs;
+    // Every model and sync selected, by kind then id.
+    std::vector<PairKey> selected;
 };
 
 PlanParts make_plan_parts(const PlanInput& input);
