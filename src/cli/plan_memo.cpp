@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <deque>
 #include <fstream>
@@ -239,13 +240,42 @@ private:
     std::string_view text_;
 };
 
-std::string lines_of(std::vector<std::string> lines) {
-    std::ranges::sort(lines);
-    std::string out;
-    for (const std::string& l : lines)
-        out += l + '\n';
-    return out;
-}
+// Lines for a Lines section, most often added in order already (then
+// nothing is sorted); a line out of order has them sorted at the end.
+class Section {
+public:
+    // Starts a line; the caller appends its text to line() and calls end().
+    std::string& line() {
+        start_ = text_.size();
+        return text_;
+    }
+    void end() {
+        text_ += '\n';
+        std::string_view now(text_.data() + start_, text_.size() - start_);
+        if (sorted_ && !previous_.empty() && now < previous_) sorted_ = false;
+        previous_.assign(now);
+    }
+    std::string take() {
+        if (sorted_) return std::move(text_);
+        std::vector<std::string_view> lines;
+        for (std::string_view rest = text_; !rest.empty();) {
+            const auto eol = rest.find('\n');
+            lines.push_back(rest.substr(0, eol + 1));
+            rest.remove_prefix(eol + 1);
+        }
+        std::ranges::sort(lines);
+        std::string out;
+        out.reserve(text_.size());
+        for (std::string_view l : lines)
+            out += l;
+        return out;
+    }
+
+private:
+    std::string text_, previous_;
+    std::size_t start_ = 0;
+    bool sorted_ = true;
+};
 
 struct Memo {
     std::string text;  // the whole file; the sections point into it
@@ -374,16 +404,17 @@ const Resource* resource_at(const Workspace& ws, const Edit& e) {
 // The facts that other files' checks and other resources' plans read (all
 // but the fingerprint of the contents), as text: each field escaped so that
 // none holds a newline or the separator.
-std::string identity_of(const ResourceFacts& f) {
-    std::string out;
+void append_identity(std::string& out, const ResourceFacts& f) {
     auto field = [&](std::string_view text) {
-        for (char c : text) {
-            const auto u = static_cast<unsigned char>(c);
-            if (c == '|' || c == '\\' || u < 0x20 || u == 0x7f) {
-                out += fmt::format("\\x{:02x}", u);
-            } else {
-                out += c;
-            }
+        while (!text.empty()) {
+            const auto special = std::ranges::find_if(text, [](char c) {
+                const auto u = static_cast<unsigned char>(c);
+                return c == '|' || c == '\\' || u < 0x20 || u == 0x7f;
+            });
+            out.append(text.begin(), special);
+            if (special == text.end()) break;
+            out += fmt::format("\\x{:02x}", static_cast<unsigned char>(*special));
+            text.remove_prefix(static_cast<std::size_t>(special - text.begin()) + 1);
         }
         out += '|';
     };
@@ -399,7 +430,17 @@ std::string identity_of(const ResourceFacts& f) {
         field(alert);
     field(f.plaintext_secret ? "secret" : "-");
     field(f.connector_type);
+}
+
+std::string identity_of(const ResourceFacts& f) {
+    std::string out;
+    append_identity(out, f);
     return out;
+}
+
+// Where the memo keeps a resource's identity: "S models ID", "T drafts/syncs ID".
+std::string identity_key(char side, Kind kind, std::string_view id, bool draft) {
+    return std::string(1, side) + (draft ? "drafts/" : "") + std::string(kind_name(kind)) + " " + std::string(id);
 }
 
 // The identity a memo line holds, parsed back into the references it names.
@@ -435,7 +476,7 @@ bool edits_are_clean(const Organization::Located& at, const LoadedWorkspace& loa
         const std::string s(1, side);
         if (memo.troubled.find(s + " " + file) || memo.troubled.find(s + " " + addr)) return false;
         const Resource* now = resource_at(loaded.workspace, e);
-        auto before = memo.identities.find(s + changes[i].path);
+        auto before = memo.identities.find(identity_key(side, e.kind, e.id, e.draft));
         if (!now || now->file != file || !before || *before != identity_of(now->facts)) return false;
         if (std::ranges::any_of(loaded.diagnostics.items,
                                 [&](const Diagnostic& d) { return d.address == addr || d.location.file == file; }))
@@ -504,15 +545,6 @@ std::expected<Plan, std::string> plan_from_memo(Organization& org, const MemoReq
         return found ? std::optional(std::string(*found)) : std::nullopt;
     };
     // A resource's identity as the memo has it (its references among them).
-    auto identity = [&](char side, Kind kind, std::string_view id) -> std::optional<std::string_view> {
-        for (std::string_view ext : {".yaml", ".yml"}) {
-            auto found =
-                memo->identities.find(side + std::string(kind_name(kind)) + "/" + std::string(id) + std::string(ext));
-            if (found) return found;
-        }
-        return std::nullopt;
-    };
-
     // What is read, each side in one load: the changed files and what they
     // reference; the resources planned again, their drafts and references;
     // in T, their counterparts and drafts, and their references'.
@@ -521,9 +553,10 @@ std::expected<Plan, std::string> plan_from_memo(Organization& org, const MemoReq
          {std::tuple{&*s_edits, &*s_changes, &s_paths, 'S'}, std::tuple{&*t_edits, &*t_changes, &t_paths, 'T'}}) {
         for (std::size_t i = 0; i < edits->size(); ++i) {
             paths->push_back((*changes)[i].path);
-            auto before = memo->identities.find(side + (*changes)[i].path);
+            const Edit& e = (*edits)[i];
+            auto before = memo->identities.find(identity_key(side, e.kind, e.id, e.draft));
             if (!before) return std::unexpected("a changed file is not in the memo");
-            add_references(*paths, (*edits)[i].kind, *before);
+            add_references(*paths, e.kind, *before);
         }
     }
     LinkSet links;
@@ -536,7 +569,7 @@ std::expected<Plan, std::string> plan_from_memo(Organization& org, const MemoReq
         if (linked) links.add(k.first, k.second, *linked);
         add_resource_paths(t_paths, k.first, linked ? *linked : k.second, true);
         context.selected.insert(k);
-        auto known = identity('S', k.first, k.second);
+        auto known = memo->identities.find(identity_key('S', k.first, k.second, false));
         if (!known) return std::unexpected("a resource to plan again is not in the memo");
         std::vector<std::string> refs;
         add_references(refs, k.first, *known);
@@ -645,45 +678,68 @@ void save_memo(Organization& org, const MemoRequest& request, const LoadedWorksp
         std::ranges::any_of(parts.pairs, [&](const PairVerdict& v) { return unread(v.diagnostics); }))
         return;
 
-    std::vector<std::string> by_a, by_b, selected, troubled, identities;
-    for (const Link& l : links.all()) {
+    // Each section in the order it is searched in: kinds by name, ids in
+    // order (a space, which ends an id, sorts before every character of one).
+    std::array<Kind, 5> by_name = kAllKinds;
+    std::ranges::sort(by_name, {}, [](Kind k) { return kind_name(k); });
+    std::vector<Link> all = links.all();
+    std::ranges::stable_sort(all, {}, [](const Link& l) { return kind_name(l.kind); });
+    Section by_a, by_b, selected, troubled, identities;
+    for (const Link& l : all) {
         if (!plain(l.a_id) || !plain(l.b_id)) return;
-        by_a.push_back(std::string(kind_name(l.kind)) + " " + l.a_id + " " + l.b_id);
-        by_b.push_back(std::string(kind_name(l.kind)) + " " + l.b_id + " " + l.a_id);
+        by_a.line().append(kind_name(l.kind)).append(" ").append(l.a_id).append(" ").append(l.b_id);
+        by_a.end();
+    }
+    std::ranges::stable_sort(all, {},
+                             [](const Link& l) { return std::pair(kind_name(l.kind), std::string_view(l.b_id)); });
+    for (const Link& l : all) {
+        by_b.line().append(kind_name(l.kind)).append(" ").append(l.b_id).append(" ").append(l.a_id);
+        by_b.end();
     }
     for (const auto& [kind, id] : parts.selected) {
         if (!plain(id)) return;
-        selected.push_back(std::string(kind_name(kind)) + " " + id + " x");
+        selected.line().append(kind_name(kind)).append(" ").append(id).append(" x");
+        selected.end();
     }
-    for (const auto& [side, lw, where] : {std::tuple{'S', &source, &*s}, std::tuple{'T', &target, &*t}}) {
+    std::vector<std::string> problems;
+    for (const auto& [side, lw] : {std::pair{'S', &source}, std::pair{'T', &target}}) {
         for (const Diagnostic& d : lw->diagnostics.items) {
             // A problem not tied to a plain file or address: no memo.
             if (!d.location.file.empty()) {
                 if (!plain(d.location.file)) return;
-                troubled.push_back(std::string(1, side) + " " + d.location.file + " x");
+                problems.push_back(std::string(1, side) + " " + d.location.file);
             }
             if (!d.address.empty()) {
                 if (d.address.find_first_of(" \n") != std::string::npos) return;
-                troubled.push_back(std::string(1, side) + " " + d.address + " x");
+                problems.push_back(std::string(1, side) + " " + d.address);
             }
         }
-        const std::string prefix = where->ws->path.empty() ? "" : where->ws->path + "/";
-        for (Kind kind : {Kind::models, Kind::syncs}) {
-            for (const auto* map : {&lw->workspace.of(kind), &lw->workspace.drafts_of(kind)}) {
-                for (const auto& [id, r] : *map) {
-                    if (!r.file.starts_with(prefix) || !plain(r.file)) return;
-                    identities.push_back(side + r.file.substr(prefix.size()) + " " + identity_of(r.facts));
+        // drafts/models, drafts/syncs, models, syncs: the order of their keys.
+        for (bool drafts : {true, false}) {
+            for (Kind kind : {Kind::models, Kind::syncs}) {
+                for (const auto& [id, r] : drafts ? lw->workspace.drafts_of(kind) : lw->workspace.of(kind)) {
+                    std::string& line = identities.line();
+                    line += identity_key(side, kind, id, drafts);
+                    line += ' ';
+                    append_identity(line, r.facts);
+                    identities.end();
                 }
             }
         }
     }
+    std::ranges::sort(problems);
+    problems.erase(std::unique(problems.begin(), problems.end()), problems.end());
+    for (const std::string& p : problems) {
+        troubled.line().append(p).append(" x");
+        troubled.end();
+    }
     std::string body;
     put_section(body, "trees", *s_tree + " " + *t_tree);
-    put_section(body, "links", lines_of(std::move(by_a)));
-    put_section(body, "links-by-target", lines_of(std::move(by_b)));
-    put_section(body, "selected", lines_of(std::move(selected)));
-    put_section(body, "troubled", lines_of(std::move(troubled)));
-    put_section(body, "identities", lines_of(std::move(identities)));
+    put_section(body, "links", by_a.take());
+    put_section(body, "links-by-target", by_b.take());
+    put_section(body, "selected", selected.take());
+    put_section(body, "troubled", troubled.take());
+    put_section(body, "identities", identities.take());
     put_section(body, "parts", parts_json(parts).dump());
     const std::string key = memo_key(org.config(), *s, *t, request);
 
