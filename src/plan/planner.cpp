@@ -517,17 +517,20 @@ std::vector<PairVerdict> Planner::run_pairs(const std::vector<PairKey>& pairs, c
     for (Kind kind : {Kind::models, Kind::syncs}) {
         if (std::ranges::any_of(pairs, [&](const PairKey& k) { return k.first == kind; })) check_permissions(kind);
     }
-    std::vector<PairVerdict> verdicts;
-    verdicts.reserve(pairs.size());
-    Share share(*this);
-    for (const PairKey& key : pairs) {
-        // A resource the inputs lack (its file is gone) has no verdict.
-        if (!S.find(key.first, key.second)) {
-            verdicts.push_back({key, {}, {}, {}, {}, {}});
-            continue;
-        }
-        verdicts.push_back(share.plan(key));
-    }
+    std::vector<PairVerdict> verdicts(pairs.size());
+    // Shared out as plan_all() does; each verdict lands in its own slot.
+    const std::size_t shares = pairs.size() < 64 ? 1 : 2;
+    util::parallel_for(
+        shares,
+        [&](std::size_t i) {
+            Share share(*this);
+            for (std::size_t j = pairs.size() * i / shares; j < pairs.size() * (i + 1) / shares; ++j) {
+                // A resource the inputs lack (its file is gone) has no verdict.
+                verdicts[j] = S.find(pairs[j].first, pairs[j].second) ? share.plan(pairs[j])
+                                                                      : PairVerdict{pairs[j], {}, {}, {}, {}, {}};
+            }
+        },
+        shares);
     return verdicts;
 }
 
