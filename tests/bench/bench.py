@@ -55,10 +55,11 @@ ROOT = HERE.parents[1]
 ACTOR = "bench@example.com"
 REPOS = ("dev.git", "prod.git")
 CACHE = pathlib.PurePath("ferry", "cache")  # ferry's cache, inside each repository's git dir
+PLANNED_AGAIN = "of the selected resources again"  # what ferry -v says of an incremental plan
 CURVE = (1000, 10000, 30000, 100000)
 MIB = 2**20
 SHORT = {"read_floor": "read floor", "python": "Python", "node": "Node.js", "cold": "cold", "warm": "warm",
-         "minimum": "minimum",
+         "warm_full": "warm in full", "minimum": "minimum",
          "baseline_cold": "baseline cold", "baseline_warm": "baseline warm"}
 
 # The targets of the performance issue, shown beside the figures reached.
@@ -190,6 +191,7 @@ class Session:
         self.python_changes = None  # address -> diff, from the last Python run
         self.node_changes = None  # the same, from the last Node.js run
         self.cache_made = False
+        self.incremental = False  # the last warm plan came from the plan memo
         self.env = {k: v for k, v in os.environ.items()
                     if k not in ("FERRY_NO_CACHE", "FERRY_CONFIG", "FERRY_ACTOR")}
         self.env["NO_COLOR"] = "1"
@@ -338,11 +340,26 @@ class Session:
         self.restore_cache()
         sample, text = self._ferry(source="dev", cold=False, label="ferry warm")
         self._check_plan(text, "ferry warm")
+        # Whether it planned only what changed, from the plan memo
+        # (docs/incremental-plans.md); -v says so on standard error.
+        self.incremental = PLANNED_AGAIN in (self.work / "stderr").read_text(errors="replace")
+        return sample
+
+    def warm_full(self):
+        """(d2) The same with the parse cache but no plan memo: a change the
+        memo cannot take (a file added, a reference changed) plans in full,
+        and writes a memo for the next run."""
+        self.restore_cache()
+        for _, path in self._cache_dirs():
+            for memo in path.glob("plan-*.memo") if path.exists() else []:
+                memo.unlink()
+        sample, text = self._ferry(source="dev", cold=False, label="ferry warm, in full")
+        self._check_plan(text, "ferry warm, in full")
         return sample
 
     def _ferry(self, source, cold, label):
         env = dict(self.env, FERRY_NO_CACHE="1") if cold else self.env
-        cmd = [str(self.ferry), "--config", str(self.org / "ferry.yaml"), "reconcile",
+        cmd = [str(self.ferry), "-v", "--config", str(self.org / "ferry.yaml"), "reconcile",
                "--from", source, "--to", "prod", "--dry-run", "--format", "json", "--actor", ACTOR]
         return self._run(cmd, env, label)
 
@@ -416,7 +433,7 @@ def benchmark(args, org_dir, work):
         (work / "baseline").mkdir()
         baseline = Session(org_dir, args.baseline, work / "baseline")
         baseline.prime()
-    rows = {"read_floor": [], "python": [], "node": [], "cold": [], "warm": [], "minimum": []}
+    rows = {"read_floor": [], "python": [], "node": [], "cold": [], "warm": [], "warm_full": [], "minimum": []}
     node = node_env(install=not args.smoke) if args.python_runs else None
     if baseline:
         rows.update({"baseline_cold": [], "baseline_warm": []})
@@ -428,12 +445,13 @@ def benchmark(args, org_dir, work):
                 rows["node"].append(session.node(node))
         rows["minimum"].append(session.physical_minimum())
         # The two binaries in turn, in an order that alternates by round.
-        order = [(session, "cold"), (session, "warm")]
+        order = [(session, "cold"), (session, "warm"), (session, "warm_full")]
         if baseline:
             pair = [(baseline, "baseline_cold"), (baseline, "baseline_warm")]
             order = order + pair if run % 2 == 0 else pair + order
         for who, row in order:
-            rows[row].append(who.warm() if row.endswith("warm") else who.cold())
+            rows[row].append(who.warm() if row.endswith("warm") else who.warm_full() if row == "warm_full"
+                             else who.cold())
         done = ", ".join(f"{SHORT[name]} {fmt_s(samples[-1].seconds)}" for name, samples in rows.items()
                          if len(samples) == run + 1)
         log(f"round {run + 1}/{args.runs}: {done}")
@@ -451,6 +469,7 @@ def benchmark(args, org_dir, work):
         "warm memory / YAML": results["warm"]["peak_mib"] / yaml_mib,
     }
     ratios["physical minimum / read floor"] = results["minimum"]["median_s"] / floor
+    ratios["warm in full / read floor"] = results["warm_full"]["median_s"] / floor
     if "python" in results:
         ratios["Python / cold"] = results["python"]["median_s"] / results["cold"]["median_s"]
     if "node" in results:
@@ -461,8 +480,10 @@ def benchmark(args, org_dir, work):
         ratios["cold memory / baseline"] = results["cold"]["peak_mib"] / results["baseline_cold"]["peak_mib"]
         ratios["warm memory / baseline"] = results["warm"]["peak_mib"] / results["baseline_warm"]["peak_mib"]
     checks = [f"ferry's plan holds exactly the {len(session.expected):,} expected updates",
-              f"{plural(args.runs, 'warm plan')} byte-identical to the cold plan"
+              f"{plural(2 * args.runs, 'warm plan')} byte-identical to the cold plan"
               + ("" if session.cache_made else " (ferry made no cache: warm = cold)")]
+    checks.append("the warm plans (d) planned only what changed, from the plan memo" if session.incremental
+                  else "note: the warm plans (d) were planned in full (no plan memo was used)")
     if "python" in results:
         checks.insert(1, "naive_plan.py finds the same changes and diffs")
     if "node" in results:
@@ -589,6 +610,7 @@ def print_benchmark(f):
               "node": "(b2) Node.js + js-yaml",
               "cold": "(c) ferry cold (FERRY_NO_CACHE=1)",
               "warm": "(d) ferry warm (cache from before the change)",
+              "warm_full": "(d2) ferry warm, planned in full (no memo)",
               "baseline_cold": "(e) baseline ferry cold",
               "baseline_warm": "(f) baseline ferry warm",
               "minimum": "(g) physical minimum of a warm plan"}
@@ -612,6 +634,9 @@ def print_benchmark(f):
             value = f["ratios"][name]
             target, ok = met(name, value)
             print(f"{name:47}{value:>8.2f}x{target:>9}{ok:>6}")
+    for name in ("physical minimum / read floor", "warm in full / read floor"):
+        if name in f["ratios"]:
+            print(f"{name:47}{f['ratios'][name]:>8.2f}x")
     if f.get("baseline"):
         print()
         print(f"against the baseline ({f['baseline']['path']}), in the same rounds:")
