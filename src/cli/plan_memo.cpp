@@ -25,6 +25,8 @@ namespace {
 // then foreign and ignored.
 constexpr int kMemoFormat = 1;
 constexpr std::string_view kMagic = "ferry plan memo\n";
+// A plan with more changes than this is not kept (see save_memo).
+constexpr std::size_t kMemoMaxChanges = 1000;
 
 bool memos_off() {
     const char* off = std::getenv("FERRY_NO_CACHE");
@@ -668,6 +670,14 @@ void save_memo(Organization& org, const MemoRequest& request, const LoadedWorksp
     auto s_tree = s->repo->tree_id(s->resolved.commit, s->ws->path);
     auto t_tree = t->repo->tree_id(t->resolved.commit, t->ws->path);
     if (!s_tree || !t_tree) return;
+
+    // A memo pays where a plan changes little and is made again and again
+    // (a pull request's checks); a plan of thousands of changes (a first
+    // deployment) would cost more to keep and read back than to make.
+    std::size_t changes = 0;
+    for (const PairVerdict& v : parts.pairs)
+        changes += v.changes.size();
+    if (changes > kMemoMaxChanges) return;
 
     // A file git could not read may be readable next time (a partial
     // clone fetching it): such a plan is not kept.
