@@ -223,7 +223,8 @@ public:
             // The start of the line that holds `mid`: lo is a line's start,
             // so this is never before lo.
             const std::size_t start = mid == 0 ? 0 : text_.rfind('\n', mid - 1) + 1;
-            const std::size_t end = text_.find('\n', start);
+            // (A last line without its newline ends where the text does.)
+            const std::size_t end = std::min(text_.find('\n', start), text_.size());
             std::string_view line = text_.substr(start, end - start);
             if (line.substr(0, key.size()) < key) {
                 lo = end + 1;
@@ -232,8 +233,7 @@ public:
             }
         }
         if (lo >= text_.size()) return std::nullopt;
-        const std::size_t end = text_.find('\n', lo);
-        std::string_view line = text_.substr(lo, end - lo);
+        std::string_view line = text_.substr(lo, std::min(text_.find('\n', lo), text_.size()) - lo);
         if (!line.starts_with(key)) return std::nullopt;
         return line.substr(key.size());
     }
