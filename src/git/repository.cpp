@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "transfer.hpp"
 
@@ -11,12 +12,37 @@ namespace {
 // workers of a load spent a tenth of their time waking each other.
 class GitTree : public TreeSource {
 public:
-    GitTree(OdbHandle odb, std::string objects_dir, std::vector<TreeEntry> entries)
-        : shared_(std::move(odb)), objects_dir_(std::move(objects_dir)), entries_(std::move(entries)) {}
+    // `keep`: blobs read once are kept and handed out again (a tree of a
+    // few files, whose blobs a plan reads twice: to load, then to diff).
+    GitTree(OdbHandle odb, std::string objects_dir, std::vector<TreeEntry> entries, bool keep = false)
+        : shared_(std::move(odb)),
+          objects_dir_(std::move(objects_dir)),
+          entries_(std::move(entries)),
+          kept_(keep ? entries_.size() : 0) {}
 
     const std::vector<TreeEntry>& entries() const override { return entries_; }
 
     std::expected<std::string, ReadError> read(const TreeEntry& entry, std::uint64_t max_size) const override {
+        const auto index = static_cast<std::size_t>(&entry - entries_.data());
+        if (index >= kept_.size()) return read_blob(entry, max_size);
+        {
+            std::lock_guard lock(mutex_);
+            if (kept_[index]) {
+                if (max_size != kAnySize && kept_[index]->size() > max_size)
+                    return std::unexpected(ReadError{true, kept_[index]->size(), {}});
+                return *kept_[index];
+            }
+        }
+        auto text = read_blob(entry, max_size);
+        if (text) {
+            std::lock_guard lock(mutex_);
+            kept_[index] = *text;
+        }
+        return text;
+    }
+
+private:
+    std::expected<std::string, ReadError> read_blob(const TreeEntry& entry, std::uint64_t max_size) const {
         git_oid oid;
         if (git_oid_fromstr(&oid, entry.id.c_str()) != 0) {
             return std::unexpected(ReadError{false, 0, "bad object id for " + entry.path});
@@ -47,7 +73,6 @@ public:
         return std::string(data, git_odb_object_size(object.get()));
     }
 
-private:
     // A database no other thread is using, opened when all are busy, and
     // given back after the read; none when one cannot be opened (the
     // repository's own database, safe to share, serves then).
@@ -78,6 +103,7 @@ private:
     std::vector<TreeEntry> entries_;
     mutable std::mutex mutex_;
     mutable std::vector<OdbHandle> idle_;
+    mutable std::vector<std::optional<std::string>> kept_;  // by entry, when kept
 };
 
 // libgit2 walks a tree recursively, a stack frame a folder: a tree nested
@@ -289,14 +315,15 @@ std::expected<TreeHandle, std::string> lookup_tree(git_repository* repo, const s
 }
 
 // A readable tree of these entries, reading through the repository's objects.
-std::expected<std::unique_ptr<TreeSource>, std::string> readable(git_repository* repo, std::vector<TreeEntry> entries) {
+std::expected<std::unique_ptr<TreeSource>, std::string> readable(git_repository* repo, std::vector<TreeEntry> entries,
+                                                                 bool keep = false) {
     git_odb* odb = nullptr;
     if (git_repository_odb(&odb, repo) != 0) return std::unexpected(last_error("cannot open the object database"));
     OdbHandle odb_handle(odb);
     BufHandle objects;
     if (git_repository_item_path(&objects.buf, repo, GIT_REPOSITORY_ITEM_OBJECTS) != 0)
         return std::unexpected(last_error("cannot find the object database"));
-    return std::unique_ptr<TreeSource>(new GitTree(std::move(odb_handle), objects.buf.ptr, std::move(entries)));
+    return std::unique_ptr<TreeSource>(new GitTree(std::move(odb_handle), objects.buf.ptr, std::move(entries), keep));
 }
 
 bool is_blob_mode(git_filemode_t mode) {
@@ -433,7 +460,7 @@ std::expected<std::unique_ptr<TreeSource>, std::string> Repository::files(const 
     entries.erase(std::unique(entries.begin(), entries.end(),
                               [](const TreeEntry& x, const TreeEntry& y) { return x.path == y.path; }),
                   entries.end());
-    return readable(repo, std::move(entries));
+    return readable(repo, std::move(entries), true);
 }
 
 }  // namespace ferry::git

@@ -86,7 +86,8 @@ public:
     std::expected<std::vector<FileChange>, std::string> changed_files(const std::string& from,
                                                                       const std::string& to) const;
     // Those of `paths` (relative to tree `tree`) that it has, listed and read
-    // as tree() lists and reads them.
+    // as tree() lists and reads them; each blob is inflated once, and kept
+    // (a few files, read to load and read again to plan).
     std::expected<std::unique_ptr<TreeSource>, std::string> files(const std::string& tree,
                                                                   const std::vector<std::string>& paths) const;
     std::filesystem::path git_dir() const;
