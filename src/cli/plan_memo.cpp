@@ -1,16 +1,17 @@
 #include "plan_memo.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdlib>
-#include <deque>
 #include <fstream>
 #include <mutex>
 #include <random>
 #include <set>
-#include <sstream>
 
 #include "ferry/schema/embedded.hpp"
 #include "ferry/util/checksum.hpp"
@@ -78,12 +79,9 @@ std::filesystem::path memo_file(const git::Repository& repo, std::string_view ke
 // back is kept here for the process's life.
 std::string_view intern(const std::string& text) {
     static std::mutex mutex;
-    static std::deque<std::string> held;
+    static std::set<std::string, std::less<>> held;  // nodes: their strings stay put
     std::lock_guard lock(mutex);
-    for (const std::string& s : held) {
-        if (s == text) return s;
-    }
-    return held.emplace_back(text);
+    return *held.insert(text).first;
 }
 
 nlohmann::json diagnostics_json(const Diagnostics& diags) {
@@ -311,15 +309,29 @@ std::optional<std::string_view> take_section(std::string_view& in, std::string_v
     return body;
 }
 
+// A memo is read whole; one larger than this is not a memo ferry wrote.
+constexpr off_t kMemoMaxBytes = off_t{1} << 30;
+
 std::optional<Memo> read_memo(const std::filesystem::path& file, std::string_view key) {
-    std::ifstream in(file, std::ios::binary | std::ios::ate);
-    if (!in) return std::nullopt;
+    // Not blocking, and only a regular file: a named pipe or a folder in
+    // the memo's place is no memo.
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return std::nullopt;
     auto memo = std::make_optional<Memo>();
-    const auto size = static_cast<std::streamoff>(in.tellg());
-    if (size <= 0) return std::nullopt;
-    memo->text.resize(static_cast<std::size_t>(size));
-    in.seekg(0);
-    if (!in.read(memo->text.data(), size)) return std::nullopt;
+    struct stat st {};
+    bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size <= kMemoMaxBytes;
+    if (ok) {
+        memo->text.resize(static_cast<std::size_t>(st.st_size));
+        std::size_t done = 0;
+        while (done < memo->text.size()) {
+            const ssize_t n = ::read(fd, memo->text.data() + done, memo->text.size() - done);
+            if (n <= 0) break;
+            done += static_cast<std::size_t>(n);
+        }
+        ok = done == memo->text.size();
+    }
+    ::close(fd);
+    if (!ok) return std::nullopt;
     std::string_view rest = memo->text;
     // The magic, the key, then the checksum of everything after it.
     if (!rest.starts_with(kMagic)) return std::nullopt;
@@ -345,7 +357,13 @@ std::optional<Memo> read_memo(const std::filesystem::path& file, std::string_vie
     memo->troubled = Lines(*troubled);
     memo->identities = Lines(*identities);
     try {
-        memo->parts = parts_from(nlohmann::json::parse(*parts));
+        // A memo nests a resource's values, which ferry's own documents keep
+        // to 64 levels: anything deeper is refused before it is built.
+        auto shallow = [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+            if (depth > 200) throw std::runtime_error("a memo nested too deep");
+            return true;
+        };
+        memo->parts = parts_from(nlohmann::json::parse(*parts, shallow));
     } catch (const std::exception&) {
         return std::nullopt;
     }
@@ -499,8 +517,10 @@ std::optional<std::vector<Edit>> edits_of(const std::vector<git::Repository::Fil
 
 }  // namespace
 
-std::expected<Plan, std::string> plan_from_memo(Organization& org, const MemoRequest& request,
-                                                std::vector<std::string>& notes) {
+namespace {
+
+std::expected<Plan, std::string> memo_plan(Organization& org, const MemoRequest& request,
+                                           std::vector<std::string>& notes) {
     if (memos_off()) return std::unexpected("FERRY_NO_CACHE=1");
     if (!request.options.links.empty()) return std::unexpected("--link");
     auto s = org.locate(request.from);
@@ -642,8 +662,11 @@ std::expected<Plan, std::string> plan_from_memo(Organization& org, const MemoReq
     parts.head.options = request.options;
     for (PairVerdict& v : parts.pairs) {
         for (Change& c : v.changes) {
-            if (c.mode == Mode::draft && c.after.is_object() && c.after.contains("draft"))
-                c.after["draft"]["origin"] = s->ws->name + "@" + s->resolved.commit;
+            if (c.mode != Mode::draft || !c.after.is_object()) continue;
+            auto draft = c.after.find("draft");
+            if (draft == c.after.end() || !draft->is_object())
+                return std::unexpected("the memo's draft block is not one ferry writes");
+            (*draft)["origin"] = s->ws->name + "@" + s->resolved.commit;
         }
     }
     spdlog::debug("planned {} of the selected resources again, from the plan of {} at tree {} and {} at tree {}",
@@ -653,8 +676,8 @@ std::expected<Plan, std::string> plan_from_memo(Organization& org, const MemoReq
     return assemble(std::move(parts));
 }
 
-void save_memo(Organization& org, const MemoRequest& request, const LoadedWorkspace& source,
-               const LoadedWorkspace& target, const LinkSet& links, const PlanParts& parts) {
+void write_memo(Organization& org, const MemoRequest& request, const LoadedWorkspace& source,
+                const LoadedWorkspace& target, const LinkSet& links, const PlanParts& parts) {
     if (memos_off() || !request.options.links.empty()) return;
     // Where the loads were made, without resolving anything again.
     auto at = [&](const std::string& name, const Workspace& w) -> std::optional<Organization::Located> {
@@ -770,6 +793,30 @@ void save_memo(Organization& org, const MemoRequest& request, const LoadedWorksp
     }
     std::filesystem::rename(temp, file, ec);
     if (ec) std::filesystem::remove(temp, ec);
+}
+
+}  // namespace
+
+// A memo is an optimisation: nothing about one (bytes forged in ways the
+// checks above do not foresee, text JSON cannot hold, memory) may fail the
+// command. Whatever it throws plans in full, or leaves no memo.
+std::expected<Plan, std::string> plan_from_memo(Organization& org, const MemoRequest& request,
+                                                std::vector<std::string>& notes) {
+    try {
+        return memo_plan(org, request, notes);
+    } catch (const std::exception& e) {
+        notes.clear();
+        return std::unexpected(std::string("the memo could not be used: ") + e.what());
+    }
+}
+
+void save_memo(Organization& org, const MemoRequest& request, const LoadedWorkspace& source,
+               const LoadedWorkspace& target, const LinkSet& links, const PlanParts& parts) {
+    try {
+        write_memo(org, request, source, target, links, parts);
+    } catch (const std::exception& e) {
+        spdlog::debug("no plan memo kept: {}", e.what());
+    }
 }
 
 }  // namespace ferry::cli

@@ -145,11 +145,13 @@ namespace {
 class FileBuffer {
 public:
     static std::shared_ptr<const FileBuffer> read(const std::filesystem::path& file, std::size_t min_size) {
-        int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+        // Not blocking: a named pipe put in the cache's place must not hang
+        // the load; only a regular file is read.
+        int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0) return nullptr;
         std::shared_ptr<FileBuffer> buffer;
         struct stat st {};
-        if (::fstat(fd, &st) == 0 && st.st_size >= static_cast<off_t>(min_size)) {
+        if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= static_cast<off_t>(min_size)) {
             buffer = std::make_shared<FileBuffer>(static_cast<std::size_t>(st.st_size));
             std::size_t done = 0;
             while (buffer->data_ && done < buffer->size_) {

@@ -6,9 +6,51 @@ problem, a damaged memo) is planned in full, with the same result."""
 
 import unittest
 
-from harness import DeployCase, commit, dedent, deploy_workspace_yaml, git
+import json
+import os
+
+from harness import DeployCase, commit, crashed, dedent, deploy_workspace_yaml, git
 
 PLANNED_AGAIN = "of the selected resources again"
+MAGIC = b"ferry plan memo\n"
+
+
+def checksum(data):
+    """The memo's checksum (include/ferry/util/checksum.hpp), to forge memos
+    that pass it."""
+    mask = (1 << 64) - 1
+
+    def mix(h, word):
+        h = ((h ^ word) * 0x9E3779B97F4A7C15) & mask
+        return h ^ (h >> 29)
+
+    h = 0x243F6A8885A308D3
+    whole = len(data) // 8
+    for i in range(whole):
+        h = mix(h, int.from_bytes(data[i * 8:i * 8 + 8], "little"))
+    rest = data[whole * 8:]
+    h = mix(h, int.from_bytes(rest.ljust(8, b"\0"), "little") ^ len(data))
+    return h ^ (h >> 32)
+
+
+def read_memo(data):
+    """(key, {section: text}) of a memo, its checksum checked."""
+    assert data.startswith(MAGIC)
+    key, digest, body = data[len(MAGIC):len(MAGIC) + 64], data[len(MAGIC) + 65:len(MAGIC) + 81], data[len(MAGIC) + 82:]
+    assert int(digest, 16) == checksum(body)
+    sections = {}
+    while body:
+        eol = body.index(b"\n")
+        name, size = body[:eol].split(b" ")
+        sections[name.decode()] = body[eol + 1:eol + 1 + int(size)].decode()
+        body = body[eol + 1 + int(size):]
+    return key, sections
+
+
+def write_memo(key, sections):
+    body = b"".join(b"%s %d\n%s" % (name.encode(), len(text.encode()), text.encode())
+                    for name, text in sections.items())
+    return MAGIC + key + b"\n" + b"%016x\n" % checksum(body) + body
 
 
 class IncrementalPlanTest(DeployCase):
@@ -151,6 +193,60 @@ class IncrementalPlanTest(DeployCase):
             with self.subTest(what):
                 memo.write_bytes(data)
                 self.assert_same_as_full(incremental=False)
+
+    def test_a_fifo_or_a_folder_in_the_memos_place(self):
+        self.prime()
+        commit(self.dev, {"models/users.yaml": "name: Users\nsource: wh-dev\ntype: sql\nsql: select 5\n"})
+        [memo] = self.memos()
+        for what in ("fifo", "folder"):
+            with self.subTest(what):
+                memo.unlink(missing_ok=True)
+                os.mkfifo(memo) if what == "fifo" else memo.mkdir()
+                full = self.plan(memo=False)
+                warm = self.plan()  # a read that blocked would hang here (the harness's timeout)
+                self.assertEqual((warm.returncode, warm.stdout), (full.returncode, full.stdout), warm.describe())
+                self.assertIsNotNone(self.reason(warm), warm.describe())
+                # The plan in full replaced the pipe with a memo; a folder stays.
+                memo.rmdir() if memo.is_dir() else memo.unlink()
+
+    def test_a_forged_memo_with_a_valid_checksum(self):
+        """Bytes that pass the checksum but that ferry never writes: a draft
+        block that is not a mapping, values nested 300,000 deep, thousands
+        of made-up codes. Each plans in full (or as the memo says), never
+        crashes."""
+        self.prime("--actor", "dan@acme.com")
+        commit(self.dev, {"models/users.yaml": "name: Users\nsource: wh-dev\ntype: sql\nsql: select 5\n"})
+        [memo] = self.memos()
+        key, sections = read_memo(memo.read_bytes())
+        parts = json.loads(sections["parts"])
+        [change] = [c for pair in parts["pairs"] for c in pair[3] if pair[1] == "users-crm"]
+        self.assertEqual(change[4], 1, "dan's changes land as drafts")
+        forgeries = {}
+        forged = json.loads(sections["parts"])
+        [c] = [c for pair in forged["pairs"] for c in pair[3] if pair[1] == "users-crm"]
+        c[6]["draft"] = "x"
+        forgeries["a draft block that is a string"] = json.dumps(forged)
+        forgeries["values nested 300,000 deep"] = sections["parts"].replace(
+            '"diagnostics":', '"deep": ' + "[" * 300000 + "]" * 300000 + ', "diagnostics":', 1)
+        many = json.loads(sections["parts"])
+        many["models_said"] = [[0, f"code-{i}", "m", "", "", 0, 0, "", ""] for i in range(20000)]
+        forgeries["20,000 made-up codes"] = json.dumps(many)
+        for what, text in forgeries.items():
+            with self.subTest(what):
+                memo.write_bytes(write_memo(key, dict(sections, parts=text)))
+                r = self.plan("--actor", "dan@acme.com")
+                self.assertFalse(crashed(r), r.describe())
+                self.assertNotIn("internal", r.stdout + r.stderr, r.describe())
+
+    def test_text_that_is_not_utf8_leaves_no_memo_and_the_same_plan(self):
+        # An actor from an old git configuration, in Latin-1.
+        actor = "jos\udce9@acme.com"  # the byte 0xE9, passed through as it is
+        for fmt in ("json", "text"):
+            with self.subTest(fmt=fmt):
+                full = self.plan("--actor", actor, fmt=fmt, memo=False)
+                warm = self.plan("--actor", actor, fmt=fmt)
+                self.assertEqual((warm.returncode, warm.stdout), (full.returncode, full.stdout), warm.describe())
+                self.assertNotIn("internal", warm.stderr)
 
     def test_two_workspaces_in_one_repository(self):
         """A monorepo: dev and prod are folders of one repository, so the
