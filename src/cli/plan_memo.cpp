@@ -515,10 +515,6 @@ std::optional<std::vector<Edit>> edits_of(const std::vector<git::Repository::Fil
     return edits;
 }
 
-}  // namespace
-
-namespace {
-
 std::expected<Plan, std::string> memo_plan(Organization& org, const MemoRequest& request,
                                            std::vector<std::string>& notes) {
     if (memos_off()) return std::unexpected("FERRY_NO_CACHE=1");
@@ -566,7 +562,6 @@ std::expected<Plan, std::string> memo_plan(Organization& org, const MemoRequest&
         auto found = memo->by_a.find(line(kind, id));
         return found ? std::optional(std::string(*found)) : std::nullopt;
     };
-    // A resource's identity as the memo has it (its references among them).
     // What is read, each side in one load: the changed files and what they
     // reference; the resources planned again, their drafts and references;
     // in T, their counterparts and drafts, and their references'.
