@@ -24,7 +24,7 @@ namespace {
 // Raise when what a memo holds, or what a plan derives from what it holds,
 // changes (the planner's rules, the layout below): memos written before are
 // then foreign and ignored.
-constexpr int kMemoFormat = 1;
+constexpr int kMemoFormat = 2;  // 2: a whole document's diff is made from it
 constexpr std::string_view kMagic = "ferry plan memo\n";
 // A plan with more changes than this is not kept (see save_memo).
 constexpr std::size_t kMemoMaxChanges = 1000;
@@ -134,7 +134,7 @@ nlohmann::json changes_json(const std::vector<Change>& changes) {
         for (const DiffOp& op : c.diff)
             diff.push_back({static_cast<int>(op.op), op.path, op.before, op.after});
         out.push_back({kind_name(c.kind), c.id, c.origin_id, static_cast<int>(c.action), static_cast<int>(c.mode),
-                       std::move(diff), c.after, c.replaces_draft});
+                       std::move(diff), c.after, c.replaces_draft, c.whole});
     }
     return out;
 }
@@ -153,6 +153,7 @@ std::vector<Change> changes_from(const nlohmann::json& in) {
                 {static_cast<DiffOp::Op>(op.at(0).get<int>()), op.at(1).get<std::string>(), op.at(2), op.at(3)});
         change.after = c.at(6);
         change.replaces_draft = c.at(7).get<bool>();
+        change.whole = c.at(8).get<bool>();
         out.push_back(std::move(change));
     }
     return out;

@@ -79,4 +79,11 @@ std::vector<DiffOp> diff_values(const nlohmann::json& before, const nlohmann::js
     return out;
 }
 
+std::vector<DiffOp> diff_of(const Change& change) {
+    if (!change.whole) return change.diff;
+    nlohmann::json after = change.after;
+    if (change.mode == Mode::draft) after.erase("draft");
+    return diff_values(nullptr, after);
+}
+
 }  // namespace ferry

@@ -418,7 +418,12 @@ bool Share::finish_change(Kind kind, const std::string& id, const std::string& t
     change.origin_id = id;
     change.action = published ? Action::update : Action::create;
     change.mode = mode;
-    change.diff = diff_values(before, after);
+    // A whole document (T has nothing to compare with) is not copied into
+    // its diff: diff_of() makes the diff from `after` when it is rendered.
+    // (Unless the document has a `draft` key of its own, which the draft
+    // block below would overwrite.)
+    change.whole = before.is_null() && after.is_object() && !after.contains("draft");
+    if (!change.whole) change.diff = diff_values(before, after);
     change.replaces_draft = draft != nullptr;
     if (mode == Mode::draft) {
         after["draft"] = {{"author", in_.actor}, {"approval", "requested"}, {"origin", S.name + "@" + S.commit}};

@@ -234,7 +234,7 @@ std::vector<DiffLine> change_lines(const Change& change) {
     if (change.action == Action::create) {
         whole_lines('+', change.kind, change.after, out);
     } else {
-        for (const DiffOp& op : change.diff)
+        for (const DiffOp& op : diff_of(change))
             op_lines(op, out);
     }
     return out;

@@ -71,8 +71,11 @@ namespace {
 
 nlohmann::json change_json(const Plan& plan, const Change& c) {
     nlohmann::json diff = nlohmann::json::array();
-    for (const DiffOp& op : c.diff)
-        diff.push_back({{"op", op_name(op.op)}, {"path", op.path}, {"before", op.before}, {"after", op.after}});
+    for (DiffOp& op : diff_of(c))
+        diff.push_back({{"op", op_name(op.op)},
+                        {"path", std::move(op.path)},
+                        {"before", std::move(op.before)},
+                        {"after", std::move(op.after)}});
     return {{"address", address(plan.to.workspace, c.kind, c.id)},
             {"origin", address(plan.from.workspace, c.kind, c.origin_id)},
             {"action", action_name(c.action)},

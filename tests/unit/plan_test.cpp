@@ -172,7 +172,8 @@ TEST_CASE("plan: creating a resource") {
     REQUIRE(p.plan.links.size() == 2);
     CHECK(p.plan.links[0].kind == Kind::models);
     CHECK(p.plan.links[1].kind == Kind::syncs);
-    CHECK(sync->diff.front().op == DiffOp::Op::add);
+    REQUIRE_FALSE(diff_of(*sync).empty());
+    CHECK(diff_of(*sync).front().op == DiffOp::Op::add);
 
     SUBCASE("--with-schedule keeps S's schedule on create") {
         auto o = select({"models/ltv", "syncs/ltv-sf"});

@@ -71,10 +71,18 @@ struct Change {
     std::string origin_id;  // in S
     Action action;
     Mode mode;
+    // From what T has to `after` (without the draft block a deployment
+    // adds). Read it through diff_of(): when T has nothing to compare with,
+    // the diff adds the whole document, and is not held a second time.
     std::vector<DiffOp> diff;
     nlohmann::json after;  // the whole resource to write (a draft's `draft` block included)
     bool replaces_draft = false;
+    bool whole = false;  // `diff` is empty: diff_of() makes it from `after`
 };
+
+// A change's diff: `diff`, or for a whole document (T had nothing to
+// compare with) the addition of each of its keys.
+std::vector<DiffOp> diff_of(const Change& change);
 
 struct PlannedLink {
     Kind kind;
