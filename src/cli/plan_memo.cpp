@@ -668,7 +668,7 @@ std::expected<Plan, std::string> memo_plan(Organization& org, const MemoRequest&
     spdlog::debug("planned {} of the selected resources again, from the plan of {} at tree {} and {} at tree {}",
                   keys.size(), s->ws->name, memo->source_tree.substr(0, 12), t->ws->name,
                   memo->target_tree.substr(0, 12));
-    notes = {s->worktree_note, t->worktree_note};
+    notes = {org.worktree_note(*s), org.worktree_note(*t)};
     return assemble(std::move(parts));
 }
 
@@ -681,7 +681,7 @@ void write_memo(Organization& org, const MemoRequest& request, const LoadedWorks
         if (!ws) return std::nullopt;
         auto repo = org.repository(**ws);
         if (!repo) return std::nullopt;
-        return Organization::Located{*ws, *repo, {w.ref, w.commit}, {}};
+        return Organization::Located{*ws, *repo, {w.ref, w.commit}};
     };
     auto s = at(request.from.name, source.workspace);
     auto t = at(request.to, target.workspace);

@@ -36,8 +36,8 @@ struct MemoRequest {
 };
 
 // The plan from the memo of an earlier plan, or why none applies (the
-// caller then plans in full). `notes` gets S's and T's work-tree notes, as
-// load_all() gives them.
+// caller then plans in full). With a plan, `notes` gets S's and T's
+// work-tree notes, as load_all() gives them.
 std::expected<Plan, std::string> plan_from_memo(Organization& org, const MemoRequest& request,
                                                 std::vector<std::string>& notes);
 

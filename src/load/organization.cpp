@@ -250,26 +250,26 @@ std::vector<std::expected<LoadedWorkspace, Diagnostic>> Organization::load_all(
             d.hint = "run the ferry command again, or any ferry command that writes to one of them";
             result->diagnostics.add(std::move(d));
         }
-        result->worktree_note = note_for(p);
+        result->worktree_note = worktree_note({p.ws, p.repo, p.resolved});
     }
     return results;
 }
 
-std::string Organization::note_for(const Pending& p) const {
-    std::string branch = p.ws->branch;
+std::string Organization::worktree_note(const Located& at) const {
+    std::string branch = at.ws->branch;
     if (branch.empty()) {
-        auto head = p.repo->head_branch();
+        auto head = at.repo->head_branch();
         if (!head) return {};
         branch = *head;
     }
-    return worktree_note(p.request->name, p.resolved.ref, p.resolved.commit, p.ws->path,
-                         p.repo->uncommitted(branch, p.resolved.commit, p.ws->path));
+    return ferry::worktree_note(at.ws->name, at.resolved.ref, at.resolved.commit, at.ws->path,
+                                at.repo->uncommitted(branch, at.resolved.commit, at.ws->path));
 }
 
 std::expected<Organization::Located, Diagnostic> Organization::locate(const WorkspaceRequest& request) {
     auto p = prepare(request);
     if (!p) return std::unexpected(p.error());
-    return Located{p->ws, p->repo, p->resolved, note_for(*p)};
+    return Located{p->ws, p->repo, p->resolved};
 }
 
 void check_links(const OrganizationConfig& config, const std::vector<const Workspace*>& workspaces,

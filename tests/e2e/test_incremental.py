@@ -133,6 +133,13 @@ class IncrementalPlanTest(DeployCase):
         commit(self.prod, {"models/users.yaml": "name: Users\nsource: warehouse\ntype: sql\nsql: select 7\n"})
         self.assert_same_as_full()
 
+    def test_the_note_on_uncommitted_changes_is_said_from_a_memo_too(self):
+        self.prime()
+        commit(self.dev, {"models/users.yaml": "name: Users\nsource: wh-dev\ntype: sql\nsql: select 4\n"})
+        (self.dev / "models" / "users.yaml").write_text("name: Users\nsource: wh-dev\ntype: sql\nsql: not yet\n")
+        self.assert_same_as_full()
+        self.assertIn("uncommitted changes", self.plan(fmt="text").stderr)
+
     def test_a_change_that_undoes_the_difference(self):
         # users differs from prod (select 2 / select 1): once dev has what
         # prod has, its change leaves the plan.

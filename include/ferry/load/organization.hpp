@@ -45,19 +45,19 @@ public:
                                                                      Failure on_failure = Failure::stop);
 
     // What a load starts from, without listing the tree: the workspace's
-    // repository and commit, and the note on uncommitted changes that
-    // load() would give. Errors as load() gives them.
+    // repository and commit. Errors as load() gives them.
     struct Located {
         const WorkspaceConfig* ws = nullptr;
         git::Repository* repo = nullptr;
         git::Resolved resolved;
-        std::string worktree_note;
     };
     std::expected<Located, Diagnostic> locate(const WorkspaceRequest& request);
+    // The note on uncommitted changes that load() would give (it reads the
+    // work tree's status: asked for only when it is said).
+    std::string worktree_note(const Located& at) const;
 
 private:
     struct Pending;
-    std::string note_for(const Pending& p) const;
     std::expected<Pending, Diagnostic> prepare(const WorkspaceRequest& request);
     Organization(OrganizationConfig config, git::Progress progress)
         : config_(std::move(config)), progress_(std::move(progress)) {}
