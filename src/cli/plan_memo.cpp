@@ -29,11 +29,6 @@ constexpr std::string_view kMagic = "ferry plan memo\n";
 // A plan with more changes than this is not kept (see save_memo).
 constexpr std::size_t kMemoMaxChanges = 1000;
 
-bool memos_off() {
-    const char* off = std::getenv("FERRY_NO_CACHE");
-    return off && std::string_view(off) == "1";
-}
-
 // --- what a memo is for ------------------------------------------------------
 
 // Everything a plan depends on besides the two trees: this build's rules and
@@ -518,7 +513,7 @@ std::optional<std::vector<Edit>> edits_of(const std::vector<git::Repository::Fil
 
 std::expected<Plan, std::string> memo_plan(Organization& org, const MemoRequest& request,
                                            std::vector<std::string>& notes) {
-    if (memos_off()) return std::unexpected("FERRY_NO_CACHE=1");
+    if (ParseCache::disabled()) return std::unexpected("FERRY_NO_CACHE=1");
     if (!request.options.links.empty()) return std::unexpected("--link");
     auto s = org.locate(request.from);
     auto t = org.locate({request.to, {}});
@@ -674,7 +669,7 @@ std::expected<Plan, std::string> memo_plan(Organization& org, const MemoRequest&
 
 void write_memo(Organization& org, const MemoRequest& request, const LoadedWorkspace& source,
                 const LoadedWorkspace& target, const LinkSet& links, const PlanParts& parts) {
-    if (memos_off() || !request.options.links.empty()) return;
+    if (ParseCache::disabled() || !request.options.links.empty()) return;
     // Where the loads were made, without resolving anything again.
     auto at = [&](const std::string& name, const Workspace& w) -> std::optional<Organization::Located> {
         auto ws = org.workspace(name);

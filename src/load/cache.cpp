@@ -125,10 +125,14 @@ constexpr std::size_t padded(std::size_t n) {
     return (n + 7) & ~std::size_t{7};
 }
 
+bool ParseCache::disabled() {
+    const char* off = std::getenv("FERRY_NO_CACHE");
+    return off && std::string_view(off) == "1";
+}
+
 std::unique_ptr<ParseCache> ParseCache::open(const std::filesystem::path& git_dir, std::string_view root,
                                              std::string_view checks) {
-    const char* off = std::getenv("FERRY_NO_CACHE");
-    if (off && std::string_view(off) == "1") return nullptr;
+    if (disabled()) return nullptr;
     std::string key = cache_key(root, checks);
     // One file per workspace folder, named by a hash of the folder.
     std::string name = "tree-" + std::to_string(checksum(root)) + ".bin";

@@ -34,6 +34,9 @@ public:
     // a file written for other checks reads as empty.
     static std::unique_ptr<ParseCache> open(const std::filesystem::path& git_dir, std::string_view root,
                                             std::string_view checks = {});
+    // FERRY_NO_CACHE=1: nothing under <gitdir>/ferry/cache/ is read or
+    // written (this cache, nor the plan memos beside it).
+    static bool disabled();
 
     // What was kept for this blob at this path, if anything, with the
     // blob's size. Safe to call from several threads.
